@@ -1,0 +1,345 @@
+package io.uringactor.ring;
+
+import static io.uringactor.ring.IoUringConstants.*;
+import static io.uringactor.ring.RingLayout.*;
+
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * One io_uring instance: its fd, the mapped {@link SubmissionQueue} and {@link CompletionQueue}, and the
+ * three syscalls. Like liburing's {@code struct io_uring}.
+ *
+ * <p>Threading: one thread prepares, submits and drains. Another thread may block in
+ * {@link #waitCompletions(int)} at the same time (it only enters the kernel to sleep; it touches no
+ * ring index). The per-op path ({@code sq().prep*}, {@code cq().drain}) makes no JNA call and takes no
+ * lock; JNA is used once per syscall.
+ */
+public final class IoUring implements AutoCloseable {
+    /** Optional setup flags, newest first: the order in which {@link #open} gives them up on EINVAL. */
+    private static final int[] OPTIONAL_FLAGS_NEWEST_FIRST = {
+        IORING_SETUP_DEFER_TASKRUN, IORING_SETUP_SINGLE_ISSUER, IORING_SETUP_TASKRUN_FLAG,
+        IORING_SETUP_COOP_TASKRUN, IORING_SETUP_SUBMIT_ALL, IORING_SETUP_CLAMP,
+    };
+
+    private final int ringFd;
+    private final int setupFlags;
+    private final int features;
+    private final long sqRingAddress;
+    private final long sqRingSize;
+    private final long cqRingAddress;
+    private final long cqRingSize;
+    private final long sqesAddress;
+    private final long sqesSize;
+    private final SubmissionQueue sq;
+    private final CompletionQueue cq;
+    private volatile boolean closed;
+    private long enterCalls;
+
+    private IoUring(int ringFd, int setupFlags, ByteBuffer params) {
+        this.ringFd = ringFd;
+        this.setupFlags = setupFlags;
+        this.features = params.getInt(PARAMS_FEATURES);
+        final int sqEntries = params.getInt(PARAMS_SQ_ENTRIES);
+        final int cqEntries = params.getInt(PARAMS_CQ_ENTRIES);
+        final long sqSize = params.getInt(PARAMS_SQ_OFF + SQ_OFF_ARRAY) + (long) sqEntries * Integer.BYTES;
+        final long cqSize = params.getInt(PARAMS_CQ_OFF + CQ_OFF_CQES) + (long) cqEntries * CQE_SIZE;
+        final boolean singleMmap = (features & IORING_FEAT_SINGLE_MMAP) != 0;
+        long sqRing = 0;
+        long cqRing = 0;
+        long sqes = 0;
+        try {
+            // With SINGLE_MMAP (5.4+) one mapping holds both rings; it must be as large as the larger one.
+            sqRing = map(singleMmap ? Math.max(sqSize, cqSize) : sqSize, IORING_OFF_SQ_RING, "SQ ring");
+            cqRing = singleMmap ? sqRing : map(cqSize, IORING_OFF_CQ_RING, "CQ ring");
+            sqes = map((long) sqEntries * SQE_SIZE, IORING_OFF_SQES, "SQE array");
+        } catch (RuntimeException e) {
+            unmapQuietly(sqes, (long) sqEntries * SQE_SIZE);
+            if (cqRing != sqRing) {
+                unmapQuietly(cqRing, cqSize);
+            }
+            unmapQuietly(sqRing, singleMmap ? Math.max(sqSize, cqSize) : sqSize);
+            LibC.close(ringFd);
+            throw e;
+        }
+        this.sqRingAddress = sqRing;
+        this.sqRingSize = singleMmap ? Math.max(sqSize, cqSize) : sqSize;
+        this.cqRingAddress = cqRing;
+        this.cqRingSize = cqSize;
+        this.sqesAddress = sqes;
+        this.sqesSize = (long) sqEntries * SQE_SIZE;
+        this.sq = new SubmissionQueue(view(sqRing, sqRingSize), view(sqes, sqesSize), params);
+        this.cq = new CompletionQueue(singleMmap ? view(sqRing, sqRingSize) : view(cqRing, cqSize), params);
+    }
+
+    /** A ring with {@code entries} SQ slots and default options ({@link RingOptions#create}). */
+    public static IoUring open(int entries) {
+        return open(RingOptions.create(entries));
+    }
+
+    /**
+     * Sets up a ring. Optional flags the kernel rejects are dropped, newest first, until setup succeeds.
+     *
+     * @throws IoUringUnavailableException when io_uring cannot be used here, saying why
+     */
+    public static IoUring open(RingOptions options) {
+        LibC.requireSupportedPlatform();
+        int optional = options.optionalFlags();
+        int dropIndex = 0;
+        while (true) {
+            final int flags = options.requiredFlags() | optional | (options.cqEntries() > 0 ? IORING_SETUP_CQSIZE : 0);
+            final ByteBuffer params = ByteBuffer.allocateDirect(PARAMS_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+            params.putInt(PARAMS_FLAGS, flags);
+            params.putInt(PARAMS_CQ_ENTRIES, options.cqEntries());
+            final long fd = LibC.syscall(LibC.SYS_IO_URING_SETUP, options.entries(),
+                    Pointer.nativeValue(Native.getDirectBufferPointer(params)), 0, 0, 0, 0);
+            if (fd >= 0) {
+                return new IoUring((int) fd, flags, params);
+            }
+            final int errno = Native.getLastError();
+            if (errno == Errno.EINVAL && optional != 0) {
+                while (dropIndex < OPTIONAL_FLAGS_NEWEST_FIRST.length
+                        && (optional & OPTIONAL_FLAGS_NEWEST_FIRST[dropIndex]) == 0) {
+                    dropIndex++;
+                }
+                if (dropIndex < OPTIONAL_FLAGS_NEWEST_FIRST.length) {
+                    optional &= ~OPTIONAL_FLAGS_NEWEST_FIRST[dropIndex];
+                } else {
+                    optional = 0; // an optional flag this class does not order: give up all of them
+                }
+                continue;
+            }
+            throw IoUringUnavailableException.fromSetupErrno(errno, options.entries());
+        }
+    }
+
+    /** The submission queue: prepare SQEs here. */
+    public SubmissionQueue sq() {
+        return sq;
+    }
+
+    /** The completion queue: drain completions here. */
+    public CompletionQueue cq() {
+        return cq;
+    }
+
+    /** The ring's fd. */
+    public int fd() {
+        return ringFd;
+    }
+
+    /** The {@code IORING_SETUP_*} flags granted, including the optional ones the kernel accepted. */
+    public int setupFlags() {
+        return setupFlags;
+    }
+
+    /** The kernel's {@code IORING_FEAT_*} bits. */
+    public int features() {
+        return features;
+    }
+
+    /** Whether the kernel reports {@code feature} (an {@code IORING_FEAT_*} bit). */
+    public boolean hasFeature(int feature) {
+        return (features & feature) == feature;
+    }
+
+    /** How many times this ring called {@code io_uring_enter}. Read by the thread that submits. */
+    public long enterCalls() {
+        return enterCalls;
+    }
+
+    /**
+     * Submits every prepared SQE with as few {@code io_uring_enter} calls as the kernel allows (one,
+     * normally). Retries on {@code EINTR}. On {@code EAGAIN} or {@code EBUSY} (the kernel is short of
+     * memory, or the CQ overflowed and completions must be reaped first) it returns early and the
+     * unsubmitted SQEs stay queued for the next call: none is lost.
+     *
+     * @return the number of SQEs the kernel consumed
+     */
+    public int submit() {
+        return submit(0, 0);
+    }
+
+    /**
+     * Submits every prepared SQE and waits until at least {@code waitNr} completions are ready. Like
+     * {@code io_uring_submit_and_wait}, it may return sooner if a signal interrupts the wait after SQEs
+     * were submitted; check {@code cq().ready()}.
+     */
+    public int submitAndWait(int waitNr) {
+        return submit(waitNr, IORING_ENTER_GETEVENTS);
+    }
+
+    private int submit(int waitNr, int enterFlags) {
+        ensureOpen();
+        int submitted = 0;
+        while (true) {
+            final int toSubmit = sq.flush();
+            if (toSubmit == 0 && waitNr == 0) {
+                return submitted;
+            }
+            // An overflowed CQ (kept by the kernel under FEAT_NODROP) is flushed back only by GETEVENTS.
+            final int flags = enterFlags | ((sq.ringFlags() & IORING_SQ_CQ_OVERFLOW) != 0 ? IORING_ENTER_GETEVENTS : 0);
+            final long r = enter(toSubmit, waitNr, flags);
+            if (r >= 0) {
+                submitted += (int) r;
+                if (r == toSubmit || r == 0) {
+                    return submitted;
+                }
+                waitNr = 0; // the wait ended with a partial submit: submit the rest, then return
+                continue;
+            }
+            final int errno = (int) -r;
+            if (errno == Errno.EINTR) {
+                continue;
+            }
+            if (errno == Errno.EAGAIN || errno == Errno.EBUSY) {
+                return submitted;
+            }
+            throw new ErrnoException("io_uring_enter(submit " + toSubmit + ")", errno);
+        }
+    }
+
+    /**
+     * Blocks in the kernel until at least {@code minComplete} completions are ready; submits nothing.
+     * Safe to call from a second thread while the owner prepares and submits.
+     */
+    public void waitCompletions(int minComplete) {
+        while (true) {
+            ensureOpen();
+            final long r = enter(0, minComplete, IORING_ENTER_GETEVENTS);
+            if (r >= 0) {
+                return;
+            }
+            final int errno = (int) -r;
+            if (errno != Errno.EINTR && errno != Errno.EAGAIN && errno != Errno.EBUSY) {
+                throw new ErrnoException("io_uring_enter(wait " + minComplete + ")", errno);
+            }
+        }
+    }
+
+    /** Raw {@code io_uring_enter}: the result, or {@code -errno}. */
+    private long enter(int toSubmit, int minComplete, int flags) {
+        enterCalls++;
+        final long r = LibC.syscall(LibC.SYS_IO_URING_ENTER, ringFd, toSubmit, minComplete, flags, 0, 0);
+        return r >= 0 ? r : -Native.getLastError();
+    }
+
+    /**
+     * Registers buffers for {@code READ_FIXED}/{@code WRITE_FIXED}; buffer {@code i} gets index {@code i}.
+     * The kernel pins their pages; keep the buffers reachable until {@link #unregisterBuffers()}.
+     */
+    public void registerBuffers(AlignedBuffer... buffers) {
+        final AlignedBuffer iovecs = AlignedBuffer.allocate(buffers.length * IOVEC_SIZE, Long.BYTES);
+        for (int i = 0; i < buffers.length; i++) {
+            iovecs.byteBuffer().putLong(i * IOVEC_SIZE, buffers[i].address());
+            iovecs.byteBuffer().putLong(i * IOVEC_SIZE + Long.BYTES, buffers[i].capacity());
+        }
+        register(IORING_REGISTER_BUFFERS, iovecs, buffers.length, "IORING_REGISTER_BUFFERS");
+    }
+
+    public void unregisterBuffers() {
+        register(IORING_UNREGISTER_BUFFERS, null, 0, "IORING_UNREGISTER_BUFFERS");
+    }
+
+    /** Registers fds for {@code IOSQE_FIXED_FILE}; fd {@code i} gets index {@code i}. */
+    public void registerFiles(int... fds) {
+        final AlignedBuffer array = AlignedBuffer.allocate(fds.length * Integer.BYTES, Integer.BYTES);
+        for (int i = 0; i < fds.length; i++) {
+            array.byteBuffer().putInt(i * Integer.BYTES, fds[i]);
+        }
+        register(IORING_REGISTER_FILES, array, fds.length, "IORING_REGISTER_FILES");
+    }
+
+    public void unregisterFiles() {
+        register(IORING_UNREGISTER_FILES, null, 0, "IORING_UNREGISTER_FILES");
+    }
+
+    /** Asks the kernel which ops it supports. */
+    public Probe probe() {
+        final AlignedBuffer probe = AlignedBuffer.allocate(PROBE_HEADER_SIZE + PROBE_MAX_OPS * PROBE_OP_SIZE, Long.BYTES);
+        register(IORING_REGISTER_PROBE, probe, PROBE_MAX_OPS, "IORING_REGISTER_PROBE");
+        final ByteBuffer b = probe.byteBuffer();
+        final int lastOp = b.get(PROBE_LAST_OP) & 0xFF;
+        final int opsLen = b.get(PROBE_OPS_LEN) & 0xFF;
+        final boolean[] supported = new boolean[opsLen];
+        for (int op = 0; op < opsLen; op++) {
+            final int flags = b.getShort(PROBE_HEADER_SIZE + op * PROBE_OP_SIZE + PROBE_OP_FLAGS);
+            supported[op] = (flags & IO_URING_OP_SUPPORTED) != 0;
+        }
+        return new Probe(lastOp, supported);
+    }
+
+    private void register(int opcode, AlignedBuffer arg, int nrArgs, String what) {
+        ensureOpen();
+        while (true) {
+            final long r = LibC.syscall(LibC.SYS_IO_URING_REGISTER, ringFd, opcode, arg == null ? 0 : arg.address(), nrArgs, 0, 0);
+            final int errno = r < 0 ? Native.getLastError() : 0;
+            java.lang.ref.Reference.reachabilityFence(arg);
+            if (r >= 0) {
+                return;
+            }
+            if (errno != Errno.EINTR) {
+                throw new ErrnoException("io_uring_register(" + what + ")", errno);
+            }
+        }
+    }
+
+    /**
+     * Unmaps the rings and closes the ring fd; the kernel cancels whatever is still in flight. Closing
+     * twice is harmless. The caller must make sure no other thread is inside {@link #waitCompletions}.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        sq.close();
+        cq.close();
+        unmapQuietly(sqesAddress, sqesSize);
+        if (cqRingAddress != sqRingAddress) {
+            unmapQuietly(cqRingAddress, cqRingSize);
+        }
+        unmapQuietly(sqRingAddress, sqRingSize);
+        LibC.close(ringFd);
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the ring is closed");
+        }
+    }
+
+    private long map(long size, long offset, String what) {
+        final long address = LibC.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE,
+                LibC.MAP_SHARED | LibC.MAP_POPULATE, ringFd, offset);
+        if (address == LibC.MAP_FAILED) {
+            throw new ErrnoException("mmap(" + what + ", " + size + " bytes)", Native.getLastError());
+        }
+        return address;
+    }
+
+    private static void unmapQuietly(long address, long size) {
+        if (address != 0 && address != LibC.MAP_FAILED) {
+            LibC.munmap(address, size);
+        }
+    }
+
+    private static ByteBuffer view(long address, long size) {
+        return new Pointer(address).getByteBuffer(0, size).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    @Override
+    public String toString() {
+        return "IoUring[fd=" + ringFd + ", sq=" + sq.entries() + ", cq=" + cq.entries() + ", setupFlags=0x"
+                + Integer.toHexString(setupFlags) + ", features=0x" + Integer.toHexString(features) + "]";
+    }
+}

@@ -1,0 +1,14 @@
+package io.uringactor.ring;
+
+/** Base of every failure this library reports; unchecked so that ring code stays free of throws clauses. */
+public class IoUringException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public IoUringException(String message) {
+        super(message);
+    }
+
+    public IoUringException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

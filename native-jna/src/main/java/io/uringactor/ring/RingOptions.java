@@ -1,0 +1,75 @@
+package io.uringactor.ring;
+
+import static io.uringactor.ring.IoUringConstants.*;
+
+/**
+ * How to set up a ring: its size and {@code IORING_SETUP_*} flags. Immutable; {@code withX} returns a copy.
+ *
+ * <p>Flags asked for with {@link #withOptionalFlags} are used only if the running kernel accepts them:
+ * {@link IoUring#open} probes by retrying without them (newest first) when setup says {@code EINVAL},
+ * and {@link IoUring#setupFlags()} tells what was granted.
+ */
+public final class RingOptions {
+    private final int entries;
+    private final int cqEntries;
+    private final int flags;
+    private final int optionalFlags;
+
+    private RingOptions(int entries, int cqEntries, int flags, int optionalFlags) {
+        if (entries <= 0) {
+            throw new IllegalArgumentException("entries=" + entries + " must be positive");
+        }
+        if (cqEntries < 0) {
+            throw new IllegalArgumentException("cqEntries=" + cqEntries + " must not be negative");
+        }
+        this.entries = entries;
+        this.cqEntries = cqEntries;
+        this.flags = flags;
+        this.optionalFlags = optionalFlags & ~flags;
+    }
+
+    /**
+     * {@code entries} SQ slots (rounded up to a power of two; clamped to the kernel maximum), the kernel's
+     * default CQ size (twice the SQ), and {@code CLAMP | SUBMIT_ALL} where the kernel has them.
+     */
+    public static RingOptions create(int entries) {
+        return new RingOptions(entries, 0, 0, IORING_SETUP_CLAMP | IORING_SETUP_SUBMIT_ALL);
+    }
+
+    /** The CQ size; 0 for the kernel default of twice the SQ size. */
+    public RingOptions withCqEntries(int cqEntries) {
+        return new RingOptions(entries, cqEntries, flags, optionalFlags);
+    }
+
+    /** {@code IORING_SETUP_*} flags that must be granted, or setup fails. */
+    public RingOptions withRequiredFlags(int requiredFlags) {
+        return new RingOptions(entries, cqEntries, requiredFlags, optionalFlags);
+    }
+
+    /** {@code IORING_SETUP_*} flags to use where the kernel supports them. */
+    public RingOptions withOptionalFlags(int optional) {
+        return new RingOptions(entries, cqEntries, flags, optional);
+    }
+
+    public int entries() {
+        return entries;
+    }
+
+    public int cqEntries() {
+        return cqEntries;
+    }
+
+    public int requiredFlags() {
+        return flags;
+    }
+
+    public int optionalFlags() {
+        return optionalFlags;
+    }
+
+    @Override
+    public String toString() {
+        return "RingOptions[entries=" + entries + ", cqEntries=" + cqEntries + ", requiredFlags=0x"
+                + Integer.toHexString(flags) + ", optionalFlags=0x" + Integer.toHexString(optionalFlags) + "]";
+    }
+}

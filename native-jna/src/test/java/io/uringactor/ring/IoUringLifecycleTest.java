@@ -1,0 +1,133 @@
+package io.uringactor.ring;
+
+import static io.uringactor.ring.IoUringConstants.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+class IoUringLifecycleTest {
+
+    @Test
+    void setsUpMapsAndReportsFeatures() {
+        try (IoUring ring = IoUring.open(64)) {
+            assertEquals(64, ring.sq().entries());
+            assertEquals(128, ring.cq().entries(), "the kernel's default CQ is twice the SQ");
+            assertTrue(ring.hasFeature(IORING_FEAT_SINGLE_MMAP));
+            assertTrue(ring.hasFeature(IORING_FEAT_NODROP));
+            assertTrue((ring.setupFlags() & IORING_SETUP_SUBMIT_ALL) != 0, ring.toString());
+            assertTrue(ring.fd() >= 0);
+        }
+    }
+
+    @Test
+    void honoursCqSizeAndOptionalFlags() {
+        final RingOptions options = RingOptions.create(8).withCqEntries(256)
+                .withOptionalFlags(IORING_SETUP_CLAMP | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN);
+        try (IoUring ring = IoUring.open(options)) {
+            assertEquals(256, ring.cq().entries());
+            assertTrue((ring.setupFlags() & IORING_SETUP_CQSIZE) != 0);
+            assertTrue((ring.setupFlags() & IORING_SETUP_SINGLE_ISSUER) != 0, "kernel 6.x grants SINGLE_ISSUER");
+        }
+    }
+
+    @Test
+    void nopCompletesWithItsUserData() {
+        try (IoUring ring = IoUring.open(8)) {
+            assertTrue(ring.sq().prepNop(0xCAFEBABE_12345678L));
+            final Map<Long, Integer> results = Completions.submitAndReap(ring, 1);
+            assertEquals(Map.of(0xCAFEBABE_12345678L, 0), results);
+        }
+    }
+
+    @Test
+    void fullSubmissionQueueRefusesAndLosesNothing() {
+        try (IoUring ring = IoUring.open(RingOptions.create(8).withCqEntries(64))) {
+            int prepared = 0;
+            while (ring.sq().prepNop(prepared)) {
+                prepared++;
+            }
+            assertEquals(8, prepared, "the 9th prep must see a full SQ");
+            assertEquals(8, ring.submit());
+            for (int i = 8; i < 16; i++) {
+                assertTrue(ring.sq().prepNop(i));
+            }
+            final Map<Long, Integer> results = Completions.submitAndReap(ring, 16);
+            assertEquals(16, results.size());
+            for (long i = 0; i < 16; i++) {
+                assertEquals(0, results.get(i));
+            }
+            assertEquals(0, ring.sq().dropped());
+        }
+    }
+
+    @Test
+    void oneEnterSubmitsAWholeBatch() {
+        try (IoUring ring = IoUring.open(64)) {
+            for (int i = 0; i < 64; i++) {
+                ring.sq().prepNop(i);
+            }
+            final long before = ring.enterCalls();
+            assertEquals(64, ring.submitAndWait(64));
+            assertEquals(1, ring.enterCalls() - before);
+            assertEquals(64, ring.cq().drain((u, r, f) -> { }));
+        }
+    }
+
+    @Test
+    void probeKnowsTheOpsThisLibraryUses() {
+        try (IoUring ring = IoUring.open(4)) {
+            final Probe probe = ring.probe();
+            for (byte op : new byte[] {IORING_OP_NOP, IORING_OP_READ, IORING_OP_WRITE, IORING_OP_READV,
+                IORING_OP_WRITEV, IORING_OP_READ_FIXED, IORING_OP_WRITE_FIXED, IORING_OP_FSYNC,
+                IORING_OP_FALLOCATE, IORING_OP_STATX, IORING_OP_OPENAT, IORING_OP_OPENAT2, IORING_OP_CLOSE,
+                IORING_OP_TIMEOUT, IORING_OP_LINK_TIMEOUT, IORING_OP_ASYNC_CANCEL, IORING_OP_SPLICE}) {
+                assertTrue(probe.supports(op), IoUringConstants.opName(op) + " in " + probe);
+            }
+            assertFalse(probe.supports(250));
+            assertTrue(probe.lastOp() >= IORING_OP_OPENAT2);
+        }
+    }
+
+    @Test
+    void closingTwiceIsHarmlessAndUseAfterCloseIsRefused() {
+        final IoUring ring = IoUring.open(4);
+        ring.close();
+        ring.close();
+        assertTrue(ring.isClosed());
+        assertThrows(IllegalStateException.class, () -> ring.sq().prepNop(1));
+        assertThrows(IllegalStateException.class, ring::submit);
+        assertThrows(IllegalStateException.class, () -> ring.cq().drain((u, r, f) -> { }));
+        assertThrows(IllegalStateException.class, ring::probe);
+    }
+
+    @Test
+    void invalidOptionsAreRefusedBeforeTheKernel() {
+        assertThrows(IllegalArgumentException.class, () -> RingOptions.create(0));
+        assertThrows(IllegalArgumentException.class, () -> RingOptions.create(8).withCqEntries(-1));
+    }
+
+    @Test
+    void unavailableRingsSayWhatToDo() {
+        assertTrue(IoUringUnavailableException.fromSetupErrno(Errno.EPERM, 8).getMessage().contains("io_uring_disabled"));
+        assertTrue(IoUringUnavailableException.fromSetupErrno(Errno.ENOSYS, 8).getMessage().contains("5.6"));
+        assertTrue(IoUringUnavailableException.fromSetupErrno(Errno.ENOMEM, 8).getMessage().contains("RLIMIT_MEMLOCK"));
+        final ErrnoException cause = (ErrnoException) IoUringUnavailableException.fromSetupErrno(Errno.EPERM, 8).getCause();
+        assertEquals("EPERM", cause.errnoName());
+        assertEquals("io_uring_setup", cause.operation());
+    }
+
+    @Test
+    void errnoNamesAreTheKernels() {
+        assertEquals("ENOENT", Errno.name(2));
+        assertEquals("ENOENT", Errno.name(-2));
+        assertEquals("EBADF", Errno.name(Errno.EBADF));
+        assertEquals("ECANCELED", Errno.name(125));
+        assertEquals("E4242", Errno.name(4242));
+        assertEquals(Errno.EXDEV, Errno.valueOf("EXDEV"));
+        final ErrnoException e = new ErrnoException("read(fd=3)", -Errno.EBADF);
+        assertEquals(Errno.EBADF, e.errno());
+        assertEquals("read(fd=3): EBADF (Bad file descriptor)", e.getMessage());
+    }
+}
