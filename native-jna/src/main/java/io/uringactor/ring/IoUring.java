@@ -146,7 +146,10 @@ public final class IoUring implements AutoCloseable {
         return (features & feature) == feature;
     }
 
-    /** How many times this ring called {@code io_uring_enter}. Read by the thread that submits. */
+    /**
+     * How many times {@link #submit} and {@link #submitAndWait} called {@code io_uring_enter}; waits from
+     * {@link #waitCompletions} are not counted. Read it on the thread that submits.
+     */
     public long enterCalls() {
         return enterCalls;
     }
@@ -182,6 +185,7 @@ public final class IoUring implements AutoCloseable {
             }
             // An overflowed CQ (kept by the kernel under FEAT_NODROP) is flushed back only by GETEVENTS.
             final int flags = enterFlags | ((sq.ringFlags() & IORING_SQ_CQ_OVERFLOW) != 0 ? IORING_ENTER_GETEVENTS : 0);
+            enterCalls++;
             final long r = enter(toSubmit, waitNr, flags);
             if (r >= 0) {
                 submitted += (int) r;
@@ -222,7 +226,6 @@ public final class IoUring implements AutoCloseable {
 
     /** Raw {@code io_uring_enter}: the result, or {@code -errno}. */
     private long enter(int toSubmit, int minComplete, int flags) {
-        enterCalls++;
         final long r = LibC.syscall(LibC.SYS_IO_URING_ENTER, ringFd, toSubmit, minComplete, flags, 0, 0);
         return r >= 0 ? r : -Native.getLastError();
     }

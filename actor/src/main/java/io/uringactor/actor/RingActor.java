@@ -1,0 +1,46 @@
+package io.uringactor.actor;
+
+import io.uringactor.actor.internal.RingBehavior;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * Factory of ring actors: each owns one io_uring ring and serves {@link RingCommand}s. Spawn it with
+ * {@link #props(RingSettings)} so that it runs on its own pinned thread:
+ *
+ * <pre>{@code
+ * RingSettings settings = RingSettings.create(context.getSystem());
+ * ActorRef<RingCommand> ring = context.spawn(RingActor.create(settings), "disk-ring", RingActor.props(settings));
+ * }</pre>
+ *
+ * Or let {@link RingExtension#get} give you the system's default one.
+ */
+public final class RingActor {
+    private RingActor() {
+    }
+
+    /** A ring actor with the given settings. */
+    public static Behavior<RingCommand> create(RingSettings settings) {
+        return RingBehavior.create(settings);
+    }
+
+    /** A ring actor with the settings of the system's {@code io-uring-actor.ring} configuration. */
+    public static Behavior<RingCommand> create() {
+        return Behaviors.setup(context -> RingBehavior.create(RingSettings.create(context.getSystem())));
+    }
+
+    /** Props selecting the configured (pinned) dispatcher. */
+    public static Props props(RingSettings settings) {
+        return DispatcherSelector.fromConfig(settings.dispatcher());
+    }
+
+    /** Spawns a ring actor as a child of {@code context} on its pinned dispatcher. */
+    public static ActorRef<RingCommand> spawn(ActorContext<?> context, String name, RingSettings settings) {
+        return context.spawn(create(settings), name, props(settings));
+    }
+}

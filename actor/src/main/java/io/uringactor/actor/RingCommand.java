@@ -1,0 +1,112 @@
+package io.uringactor.actor;
+
+import io.uringactor.ring.AlignedBuffer;
+import io.uringactor.ring.Statx;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.util.ByteString;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The ring actor's protocol. Every command carries its {@code replyTo} and gets exactly one reply: a
+ * {@link StatusReply} holding the result, or an error holding an
+ * {@link io.uringactor.ring.ErrnoException} (errno name and op), {@link InvalidRequestException},
+ * {@link RingOverloadedException}, {@link RingTimeoutException} or {@link RingStoppedException}.
+ *
+ * <p>A {@code timeout} of {@code null} uses the actor's configured {@code op-timeout}; when a timeout
+ * elapses the op is cancelled in the kernel ({@code IORING_OP_LINK_TIMEOUT}) and the reply is a
+ * {@link RingTimeoutException}. Buffers stay owned by the actor until the kernel is done with them,
+ * whether or not the asker still waits.
+ */
+public sealed interface RingCommand {
+
+    /** Where the single reply goes. */
+    ActorRef<?> replyTo();
+
+    /** Opens {@code path} (relative paths resolve against the working directory). */
+    record Open(String path, OpenOptions options, ActorRef<StatusReply<FileHandle>> replyTo) implements RingCommand {
+    }
+
+    /** Closes a file; its handle is invalid from now on, ops already in flight finish normally. */
+    record Close(FileHandle file, ActorRef<StatusReply<Done>> replyTo) implements RingCommand {
+    }
+
+    /** Reads up to {@code length} bytes at {@code offset}; fewer at the end of the file. */
+    record Read(FileHandle file, long offset, int length, Duration timeout,
+                ActorRef<StatusReply<ByteString>> replyTo) implements RingCommand {
+        public Read(FileHandle file, long offset, int length, ActorRef<StatusReply<ByteString>> replyTo) {
+            this(file, offset, length, null, replyTo);
+        }
+    }
+
+    /** Writes all of {@code data} at {@code offset}; short writes are resubmitted until done. Replies the count. */
+    record Write(FileHandle file, long offset, ByteString data, Duration timeout,
+                 ActorRef<StatusReply<Integer>> replyTo) implements RingCommand {
+        public Write(FileHandle file, long offset, ByteString data, ActorRef<StatusReply<Integer>> replyTo) {
+            this(file, offset, data, null, replyTo);
+        }
+    }
+
+    /** Reads into consecutive buffers of the given lengths (one {@code readv}); the last ones are short at EOF. */
+    record ReadV(FileHandle file, long offset, List<Integer> lengths, Duration timeout,
+                 ActorRef<StatusReply<List<ByteString>>> replyTo) implements RingCommand {
+        public ReadV(FileHandle file, long offset, List<Integer> lengths, ActorRef<StatusReply<List<ByteString>>> replyTo) {
+            this(file, offset, lengths, null, replyTo);
+        }
+    }
+
+    /** Writes the buffers one after another (one {@code writev}). Replies the total count. */
+    record WriteV(FileHandle file, long offset, List<ByteString> data, Duration timeout,
+                  ActorRef<StatusReply<Integer>> replyTo) implements RingCommand {
+        public WriteV(FileHandle file, long offset, List<ByteString> data, ActorRef<StatusReply<Integer>> replyTo) {
+            this(file, offset, data, null, replyTo);
+        }
+    }
+
+    /**
+     * Zero-copy read of {@code buffer.capacity()} bytes into the caller's buffer, for O_DIRECT files:
+     * the offset, the capacity and the buffer address must be aligned to the file's O_DIRECT alignment.
+     * The buffer comes back in the reply; do not touch it until then.
+     */
+    record ReadBlock(FileHandle file, long offset, AlignedBuffer buffer, Duration timeout,
+                     ActorRef<StatusReply<BlockIo>> replyTo) implements RingCommand {
+        public ReadBlock(FileHandle file, long offset, AlignedBuffer buffer, ActorRef<StatusReply<BlockIo>> replyTo) {
+            this(file, offset, buffer, null, replyTo);
+        }
+    }
+
+    /** Zero-copy write of the caller's whole buffer at {@code offset}; alignment as for {@link ReadBlock}. */
+    record WriteBlock(FileHandle file, long offset, AlignedBuffer buffer, Duration timeout,
+                      ActorRef<StatusReply<BlockIo>> replyTo) implements RingCommand {
+        public WriteBlock(FileHandle file, long offset, AlignedBuffer buffer, ActorRef<StatusReply<BlockIo>> replyTo) {
+            this(file, offset, buffer, null, replyTo);
+        }
+    }
+
+    /** Deallocates a range ({@code fallocate} punch hole, keep size): it reads back as zeros. */
+    record Trim(FileHandle file, long offset, long length, ActorRef<StatusReply<Done>> replyTo) implements RingCommand {
+    }
+
+    /** {@code fsync}, or {@code fdatasync} when {@code dataOnly}. */
+    record Fsync(FileHandle file, boolean dataOnly, ActorRef<StatusReply<Done>> replyTo) implements RingCommand {
+    }
+
+    /** The file's metadata ({@code statx}): size, block size, times, O_DIRECT alignment. */
+    record Stat(FileHandle file, ActorRef<StatusReply<Statx>> replyTo) implements RingCommand {
+    }
+
+    /** The actor's counters. */
+    record GetStats(ActorRef<RingStats> replyTo) implements RingCommand {
+    }
+
+    /**
+     * Stops the actor gracefully: refuses new requests and queued ones with {@link RingStoppedException},
+     * lets in-flight ops complete and answers them, closes the files and the ring, then replies.
+     */
+    record Shutdown(ActorRef<Done> replyTo) implements RingCommand {
+    }
+}

@@ -1,0 +1,30 @@
+package io.uringactor.actor;
+
+/**
+ * A snapshot of a ring actor's counters.
+ *
+ * @param submitted     SQEs handed to the kernel
+ * @param completed     requests answered (success or failure) after reaching the kernel
+ * @param enterCalls    {@code io_uring_enter} calls made to submit
+ * @param batches       submissions that carried at least one SQE
+ * @param maxBatch      most SQEs submitted by one {@code io_uring_enter}
+ * @param inFlight      ops in the kernel now
+ * @param inFlightMax   most ops in the kernel at once
+ * @param queued        requests waiting in the actor for an in-flight slot now
+ * @param rejected      requests refused as overloaded
+ */
+public record RingStats(long submitted, long completed, long enterCalls, long batches, int maxBatch,
+                        int inFlight, int inFlightMax, int queued, long rejected) {
+
+    /** Mean SQEs per {@code io_uring_enter} that submitted something: the micro-batching factor. */
+    public double sqesPerEnter() {
+        return batches == 0 ? 0.0 : (double) submitted / batches;
+    }
+
+    @Override
+    public String toString() {
+        return String.format("RingStats[submitted=%d, completed=%d, enterCalls=%d, sqesPerEnter=%.2f (max %d),"
+                        + " inFlight=%d (max %d), queued=%d, rejected=%d]", submitted, completed, enterCalls,
+                sqesPerEnter(), maxBatch, inFlight, inFlightMax, queued, rejected);
+    }
+}

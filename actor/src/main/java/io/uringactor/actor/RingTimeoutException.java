@@ -1,0 +1,12 @@
+package io.uringactor.actor;
+
+import io.uringactor.ring.IoUringException;
+
+/** The op did not complete within its timeout; it was cancelled in the kernel before this reply was sent. */
+public final class RingTimeoutException extends IoUringException {
+    private static final long serialVersionUID = 1L;
+
+    public RingTimeoutException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,105 @@
+package io.uringactor.actor.internal;
+
+import io.uringactor.actor.FileHandle;
+
+import java.security.SecureRandom;
+import java.util.Arrays;
+
+/**
+ * The ring actor's table of open files. A {@link FileHandle} id is the table index in the low 32 bits
+ * and a generation from a random start in the high 32 bits, so a handle forged, stale (closed, reused
+ * index) or from another actor does not resolve. Lookups are array reads: nothing boxed per op.
+ */
+final class OpenFiles {
+    private long[] ids = new long[16];
+    private int[] fds = new int[16];
+    private int[] directIoAlignment = new int[16];
+    private String[] paths = new String[16];
+    private int size;
+    private int open;
+    private int nextGeneration = new SecureRandom().nextInt();
+
+    FileHandle add(int fd, String path, int directIoAlignment) {
+        int index = indexOfFree();
+        if (index < 0) {
+            index = size++;
+            if (index == ids.length) {
+                final int capacity = ids.length * 2;
+                ids = Arrays.copyOf(ids, capacity);
+                fds = Arrays.copyOf(fds, capacity);
+                this.directIoAlignment = Arrays.copyOf(this.directIoAlignment, capacity);
+                paths = Arrays.copyOf(paths, capacity);
+            }
+        }
+        int generation = nextGeneration++;
+        if (generation == 0) {
+            generation = nextGeneration++; // id 0 never names a file
+        }
+        final long id = (long) generation << 32 | index;
+        ids[index] = id;
+        fds[index] = fd;
+        this.directIoAlignment[index] = directIoAlignment;
+        paths[index] = path;
+        open++;
+        return new FileHandle(id);
+    }
+
+    /** The table index of an open file, or -1 when the handle is unknown, closed or forged. */
+    int indexOf(FileHandle handle) {
+        if (handle == null) {
+            return -1;
+        }
+        final long id = handle.id();
+        final int index = (int) id;
+        return index >= 0 && index < size && ids[index] == id && id != 0 ? index : -1;
+    }
+
+    int fd(int index) {
+        return fds[index];
+    }
+
+    /** The O_DIRECT alignment of the file, or 0 if it was not opened with O_DIRECT. */
+    int directIoAlignment(int index) {
+        return directIoAlignment[index];
+    }
+
+    String path(int index) {
+        return paths[index];
+    }
+
+    /** Forgets the file; its handle stops resolving at once. Returns its fd. */
+    int remove(int index) {
+        ids[index] = 0;
+        paths[index] = null;
+        open--;
+        return fds[index];
+    }
+
+    int openCount() {
+        return open;
+    }
+
+    /** The fds of every open file, and forgets them all. */
+    int[] removeAll() {
+        final int[] result = new int[open];
+        int n = 0;
+        for (int i = 0; i < size; i++) {
+            if (ids[i] != 0) {
+                result[n++] = remove(i);
+            }
+        }
+        return result;
+    }
+
+    private int indexOfFree() {
+        if (open == size) {
+            return -1;
+        }
+        for (int i = 0; i < size; i++) {
+            if (ids[i] == 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,820 @@
+package io.uringactor.actor.internal;
+
+import static io.uringactor.ring.IoUringConstants.*;
+
+import io.uringactor.actor.BlockIo;
+import io.uringactor.actor.FileHandle;
+import io.uringactor.actor.InvalidRequestException;
+import io.uringactor.actor.RingCommand;
+import io.uringactor.actor.RingCommand.*;
+import io.uringactor.actor.RingOverloadedException;
+import io.uringactor.actor.RingSettings;
+import io.uringactor.actor.RingStats;
+import io.uringactor.actor.RingStoppedException;
+import io.uringactor.actor.RingTimeoutException;
+import io.uringactor.ring.AlignedBuffer;
+import io.uringactor.ring.CompletionHandler;
+import io.uringactor.ring.Errno;
+import io.uringactor.ring.ErrnoException;
+import io.uringactor.ring.IoUring;
+import io.uringactor.ring.IoUringException;
+import io.uringactor.ring.RingOptions;
+import io.uringactor.ring.Statx;
+import io.uringactor.ring.SubmissionQueue;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.util.ByteString;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The ring actor. It owns one {@link IoUring} and runs on a pinned thread, which is the ring's only
+ * submitter and the only thread that touches the SQ, the CQ, the in-flight slots and the file table.
+ *
+ * <p>Micro-batching: a request only writes its SQE; the first request of a burst sends the actor a
+ * {@code FLUSH}, which the FIFO mailbox delivers after every message already queued, and the flush
+ * submits the whole batch with one {@code io_uring_enter}. Right after submitting, the actor reaps what
+ * completed inside the syscall (cached reads mostly do) and replies at once: a cached read costs one
+ * thread wake-up into the actor and one out to the asker. Completions that come later wake the
+ * {@link Reaper}, which tells the actor to reap.
+ *
+ * <p>Backpressure: at most {@code max-in-flight} ops are in the kernel and the CQ has room for all of
+ * them and their timeouts, so it never overflows; further requests wait in a bounded queue, beyond which
+ * they are refused as overloaded. Every request gets exactly one reply on every path.
+ */
+public final class RingBehavior extends AbstractBehavior<Object> implements CompletionHandler {
+    private enum Signal { FLUSH, STOP_TIMEOUT }
+
+    /** Memory of the kernel may still write after a stop that timed out: kept reachable for the process' life. */
+    private static final List<Object> QUARANTINE = new ArrayList<>();
+    private static final int IOV_MAX = 1024;
+    private static final int TIMESPEC_SIZE = 16;
+    private static final int IOVEC_SIZE = 16;
+    private static final int FILE_MODE = 0644;
+
+    private final RingSettings settings;
+    private final IoUring ring;
+    private final SubmissionQueue sq;
+    private final Reaper reaper;
+    private final Op[] ops;
+    private final int[] freeSlots;
+    private int freeCount;
+    private final ArrayDeque<RingCommand> queue = new ArrayDeque<>();
+    private final OpenFiles files = new OpenFiles();
+    /** One {@code __kernel_timespec} per slot, for linked timeouts. */
+    private final AlignedBuffer timespecs;
+    private final AlignedBuffer emptyPath = AlignedBuffer.cString("");
+    private final List<ActorRef<Done>> shutdownRepliesTo = new ArrayList<>();
+
+    private boolean flushScheduled;
+    private boolean stopping;
+    /** Why in-flight ops were cancelled at stop; their -ECANCELED completions are answered with it. */
+    private IoUringException abortCause;
+    private int inFlight;
+
+    private long submitted;
+    private long completed;
+    private long batches;
+    private int maxBatch;
+    private int inFlightMax;
+    private long rejected;
+
+    private RingBehavior(ActorContext<Object> context, RingSettings settings) {
+        super(context);
+        this.settings = settings;
+        final int slots = settings.maxInFlight();
+        // Every op may carry a linked timeout: two CQEs each, plus room for housekeeping.
+        final int cqEntries = Math.max(settings.sqEntries(), 2 * slots + 8);
+        this.ring = IoUring.open(RingOptions.create(settings.sqEntries()).withCqEntries(cqEntries));
+        this.sq = ring.sq();
+        this.ops = new Op[slots];
+        this.freeSlots = new int[slots];
+        for (int i = slots - 1; i >= 0; i--) {
+            ops[i] = new Op(i);
+            freeSlots[freeCount++] = i;
+        }
+        this.timespecs = AlignedBuffer.allocate(slots * TIMESPEC_SIZE, Long.BYTES);
+        this.reaper = new Reaper(ring, context.getSelf(), "io-uring-reaper-" + context.getSelf().path().name());
+        this.reaper.start();
+    }
+
+    /** The ring actor's behavior; spawn it on the dispatcher named by {@link RingSettings#dispatcher()}. */
+    public static Behavior<RingCommand> create(RingSettings settings) {
+        return Behaviors.<Object>setup(context -> new RingBehavior(context, settings)).narrow();
+    }
+
+    @Override
+    public Receive<Object> createReceive() {
+        return newReceiveBuilder()
+                .onMessageEquals(Signal.FLUSH, this::onFlush)
+                .onMessageEquals(Reaper.Signal.REAP, this::onReap)
+                .onMessage(RingCommand.class, this::onCommand)
+                .onMessage(Reaper.Failed.class, failed -> fail(failed.cause()))
+                .onMessageEquals(Signal.STOP_TIMEOUT, this::onStopTimeout)
+                .onSignal(PostStop.class, signal -> onPostStop())
+                .build();
+    }
+
+    // ---------------------------------------------------------------- intake
+
+    private Behavior<Object> onCommand(RingCommand command) {
+        if (command instanceof GetStats) {
+            ((GetStats) command).replyTo().tell(stats());
+            return this;
+        }
+        if (command instanceof Shutdown) {
+            return onShutdown((Shutdown) command);
+        }
+        if (stopping) {
+            replyError(command, new RingStoppedException("the ring actor is stopping"));
+            return this;
+        }
+        if (freeCount == 0 || !queue.isEmpty()) {
+            if (queue.size() < settings.maxQueued()) {
+                queue.addLast(command);
+            } else {
+                rejected++;
+                replyError(command, new RingOverloadedException("ring actor overloaded: " + inFlight
+                        + " ops in flight and " + queue.size() + " queued (max-queued=" + settings.maxQueued() + ")"));
+            }
+            return this;
+        }
+        try {
+            start(command);
+        } catch (IoUringException e) {
+            return fail(e);
+        } catch (RuntimeException e) {
+            // A malformed command (start() has answered it): keep serving everyone else.
+            getContext().getLog().warn("Refused malformed command {}", command, e);
+        }
+        if (!flushScheduled) {
+            flushScheduled = true;
+            getContext().getSelf().tell(Signal.FLUSH);
+        }
+        return this;
+    }
+
+    /** Takes a slot, checks the request and writes its SQE(s); a refused request frees the slot at once. */
+    private void start(RingCommand command) {
+        final Op op = ops[freeSlots[--freeCount]];
+        final String refusal;
+        try {
+            refusal = prepare(op, command);
+        } catch (IoUringException e) {
+            releaseSlot(op);
+            replyError(command, new RingStoppedException("the ring failed: " + e.getMessage(), e));
+            throw e;
+        } catch (RuntimeException e) {
+            releaseSlot(op);
+            replyError(command, new InvalidRequestException("malformed request " + command + ": " + e));
+            throw e;
+        }
+        if (refusal != null) {
+            releaseSlot(op);
+            replyError(command, new InvalidRequestException(refusal));
+            return;
+        }
+        if (++inFlight > inFlightMax) {
+            inFlightMax = inFlight;
+        }
+    }
+
+    /** Writes the SQEs of {@code command} into slot {@code op}, or returns why the request is refused. */
+    private String prepare(Op op, RingCommand command) {
+        if (command instanceof Read) {
+            final Read r = (Read) command;
+            final int file = files.indexOf(r.file());
+            final String refusal = checkIo(file, r.file(), r.offset(), r.length());
+            if (refusal != null) {
+                return refusal;
+            }
+            op.begin(Op.READ, command, files.fd(file));
+            final AlignedBuffer scratch = op.scratch(r.length());
+            return submitIo(op, r.offset(), r.length(), IORING_OP_READ, scratch.address(), r.timeout());
+        }
+        if (command instanceof Write) {
+            final Write w = (Write) command;
+            final int file = files.indexOf(w.file());
+            final int length = w.data() == null ? -1 : w.data().size();
+            final String refusal = checkIo(file, w.file(), w.offset(), length);
+            if (refusal != null) {
+                return refusal;
+            }
+            op.begin(Op.WRITE, command, files.fd(file));
+            final ByteBuffer scratch = op.scratch(length).byteBuffer();
+            scratch.clear();
+            w.data().copyToBuffer(scratch);
+            return submitIo(op, w.offset(), length, IORING_OP_WRITE, op.scratch(length).address(), w.timeout());
+        }
+        if (command instanceof ReadBlock) {
+            final ReadBlock r = (ReadBlock) command;
+            final int file = files.indexOf(r.file());
+            final String refusal = checkBlock(file, r.file(), r.offset(), r.buffer());
+            if (refusal != null) {
+                return refusal;
+            }
+            op.begin(Op.READ_BLOCK, command, files.fd(file));
+            op.borrowed = r.buffer();
+            return submitIo(op, r.offset(), r.buffer().capacity(), IORING_OP_READ, r.buffer().address(), r.timeout());
+        }
+        if (command instanceof WriteBlock) {
+            final WriteBlock w = (WriteBlock) command;
+            final int file = files.indexOf(w.file());
+            final String refusal = checkBlock(file, w.file(), w.offset(), w.buffer());
+            if (refusal != null) {
+                return refusal;
+            }
+            op.begin(Op.WRITE_BLOCK, command, files.fd(file));
+            op.borrowed = w.buffer();
+            return submitIo(op, w.offset(), w.buffer().capacity(), IORING_OP_WRITE, w.buffer().address(), w.timeout());
+        }
+        if (command instanceof ReadV) {
+            final ReadV r = (ReadV) command;
+            return prepareVectored(op, Op.READV, command, r.file(), r.offset(), r.lengths(), null, r.timeout());
+        }
+        if (command instanceof WriteV) {
+            final WriteV w = (WriteV) command;
+            if (w.data() == null || containsNull(w.data())) {
+                return "writev needs buffers, got " + w.data();
+            }
+            final List<Integer> lengths = new ArrayList<>(w.data().size());
+            for (ByteString b : w.data()) {
+                lengths.add(b.size());
+            }
+            return prepareVectored(op, Op.WRITEV, command, w.file(), w.offset(), lengths, w.data(), w.timeout());
+        }
+        if (command instanceof Open) {
+            final Open o = (Open) command;
+            if (o.path() == null || o.path().isEmpty() || o.options() == null) {
+                return "open needs a path and options, got path=" + o.path() + ", options=" + o.options();
+            }
+            if (o.path().indexOf('\0') >= 0) {
+                return "a path must not contain NUL: " + o.path();
+            }
+            op.begin(Op.OPEN, command, AT_FDCWD);
+            op.borrowed = AlignedBuffer.cString(o.path());
+            prep(sq.prepOpenat(AT_FDCWD, op.borrowed.address(), o.options().toFlags(), FILE_MODE,
+                    UserData.op(op.slot, op.generation)));
+            return null;
+        }
+        if (command instanceof Close) {
+            final Close c = (Close) command;
+            final int file = files.indexOf(c.file());
+            if (file < 0) {
+                return unknownHandle(c.file());
+            }
+            op.begin(Op.CLOSE, command, files.remove(file));
+            prep(sq.prepClose(op.fd, UserData.op(op.slot, op.generation)));
+            return null;
+        }
+        if (command instanceof Trim) {
+            final Trim t = (Trim) command;
+            final int file = files.indexOf(t.file());
+            if (file < 0) {
+                return unknownHandle(t.file());
+            }
+            if (t.offset() < 0 || t.length() <= 0) {
+                return "trim needs offset >= 0 and length > 0, got offset=" + t.offset() + ", length=" + t.length();
+            }
+            op.begin(Op.TRIM, command, files.fd(file));
+            op.offset = t.offset();
+            prep(sq.prepFallocate(op.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, t.offset(), t.length(),
+                    UserData.op(op.slot, op.generation)));
+            return null;
+        }
+        if (command instanceof Fsync) {
+            final Fsync f = (Fsync) command;
+            final int file = files.indexOf(f.file());
+            if (file < 0) {
+                return unknownHandle(f.file());
+            }
+            op.begin(Op.FSYNC, command, files.fd(file));
+            prep(sq.prepFsync(op.fd, f.dataOnly() ? IORING_FSYNC_DATASYNC : 0, UserData.op(op.slot, op.generation)));
+            return null;
+        }
+        if (command instanceof Stat) {
+            final Stat s = (Stat) command;
+            final int file = files.indexOf(s.file());
+            if (file < 0) {
+                return unknownHandle(s.file());
+            }
+            op.begin(Op.STAT, command, files.fd(file));
+            prep(sq.prepStatx(op.fd, emptyPath.address(), AT_EMPTY_PATH, Statx.DEFAULT_MASK,
+                    op.scratch(Statx.BUFFER_SIZE).address(), UserData.op(op.slot, op.generation)));
+            return null;
+        }
+        throw new IllegalArgumentException("unhandled command " + command);
+    }
+
+    private String prepareVectored(Op op, byte kind, RingCommand command, FileHandle handle, long offset,
+                                   List<Integer> lengths, List<ByteString> data, Duration timeout) {
+        final int file = files.indexOf(handle);
+        if (lengths == null || lengths.isEmpty() || lengths.size() > IOV_MAX || containsNull(lengths)) {
+            return "vectored IO needs 1 to " + IOV_MAX + " buffers, got " + lengths;
+        }
+        long total = 0;
+        for (int length : lengths) {
+            if (length < 0) {
+                return "buffer lengths must not be negative, got " + lengths;
+            }
+            total += length;
+        }
+        final String refusal = checkIo(file, handle, offset, total);
+        if (refusal != null) {
+            return refusal;
+        }
+        op.begin(kind, command, files.fd(file));
+        // Data and iovecs share the slot's scratch: the data first, the iovec array after it, 16-aligned.
+        final int dataBytes = (int) total;
+        final int iovecsAt = (dataBytes + 15) & ~15;
+        final AlignedBuffer scratch = op.scratch(iovecsAt + lengths.size() * IOVEC_SIZE);
+        final ByteBuffer b = scratch.byteBuffer();
+        int at = 0;
+        for (int i = 0; i < lengths.size(); i++) {
+            final int length = lengths.get(i);
+            if (data != null) {
+                b.clear().position(at);
+                data.get(i).copyToBuffer(b);
+            }
+            b.putLong(iovecsAt + i * IOVEC_SIZE, scratch.address() + at);
+            b.putLong(iovecsAt + i * IOVEC_SIZE + Long.BYTES, length);
+            at += length;
+        }
+        final byte opcode = kind == Op.READV ? IORING_OP_READV : IORING_OP_WRITEV;
+        op.offset = offset;
+        op.length = dataBytes;
+        prepareIo(op, opcode, scratch.address() + iovecsAt, lengths.size(), offset, timeout);
+        return null;
+    }
+
+    private String submitIo(Op op, long offset, int length, byte opcode, long address, Duration timeout) {
+        op.offset = offset;
+        op.length = length;
+        prepareIo(op, opcode, address, length, offset, timeout);
+        return null;
+    }
+
+    /** The op's SQE, and a linked timeout when one applies. */
+    private void prepareIo(Op op, byte opcode, long address, int len, long offset, Duration timeout) {
+        final Duration limit = timeout != null ? timeout : settings.opTimeout();
+        final int sqes = limit == null ? 1 : 2;
+        ensureSqSpace(sqes);
+        prep(sq.prep(opcode, 0, op.fd, offset, address, len, 0, UserData.op(op.slot, op.generation), 0, 0));
+        if (limit != null) {
+            sq.setLastFlags(IOSQE_IO_LINK);
+            final int at = op.slot * TIMESPEC_SIZE;
+            timespecs.byteBuffer().putLong(at, limit.getSeconds());
+            timespecs.byteBuffer().putLong(at + Long.BYTES, limit.getNano());
+            prep(sq.prepLinkTimeout(timespecs.address(at), 0, UserData.linkTimeout(op.slot, op.generation)));
+            op.pendingCqes = 2;
+        }
+    }
+
+    private String checkIo(int file, FileHandle handle, long offset, long length) {
+        if (file < 0) {
+            return unknownHandle(handle);
+        }
+        if (offset < 0 || length < 0) {
+            return "offset and length must not be negative, got offset=" + offset + ", length=" + length;
+        }
+        if (length > settings.maxIoSize()) {
+            return "length=" + length + " is over max-io-size=" + settings.maxIoSize();
+        }
+        final int alignment = files.directIoAlignment(file);
+        if (alignment > 0 && (offset % alignment != 0 || length % alignment != 0)) {
+            return "O_DIRECT file " + files.path(file) + " needs offset and length aligned to " + alignment
+                    + ", got offset=" + offset + ", length=" + length;
+        }
+        return null;
+    }
+
+    private String checkBlock(int file, FileHandle handle, long offset, AlignedBuffer buffer) {
+        if (buffer == null) {
+            return "a block op needs a buffer";
+        }
+        final String refusal = checkIo(file, handle, offset, buffer.capacity());
+        if (refusal != null) {
+            return refusal;
+        }
+        final int alignment = files.directIoAlignment(file);
+        if (alignment > 0 && (buffer.address() & (alignment - 1)) != 0) {
+            return "O_DIRECT file " + files.path(file) + " needs a buffer aligned to " + alignment + ", got " + buffer;
+        }
+        return null;
+    }
+
+    private static boolean containsNull(List<?> list) {
+        for (Object o : list) {
+            if (o == null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String unknownHandle(FileHandle handle) {
+        return "unknown or closed file handle " + handle;
+    }
+
+    // ---------------------------------------------------------------- submission
+
+    private void ensureSqSpace(int sqes) {
+        if (sq.space() < sqes) {
+            submitBatch();
+            if (sq.space() < sqes) {
+                // Only EAGAIN (the kernel is out of memory) leaves SQEs behind: the CQ cannot overflow here.
+                throw new IoUringException("the kernel does not accept submissions (SQ stays full)");
+            }
+        }
+    }
+
+    private static void prep(boolean prepared) {
+        if (!prepared) {
+            throw new IllegalStateException("SQ full after its space was checked");
+        }
+    }
+
+    private void submitBatch() {
+        final int n = ring.submit();
+        if (n > 0) {
+            submitted += n;
+            batches++;
+            if (n > maxBatch) {
+                maxBatch = n;
+            }
+        }
+    }
+
+    private Behavior<Object> onFlush() {
+        flushScheduled = false;
+        return pump();
+    }
+
+    private Behavior<Object> onReap() {
+        return pump();
+    }
+
+    /**
+     * Submits what is prepared, reaps what is complete, starts queued requests on the freed slots, and
+     * repeats while that makes progress; then arms the reaper if ops remain in flight.
+     */
+    private Behavior<Object> pump() {
+        try {
+            while (true) {
+                if (sq.pending() > 0) {
+                    submitBatch();
+                }
+                final int reaped = ring.cq().drain(this);
+                boolean started = false;
+                while (freeCount > 0 && !queue.isEmpty() && !stopping) {
+                    start(queue.pollFirst());
+                    started = true;
+                }
+                if (reaped == 0 && !started && sq.pending() == 0) {
+                    break;
+                }
+            }
+        } catch (IoUringException e) {
+            return fail(e);
+        }
+        if (stopping && inFlight == 0) {
+            return finishStop();
+        }
+        if (inFlight > 0) {
+            reaper.arm();
+        }
+        return this;
+    }
+
+    // ---------------------------------------------------------------- completion
+
+    @Override
+    public void onCompletion(long userData, int res, int flags) {
+        if (UserData.isHousekeeping(userData)) {
+            return;
+        }
+        final int slot = UserData.slot(userData);
+        final Op op = slot < ops.length ? ops[slot] : null;
+        if (op == null || op.generation != UserData.generation(userData) || op.pendingCqes == 0) {
+            getContext().getLog().error("Completion for no in-flight op: user_data={}, res={}", userData, res);
+            return;
+        }
+        if (UserData.isLinkTimeout(userData)) {
+            op.timedOut |= res == -Errno.ETIME;
+        } else {
+            op.result = res;
+        }
+        if (--op.pendingCqes == 0) {
+            complete(op);
+        }
+    }
+
+    private void complete(Op op) {
+        final int res = op.result;
+        if (res < 0) {
+            finish(op, StatusReply.error(failure(op, res)));
+            return;
+        }
+        switch (op.kind) {
+            case Op.READ: {
+                final byte[] bytes = new byte[res];
+                op.scratch(0).byteBuffer().get(0, bytes);
+                finish(op, StatusReply.success(ByteString.fromArrayUnsafe(bytes)));
+                return;
+            }
+            case Op.WRITE:
+            case Op.WRITEV:
+            case Op.WRITE_BLOCK:
+                op.done += res;
+                if (op.done < op.length) {
+                    if (res == 0) {
+                        finish(op, StatusReply.error(new ErrnoException(describe(op) + " made no progress after "
+                                + op.done + " bytes", Errno.EIO)));
+                    } else {
+                        resubmitRest(op);
+                    }
+                    return;
+                }
+                finish(op, StatusReply.success(op.kind == Op.WRITE_BLOCK ? new BlockIo(op.borrowed, op.done) : op.done));
+                return;
+            case Op.READ_BLOCK:
+                finish(op, StatusReply.success(new BlockIo(op.borrowed, res)));
+                return;
+            case Op.READV:
+                finish(op, StatusReply.success(splitRead(op, res)));
+                return;
+            case Op.OPEN:
+                finish(op, StatusReply.success(registerOpened(op, res)));
+                return;
+            case Op.CLOSE:
+            case Op.TRIM:
+            case Op.FSYNC:
+                finish(op, StatusReply.success(Done.getInstance()));
+                return;
+            case Op.STAT:
+                finish(op, StatusReply.success(Statx.decode(op.scratch(0).byteBuffer(), 0)));
+                return;
+            default:
+                throw new IllegalStateException("unknown op kind " + op.kind);
+        }
+    }
+
+    /** A short write: the kernel took part of the data; write the rest, with the same slot and generation. */
+    private void resubmitRest(Op op) {
+        ensureSqSpace(1);
+        op.pendingCqes = 1;
+        prep(sq.prepWrite(op.fd, op.dataAddress(), op.length - op.done, op.offset + op.done,
+                UserData.op(op.slot, op.generation)));
+    }
+
+    private List<ByteString> splitRead(Op op, int res) {
+        final List<Integer> lengths = ((ReadV) op.command).lengths();
+        final List<ByteString> parts = new ArrayList<>(lengths.size());
+        final ByteBuffer b = op.scratch(0).byteBuffer();
+        int at = 0;
+        for (int length : lengths) {
+            final int n = Math.max(0, Math.min(length, res - at));
+            final byte[] bytes = new byte[n];
+            b.get(at, bytes);
+            parts.add(ByteString.fromArrayUnsafe(bytes));
+            at += length;
+        }
+        return parts;
+    }
+
+    private FileHandle registerOpened(Op op, int fd) {
+        final Open open = (Open) op.command;
+        int alignment = 0;
+        if (open.options().direct()) {
+            try {
+                alignment = AlignedBuffer.directIoAlignment(Path.of(open.path()));
+            } catch (IoUringException e) {
+                alignment = AlignedBuffer.DEFAULT_DIRECT_IO_ALIGNMENT;
+            }
+        }
+        return files.add(fd, open.path(), alignment);
+    }
+
+    private IoUringException failure(Op op, int res) {
+        if (abortCause != null && res == -Errno.ECANCELED && !op.timedOut) {
+            return new RingStoppedException(abortCause.getMessage() + "; cancelled " + describe(op), abortCause);
+        }
+        if (op.timedOut && res == -Errno.ECANCELED) {
+            final Duration limit = timeoutOf(op.command);
+            return new RingTimeoutException(describe(op) + " timed out after " + limit + " and was cancelled");
+        }
+        return new ErrnoException(describe(op), res);
+    }
+
+    private Duration timeoutOf(RingCommand command) {
+        Duration d = null;
+        if (command instanceof Read) {
+            d = ((Read) command).timeout();
+        } else if (command instanceof Write) {
+            d = ((Write) command).timeout();
+        } else if (command instanceof ReadBlock) {
+            d = ((ReadBlock) command).timeout();
+        } else if (command instanceof WriteBlock) {
+            d = ((WriteBlock) command).timeout();
+        } else if (command instanceof ReadV) {
+            d = ((ReadV) command).timeout();
+        } else if (command instanceof WriteV) {
+            d = ((WriteV) command).timeout();
+        }
+        return d != null ? d : settings.opTimeout();
+    }
+
+    /** Names the op for messages, e.g. {@code read(/data/f, offset=4096, length=512)}. Only on error paths. */
+    private String describe(Op op) {
+        final RingCommand c = op.command;
+        if (c instanceof Open) {
+            return "openat(" + ((Open) c).path() + ", " + ((Open) c).options() + ")";
+        }
+        final String name;
+        switch (op.kind) {
+            case Op.READ: name = "read"; break;
+            case Op.WRITE: name = "write"; break;
+            case Op.READ_BLOCK: name = "read_block"; break;
+            case Op.WRITE_BLOCK: name = "write_block"; break;
+            case Op.READV: name = "readv"; break;
+            case Op.WRITEV: name = "writev"; break;
+            case Op.CLOSE: name = "close"; break;
+            case Op.TRIM: name = "fallocate(punch hole)"; break;
+            case Op.FSYNC: name = ((Fsync) c).dataOnly() ? "fdatasync" : "fsync"; break;
+            case Op.STAT: name = "statx"; break;
+            default: name = "op " + op.kind;
+        }
+        return name + "(fd=" + op.fd + ", offset=" + op.offset + ", length=" + op.length + ")";
+    }
+
+    @SuppressWarnings("unchecked")
+    private void finish(Op op, StatusReply<?> reply) {
+        final ActorRef<Object> replyTo = (ActorRef<Object>) op.command.replyTo();
+        releaseSlot(op);
+        inFlight--;
+        completed++;
+        replyTo.tell(reply);
+    }
+
+    private void releaseSlot(Op op) {
+        op.end();
+        freeSlots[freeCount++] = op.slot;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void replyError(RingCommand command, IoUringException error) {
+        if (command instanceof Shutdown) {
+            ((Shutdown) command).replyTo().tell(Done.getInstance());
+        } else if (command instanceof GetStats) {
+            throw new IllegalArgumentException("GetStats never fails");
+        } else if (command.replyTo() != null) {
+            ((ActorRef<Object>) command.replyTo()).tell(StatusReply.error(error));
+        }
+    }
+
+    private RingStats stats() {
+        return new RingStats(submitted, completed, ring.enterCalls(), batches, maxBatch, inFlight, inFlightMax,
+                queue.size(), rejected);
+    }
+
+    // ---------------------------------------------------------------- stopping
+
+    private Behavior<Object> onShutdown(Shutdown shutdown) {
+        shutdownRepliesTo.add(shutdown.replyTo());
+        if (!stopping) {
+            stopping = true;
+            failQueued(new RingStoppedException("the ring actor stopped before this request started"));
+            if (inFlight > 0) {
+                getContext().scheduleOnce(settings.stopTimeout(), getContext().getSelf(), Signal.STOP_TIMEOUT);
+            }
+        }
+        return inFlight == 0 ? finishStop() : this;
+    }
+
+    private Behavior<Object> onStopTimeout() {
+        if (inFlight > 0) {
+            abort(new RingStoppedException("the ring actor stopped; the op did not finish within stop-timeout="
+                    + settings.stopTimeout()));
+        }
+        return finishStop();
+    }
+
+    /** Nothing in flight any more: close the files and the ring, and answer the stoppers. */
+    private Behavior<Object> finishStop() {
+        release();
+        for (ActorRef<Done> replyTo : shutdownRepliesTo) {
+            replyTo.tell(Done.getInstance());
+        }
+        return Behaviors.stopped();
+    }
+
+    /** The ring failed: answer everything with the cause and stop. */
+    private Behavior<Object> fail(Throwable cause) {
+        getContext().getLog().error("io_uring ring failed; stopping the ring actor", cause);
+        abort(new RingStoppedException("the ring failed: " + cause.getMessage(), cause));
+        release();
+        return Behaviors.stopped();
+    }
+
+    private Behavior<Object> onPostStop() {
+        if (!ring.isClosed()) {
+            abort(new RingStoppedException("the ring actor was stopped"));
+            release();
+        }
+        return this;
+    }
+
+    private void failQueued(IoUringException error) {
+        RingCommand queued;
+        while ((queued = queue.pollFirst()) != null) {
+            replyError(queued, error);
+        }
+    }
+
+    /**
+     * Cancels everything in flight and waits (up to stop-timeout) for the kernel to give each op back; each
+     * is answered as it completes. What the kernel still holds then is answered with {@code error} and its
+     * memory is kept reachable for good, since the kernel may still write it.
+     */
+    private void abort(IoUringException error) {
+        stopping = true;
+        failQueued(error);
+        if (ring.isClosed()) {
+            return;
+        }
+        abortCause = error;
+        try {
+            if (inFlight > 0) {
+                ensureSqSpace(1);
+                sq.prepCancel(0, IORING_ASYNC_CANCEL_ANY, UserData.CANCEL_ALL);
+                submitBatch();
+            }
+            final long deadline = System.nanoTime() + settings.stopTimeout().toNanos();
+            while (inFlight > 0 && System.nanoTime() < deadline) {
+                if (ring.cq().drain(this) == 0) {
+                    // Shutdown only: a short sleep, not a spin, while the kernel finishes cancelled ops.
+                    Thread.sleep(1);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            getContext().getLog().warn("Error while cancelling in-flight ops at stop", e);
+        }
+        for (Op op : ops) {
+            if (op.pendingCqes > 0) {
+                synchronized (QUARANTINE) {
+                    QUARANTINE.add(op.memoryInUse());
+                }
+                finish(op, StatusReply.error(error));
+            }
+        }
+    }
+
+    /** Stops the reaper, closes every file still open and the ring. Idempotent. */
+    private void release() {
+        if (ring.isClosed()) {
+            return;
+        }
+        reaper.stop();
+        try {
+            // Wake the reaper if it sleeps in io_uring_enter: a NOP completes at once.
+            ensureSqSpace(1);
+            sq.prepNop(UserData.KICK);
+            submitBatch();
+            reaper.join(1000);
+            int[] fds = files.removeAll();
+            int at = 0;
+            while (at < fds.length) {
+                int n = 0;
+                while (at < fds.length && sq.prepClose(fds[at], UserData.CLOSE_AT_STOP)) {
+                    at++;
+                    n++;
+                }
+                ring.submitAndWait(n);
+                int reaped = ring.cq().drain(this);
+                while (reaped < n) {
+                    ring.submitAndWait(1);
+                    reaped += ring.cq().drain(this);
+                }
+            }
+        } catch (RuntimeException e) {
+            getContext().getLog().warn("Error while closing files at stop", e);
+        } finally {
+            ring.close();
+        }
+    }
+}

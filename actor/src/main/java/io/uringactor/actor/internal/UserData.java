@@ -1,0 +1,46 @@
+package io.uringactor.actor.internal;
+
+/**
+ * Packs and unpacks the 64-bit {@code user_data} of the ring actor's SQEs; no other class does bit
+ * twiddling on it. Layout: bits 0–30 the in-flight slot, bit 31 set on a slot's linked timeout, bits
+ * 32–63 the slot's generation (so a completion can never be taken for a later op in the same slot).
+ * Negative values are reserved for the actor's own housekeeping SQEs.
+ */
+final class UserData {
+    /** A NOP that only wakes the reaper thread. */
+    static final long KICK = -1L;
+    /** An {@code ASYNC_CANCEL} of everything in flight, at stop. */
+    static final long CANCEL_ALL = -2L;
+    /** A {@code CLOSE} of a file still open at stop. */
+    static final long CLOSE_AT_STOP = -3L;
+
+    private static final long TIMEOUT_BIT = 1L << 31;
+    private static final long SLOT_MASK = TIMEOUT_BIT - 1;
+
+    private UserData() {
+    }
+
+    static long op(int slot, int generation) {
+        return (long) generation << 32 | slot;
+    }
+
+    static long linkTimeout(int slot, int generation) {
+        return op(slot, generation) | TIMEOUT_BIT;
+    }
+
+    static boolean isHousekeeping(long userData) {
+        return userData < 0 && userData >= CLOSE_AT_STOP;
+    }
+
+    static int slot(long userData) {
+        return (int) (userData & SLOT_MASK);
+    }
+
+    static int generation(long userData) {
+        return (int) (userData >>> 32);
+    }
+
+    static boolean isLinkTimeout(long userData) {
+        return (userData & TIMEOUT_BIT) != 0;
+    }
+}

@@ -1,0 +1,206 @@
+package io.uringactor.actor;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+
+/** Overload, stop with ops in flight, idle CPU: every request answered, nothing leaked. */
+class RingActorLifecycleTest {
+    private static final ActorTestKit testKit = ActorTestKit.create();
+
+    @TempDir
+    Path dir;
+
+    @AfterAll
+    static void shutdown() {
+        testKit.shutdownTestKit();
+    }
+
+    private static RingClient spawnRing(String name, RingSettings settings) {
+        final ActorRef<RingCommand> ref = testKit.spawn(RingActor.create(settings), name, RingActor.props(settings));
+        return RingClient.create(ref, testKit.system(), Duration.ofSeconds(30));
+    }
+
+    private static int openFds() {
+        return Objects.requireNonNull(new File("/proc/self/fd").list()).length;
+    }
+
+    private Path fifo(String name) throws Exception {
+        final Path fifo = dir.resolve(name);
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        return fifo;
+    }
+
+    @Test
+    void aFloodBeyondTheBoundIsAnsweredInFullNothingLost() throws Exception {
+        final RingSettings settings = RingSettings.create(testKit.system()).withMaxInFlight(4).withMaxQueued(16);
+        final RingClient ring = spawnRing("overload-ring", settings);
+        final Path path = Files.write(dir.resolve("flood.bin"), new byte[64 * 1024]);
+        final FileHandle file = ring.open(path, OpenOptions.readOnly()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        final int requests = 5_000;
+        final List<CompletableFuture<ByteString>> replies = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            replies.add(ring.read(file, (i % 16) * 4096L, 4096).toCompletableFuture());
+        }
+        int ok = 0;
+        int overloaded = 0;
+        for (CompletableFuture<ByteString> reply : replies) {
+            try {
+                assertEquals(4096, reply.get(30, TimeUnit.SECONDS).size());
+                ok++;
+            } catch (java.util.concurrent.ExecutionException e) {
+                assertInstanceOf(RingOverloadedException.class, e.getCause());
+                overloaded++;
+            }
+        }
+        assertEquals(requests, ok + overloaded, "every request gets exactly one reply");
+        assertTrue(overloaded > 0, "5000 requests against 4 slots and 16 queue places must overload");
+        assertTrue(ok >= 20, "at least the slots and the queue are served: ok=" + ok);
+        final RingStats stats = ring.stats().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(overloaded, stats.rejected());
+        assertTrue(stats.inFlightMax() <= 4, stats.toString());
+        assertEquals(0, stats.inFlight());
+    }
+
+    @Test
+    void gracefulStopAnswersEveryRequestAndClosesEveryFd() throws Exception {
+        final int fdsBefore = openFds();
+        final RingSettings settings = RingSettings.create(testKit.system()).withMaxInFlight(8).withMaxQueued(1000)
+                .withStopTimeout(Duration.ofMillis(300));
+        final ActorRef<RingCommand> ref = testKit.spawn(RingActor.create(settings), "stop-ring", RingActor.props(settings));
+        final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(30));
+        final Path path = Files.write(dir.resolve("stop.bin"), new byte[1 << 20]);
+        final FileHandle file = ring.open(path, OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        // A read of an empty FIFO never completes by itself: stop must cancel it.
+        final FileHandle pipe = ring.open(fifo("stop-fifo"), OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        final CompletableFuture<ByteString> stuck = ring.read(pipe, 0, 10).toCompletableFuture();
+        final List<CompletableFuture<?>> replies = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            replies.add(ring.write(file, i * 1024L, ByteString.fromString("x".repeat(1024))).toCompletableFuture());
+        }
+        final TestProbe<Done> stopped = testKit.createTestProbe();
+        ref.tell(new RingCommand.Shutdown(stopped.getRef()));
+        final CompletableFuture<ByteString> late = ring.read(file, 0, 10).toCompletableFuture();
+        stopped.expectMessage(Duration.ofSeconds(10), Done.getInstance());
+        stopped.expectTerminated(ref, Duration.ofSeconds(5));
+
+        int ok = 0;
+        for (CompletableFuture<?> reply : replies) {
+            try {
+                reply.get(10, TimeUnit.SECONDS);
+                ok++;
+            } catch (java.util.concurrent.ExecutionException e) {
+                assertInstanceOf(RingStoppedException.class, e.getCause());
+            }
+        }
+        assertTrue(ok > 0, "writes already in flight complete normally");
+        final Throwable stuckFailure = assertThrows(CompletionException.class, stuck::join).getCause();
+        assertInstanceOf(RingStoppedException.class, stuckFailure);
+        final Throwable lateFailure = assertThrows(CompletionException.class, late::join).getCause();
+        assertInstanceOf(RingStoppedException.class, lateFailure);
+        assertEquals(fdsBefore, openFds(), "files and the ring fd are closed");
+    }
+
+    @Test
+    void abruptStopWithOpsInFlightAnswersThemAll() throws Exception {
+        final int fdsBefore = openFds();
+        final RingSettings settings = RingSettings.create(testKit.system()).withStopTimeout(Duration.ofSeconds(2));
+        final ActorRef<RingCommand> ref = testKit.spawn(RingActor.create(settings), "abrupt-ring", RingActor.props(settings));
+        final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(30));
+        final FileHandle pipe = ring.open(fifo("abrupt-fifo"), OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        final List<CompletableFuture<ByteString>> stuck = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            stuck.add(ring.read(pipe, 0, 10).toCompletableFuture());
+        }
+        // Make sure they reached the kernel before stopping.
+        final RingStats stats = ring.stats().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(20, stats.inFlight(), stats.toString());
+        testKit.stop(ref, Duration.ofSeconds(10));
+        for (CompletableFuture<ByteString> reply : stuck) {
+            final Throwable failure = assertThrows(CompletionException.class, reply::join).getCause();
+            assertInstanceOf(io.uringactor.ring.IoUringException.class, failure);
+        }
+        assertEquals(fdsBefore, openFds(), "files and the ring fd are closed");
+    }
+
+    @Test
+    void anIdleRingUsesNoCpu() throws Exception {
+        final RingClient ring = spawnRing("idle-ring", RingSettings.create(testKit.system()));
+        final Path path = Files.write(dir.resolve("idle.bin"), new byte[8192]);
+        final FileHandle file = ring.open(path, OpenOptions.readOnly()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        ring.read(file, 0, 4096).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        Thread.sleep(200); // let the last replies settle
+        final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        final List<Long> ringThreads = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().contains("io-uring-reaper-idle-ring") || t.getName().contains("pinned-dispatcher")) {
+                ringThreads.add(t.getId());
+            }
+        }
+        assertTrue(ringThreads.size() >= 2, "the ring actor's thread and its reaper");
+        final long before = cpu(mx, ringThreads);
+        Thread.sleep(2000);
+        final long used = cpu(mx, ringThreads) - before;
+        assertTrue(used < TimeUnit.MILLISECONDS.toNanos(20), "idle ring threads used " + used / 1000 + " µs of CPU in 2 s");
+    }
+
+    private static long cpu(ThreadMXBean mx, List<Long> ids) {
+        long sum = 0;
+        for (long id : ids) {
+            sum += Math.max(0, mx.getThreadCpuTime(id));
+        }
+        return sum;
+    }
+
+    @Test
+    void theExtensionGivesEachSystemOneRingStoppedByCoordinatedShutdown() throws Exception {
+        final int fdsBefore = openFds();
+        final ActorTestKit own = ActorTestKit.create("extension-test");
+        try {
+            final RingExtension ext = RingExtension.get(own.system());
+            assertSame(ext, RingExtension.get(own.system()));
+            final Path path = Files.write(dir.resolve("ext.bin"), "hello ring".getBytes());
+            final FileHandle file = ext.client().open(path, OpenOptions.readOnly()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertEquals("hello", ext.client().read(file, 0, 5).toCompletableFuture().get(10, TimeUnit.SECONDS).utf8String());
+            // The file is left open on purpose: the shutdown task must close it and the ring.
+            own.system().terminate();
+            own.system().getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
+            assertEquals(fdsBefore, openFds(), "CoordinatedShutdown stopped the ring and closed its files");
+        } finally {
+            own.shutdownTestKit();
+        }
+    }
+
+    @Test
+    void askFromAnotherActorWithAskPattern() throws Exception {
+        final RingClient ring = spawnRing("ask-ring", RingSettings.create(testKit.system()));
+        final Path path = Files.write(dir.resolve("ask.bin"), "pekko".getBytes());
+        final FileHandle file = ring.open(path, OpenOptions.readOnly()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        final ByteString bytes = AskPattern.<RingCommand, ByteString>askWithStatus(ring.ring(),
+                replyTo -> new RingCommand.Read(file, 0, 5, replyTo), Duration.ofSeconds(5), testKit.scheduler())
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals("pekko", bytes.utf8String());
+    }
+}
