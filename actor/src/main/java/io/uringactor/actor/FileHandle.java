@@ -8,4 +8,6 @@ package io.uringactor.actor;
  * @param id the actor's private identifier of the file
  */
 public record FileHandle(long id) {
+    /** The file of an actor made by {@link RingActor#createForFile}, opened when the actor started. */
+    public static final FileHandle BOUND = new FileHandle(0x8000_0000_0000_0000L);
 }

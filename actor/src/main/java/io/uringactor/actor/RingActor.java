@@ -34,6 +34,16 @@ public final class RingActor {
         return Behaviors.setup(context -> RingBehavior.create(RingSettings.create(context.getSystem())));
     }
 
+    /**
+     * A ring actor bound to one file, like the seed crate's actor per file: it opens {@code path} before it
+     * serves anything (failing to start with the open's {@link io.uringactor.ring.ErrnoException}) and
+     * closes it when it stops. Address the file as {@link FileHandle#BOUND}; other files may still be
+     * opened through it.
+     */
+    public static Behavior<RingCommand> createForFile(java.nio.file.Path path, OpenOptions options, RingSettings settings) {
+        return RingBehavior.createForFile(settings, path.toString(), options);
+    }
+
     /** Props selecting the configured (pinned) dispatcher. */
     public static Props props(RingSettings settings) {
         return DispatcherSelector.fromConfig(settings.dispatcher());

@@ -19,6 +19,16 @@ final class OpenFiles {
     private int open;
     private int nextGeneration = new SecureRandom().nextInt();
 
+    /** Registers the file of a bound actor under {@link FileHandle#BOUND}. */
+    FileHandle addBound(int fd, String path, int directIoAlignment) {
+        if (size != 0) {
+            throw new IllegalStateException("the bound file must be the first one");
+        }
+        add(fd, path, directIoAlignment);
+        ids[0] = FileHandle.BOUND.id();
+        return FileHandle.BOUND;
+    }
+
     FileHandle add(int fd, String path, int directIoAlignment) {
         int index = indexOfFree();
         if (index < 0) {
@@ -32,8 +42,8 @@ final class OpenFiles {
             }
         }
         int generation = nextGeneration++;
-        if (generation == 0) {
-            generation = nextGeneration++; // id 0 never names a file
+        while (generation == 0 || generation == (int) (FileHandle.BOUND.id() >>> 32)) {
+            generation = nextGeneration++; // id 0 never names a file, and BOUND is only the bound file
         }
         final long id = (long) generation << 32 | index;
         ids[index] = id;

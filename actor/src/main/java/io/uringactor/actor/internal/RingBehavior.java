@@ -5,6 +5,7 @@ import static io.uringactor.ring.IoUringConstants.*;
 import io.uringactor.actor.BlockIo;
 import io.uringactor.actor.FileHandle;
 import io.uringactor.actor.InvalidRequestException;
+import io.uringactor.actor.OpenOptions;
 import io.uringactor.actor.RingCommand;
 import io.uringactor.actor.RingCommand.*;
 import io.uringactor.actor.RingOverloadedException;
@@ -92,7 +93,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     private int inFlightMax;
     private long rejected;
 
-    private RingBehavior(ActorContext<Object> context, RingSettings settings) {
+    private RingBehavior(ActorContext<Object> context, RingSettings settings, String boundPath, OpenOptions boundOptions) {
         super(context);
         this.settings = settings;
         final int slots = settings.maxInFlight();
@@ -107,13 +108,44 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             freeSlots[freeCount++] = i;
         }
         this.timespecs = AlignedBuffer.allocate(slots * TIMESPEC_SIZE, Long.BYTES);
+        if (boundPath != null) {
+            openBound(boundPath, boundOptions);
+        }
         this.reaper = new Reaper(ring, context.getSelf(), "io-uring-reaper-" + context.getSelf().path().name());
         this.reaper.start();
     }
 
+    /** Opens the bound file synchronously, before the actor serves anything. */
+    private void openBound(String path, OpenOptions options) {
+        final AlignedBuffer name = AlignedBuffer.cString(path);
+        final int[] result = new int[1];
+        prep(sq.prepOpenat(AT_FDCWD, name.address(), options.toFlags(), FILE_MODE, 0));
+        ring.submitAndWait(1);
+        ring.cq().drain((userData, res, flags) -> result[0] = res);
+        java.lang.ref.Reference.reachabilityFence(name);
+        if (result[0] < 0) {
+            ring.close();
+            throw new ErrnoException("openat(" + path + ", " + options + ")", result[0]);
+        }
+        files.addBound(result[0], path, options.direct() ? directIoAlignment(path) : 0);
+    }
+
+    private static int directIoAlignment(String path) {
+        try {
+            return AlignedBuffer.directIoAlignment(Path.of(path));
+        } catch (IoUringException e) {
+            return AlignedBuffer.DEFAULT_DIRECT_IO_ALIGNMENT;
+        }
+    }
+
     /** The ring actor's behavior; spawn it on the dispatcher named by {@link RingSettings#dispatcher()}. */
     public static Behavior<RingCommand> create(RingSettings settings) {
-        return Behaviors.<Object>setup(context -> new RingBehavior(context, settings)).narrow();
+        return Behaviors.<Object>setup(context -> new RingBehavior(context, settings, null, null)).narrow();
+    }
+
+    /** A ring actor that opens {@code path} at start and serves it as {@link FileHandle#BOUND}. */
+    public static Behavior<RingCommand> createForFile(RingSettings settings, String path, OpenOptions options) {
+        return Behaviors.<Object>setup(context -> new RingBehavior(context, settings, path, options)).narrow();
     }
 
     @Override
@@ -597,15 +629,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
 
     private FileHandle registerOpened(Op op, int fd) {
         final Open open = (Open) op.command;
-        int alignment = 0;
-        if (open.options().direct()) {
-            try {
-                alignment = AlignedBuffer.directIoAlignment(Path.of(open.path()));
-            } catch (IoUringException e) {
-                alignment = AlignedBuffer.DEFAULT_DIRECT_IO_ALIGNMENT;
-            }
-        }
-        return files.add(fd, open.path(), alignment);
+        return files.add(fd, open.path(), open.options().direct() ? directIoAlignment(open.path()) : 0);
     }
 
     private IoUringException failure(Op op, int res) {
