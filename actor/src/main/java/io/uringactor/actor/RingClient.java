@@ -1,5 +1,7 @@
 package io.uringactor.actor;
 
+import io.uringactor.actor.internal.DeadLetterGuard;
+import io.uringactor.actor.internal.LocalRequest;
 import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.Statx;
 
@@ -42,11 +44,15 @@ public final class RingClient {
     private final ActorRef<RingCommand> ring;
     private final Scheduler scheduler;
     private final Duration askTimeout;
+    private final boolean local;
+    private final ActorRef<Object> localRing;
 
     private RingClient(ActorRef<RingCommand> ring, Scheduler scheduler, Duration askTimeout) {
         this.ring = ring;
         this.scheduler = scheduler;
         this.askTimeout = askTimeout;
+        this.local = ring.path().address().hasLocalScope();
+        this.localRing = ring.unsafeUpcast();
     }
 
     /** A client of {@code ring}, asking with the configured {@code io-uring-actor.ring.ask-timeout}. */
@@ -55,14 +61,28 @@ public final class RingClient {
     }
 
     /**
-     * A client of {@code ring}. The ask timeout only bounds how long a caller waits; an op's own
-     * {@code op-timeout} is what cancels it in the kernel, so keep the ask timeout longer.
+     * A client of {@code ring}. The ask timeout applies to a ring actor on another node, asked with the ask
+     * pattern; it only bounds how long a caller waits, while an op's own {@code op-timeout} is what
+     * cancels it in the kernel, so keep the ask timeout longer.
      */
     public static RingClient create(ActorRef<RingCommand> ring, ActorSystem<?> system, Duration askTimeout) {
+        DeadLetterGuard.install(system);
         return new RingClient(ring, system.scheduler(), askTimeout);
     }
 
+    /**
+     * Sends the command built with a {@code replyTo}. A ring actor in this JVM gets it as a
+     * {@link LocalRequest} and completes the returned future itself: no temporary ask actor and no timer
+     * per request. It needs none: the actor answers every request it receives (op timeouts included), and
+     * the {@link DeadLetterGuard} answers those it never receives. A remote ring is asked.
+     */
+    @SuppressWarnings("unchecked")
     private <T> CompletionStage<T> askWithStatus(Function<ActorRef<StatusReply<T>>, RingCommand> request) {
+        if (local) {
+            final CompletableFuture<Object> reply = new CompletableFuture<>();
+            localRing.tell(new LocalRequest(request.apply(null), reply));
+            return (CompletionStage<T>) (CompletionStage<?>) reply;
+        }
         return direct(AskPattern.askWithStatus(ring, request::apply, askTimeout, scheduler));
     }
 

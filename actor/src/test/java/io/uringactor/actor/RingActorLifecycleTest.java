@@ -157,6 +157,11 @@ class RingActorLifecycleTest {
         assertInstanceOf(RingStoppedException.class, stuckFailure);
         final Throwable lateFailure = assertThrows(CompletionException.class, late::join).getCause();
         assertInstanceOf(RingStoppedException.class, lateFailure);
+        // Sent after the actor terminated: it becomes a dead letter, which is answered too.
+        final Throwable afterStop = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> ring.read(file, 0, 10).toCompletableFuture().get(10, TimeUnit.SECONDS)).getCause();
+        assertInstanceOf(RingStoppedException.class, afterStop);
+        assertTrue(afterStop.getMessage().contains("not running"), afterStop.getMessage());
         assertEquals(fdsBefore, openFds(), "files and the ring fd are closed: " + describeFds());
     }
 

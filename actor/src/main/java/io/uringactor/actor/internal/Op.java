@@ -3,6 +3,8 @@ package io.uringactor.actor.internal;
 import io.uringactor.actor.RingCommand;
 import io.uringactor.ring.AlignedBuffer;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * One in-flight slot of the ring actor: the request being served and the native memory the kernel uses
  * for it. Slots are reused, never reallocated, so the hot path allocates no bookkeeping; a slot's
@@ -30,6 +32,8 @@ final class Op {
     int generation;
     byte kind;
     RingCommand command;
+    /** Where a {@link LocalRequest}'s reply goes; null for a command answered by {@code replyTo}. */
+    CompletableFuture<Object> future;
     int fd;
     long offset;
     /** Bytes the op moves in all; {@link #done} of them have completed (short writes resubmit the rest). */
@@ -83,6 +87,7 @@ final class Op {
     /** Forgets the request so nothing it referenced is kept alive by an idle slot. */
     void end() {
         command = null;
+        future = null;
         borrowed = null;
         pendingCqes = 0;
     }

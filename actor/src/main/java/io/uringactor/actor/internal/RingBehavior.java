@@ -40,6 +40,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The ring actor. It owns one {@link IoUring} and runs on a pinned thread, which is the ring's only
@@ -73,7 +74,8 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     private final Op[] ops;
     private final int[] freeSlots;
     private int freeCount;
-    private final ArrayDeque<RingCommand> queue = new ArrayDeque<>();
+    /** Requests waiting for a slot: {@link RingCommand}s and {@link LocalRequest}s, in arrival order. */
+    private final ArrayDeque<Object> queue = new ArrayDeque<>();
     private final OpenFiles files = new OpenFiles();
     /** One {@code __kernel_timespec} per slot, for linked timeouts. */
     private final AlignedBuffer timespecs;
@@ -153,7 +155,8 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         return newReceiveBuilder()
                 .onMessageEquals(Signal.FLUSH, this::onFlush)
                 .onMessageEquals(Reaper.Signal.REAP, this::onReap)
-                .onMessage(RingCommand.class, this::onCommand)
+                .onMessage(RingCommand.class, this::onRequest)
+                .onMessage(LocalRequest.class, this::onRequest)
                 .onMessage(Reaper.Failed.class, failed -> fail(failed.cause()))
                 .onMessageEquals(Signal.STOP_TIMEOUT, this::onStopTimeout)
                 .onSignal(PostStop.class, signal -> onPostStop())
@@ -162,7 +165,9 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
 
     // ---------------------------------------------------------------- intake
 
-    private Behavior<Object> onCommand(RingCommand command) {
+    /** A {@link RingCommand}, or a {@link LocalRequest} wrapping one. */
+    private Behavior<Object> onRequest(Object request) {
+        final RingCommand command = commandOf(request);
         if (command instanceof GetStats) {
             ((GetStats) command).replyTo().tell(stats());
             return this;
@@ -171,21 +176,21 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             return onShutdown((Shutdown) command);
         }
         if (stopping) {
-            replyError(command, new RingStoppedException("the ring actor is stopping"));
+            replyError(request, new RingStoppedException("the ring actor is stopping"));
             return this;
         }
         if (freeCount == 0 || !queue.isEmpty()) {
             if (queue.size() < settings.maxQueued()) {
-                queue.addLast(command);
+                queue.addLast(request);
             } else {
                 rejected++;
-                replyError(command, new RingOverloadedException("ring actor overloaded: " + inFlight
+                replyError(request, new RingOverloadedException("ring actor overloaded: " + inFlight
                         + " ops in flight and " + queue.size() + " queued (max-queued=" + settings.maxQueued() + ")"));
             }
             return this;
         }
         try {
-            start(command);
+            start(request);
         } catch (IoUringException e) {
             return fail(e);
         } catch (RuntimeException e) {
@@ -200,23 +205,25 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     }
 
     /** Takes a slot, checks the request and writes its SQE(s); a refused request frees the slot at once. */
-    private void start(RingCommand command) {
+    private void start(Object request) {
+        final RingCommand command = commandOf(request);
         final Op op = ops[freeSlots[--freeCount]];
         final String refusal;
+        op.future = futureOf(request);
         try {
             refusal = prepare(op, command);
         } catch (IoUringException e) {
             releaseSlot(op);
-            replyError(command, new RingStoppedException("the ring failed: " + e.getMessage(), e));
+            replyError(request, new RingStoppedException("the ring failed: " + e.getMessage(), e));
             throw e;
         } catch (RuntimeException e) {
             releaseSlot(op);
-            replyError(command, new InvalidRequestException("malformed request " + command + ": " + e));
+            replyError(request, new InvalidRequestException("malformed request " + command + ": " + e));
             throw e;
         }
         if (refusal != null) {
             releaseSlot(op);
-            replyError(command, new InvalidRequestException(refusal));
+            replyError(request, new InvalidRequestException(refusal));
             return;
         }
         if (++inFlight > inFlightMax) {
@@ -557,14 +564,14 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     private void complete(Op op) {
         final int res = op.result;
         if (res < 0) {
-            finish(op, StatusReply.error(failure(op, res)));
+            finish(op, null, failure(op, res));
             return;
         }
         switch (op.kind) {
             case Op.READ: {
                 final byte[] bytes = new byte[res];
                 op.scratch(0).byteBuffer().get(0, bytes);
-                finish(op, StatusReply.success(ByteString.fromArrayUnsafe(bytes)));
+                finish(op, ByteString.fromArrayUnsafe(bytes), null);
                 return;
             }
             case Op.WRITE:
@@ -573,31 +580,31 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
                 op.done += res;
                 if (op.done < op.length) {
                     if (res == 0) {
-                        finish(op, StatusReply.error(new ErrnoException(describe(op) + " made no progress after "
-                                + op.done + " bytes", Errno.EIO)));
+                        finish(op, null, new ErrnoException(describe(op) + " made no progress after "
+                                + op.done + " bytes", Errno.EIO));
                     } else {
                         resubmitRest(op);
                     }
                     return;
                 }
-                finish(op, StatusReply.success(op.kind == Op.WRITE_BLOCK ? new BlockIo(op.borrowed, op.done) : op.done));
+                finish(op, op.kind == Op.WRITE_BLOCK ? new BlockIo(op.borrowed, op.done) : (Object) op.done, null);
                 return;
             case Op.READ_BLOCK:
-                finish(op, StatusReply.success(new BlockIo(op.borrowed, res)));
+                finish(op, new BlockIo(op.borrowed, res), null);
                 return;
             case Op.READV:
-                finish(op, StatusReply.success(splitRead(op, res)));
+                finish(op, splitRead(op, res), null);
                 return;
             case Op.OPEN:
-                finish(op, StatusReply.success(registerOpened(op, res)));
+                finish(op, registerOpened(op, res), null);
                 return;
             case Op.CLOSE:
             case Op.TRIM:
             case Op.FSYNC:
-                finish(op, StatusReply.success(Done.getInstance()));
+                finish(op, Done.getInstance(), null);
                 return;
             case Op.STAT:
-                finish(op, StatusReply.success(Statx.decode(op.scratch(0).byteBuffer(), 0)));
+                finish(op, Statx.decode(op.scratch(0).byteBuffer(), 0), null);
                 return;
             default:
                 throw new IllegalStateException("unknown op kind " + op.kind);
@@ -684,13 +691,35 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         return name + "(fd=" + op.fd + ", offset=" + op.offset + ", length=" + op.length + ")";
     }
 
-    @SuppressWarnings("unchecked")
-    private void finish(Op op, StatusReply<?> reply) {
-        final ActorRef<Object> replyTo = (ActorRef<Object>) op.command.replyTo();
+    /** Answers the op's request with {@code value}, or with {@code error} when it is not null; frees the slot. */
+    private void finish(Op op, Object value, IoUringException error) {
+        final RingCommand command = op.command;
+        final CompletableFuture<Object> future = op.future;
         releaseSlot(op);
         inFlight--;
         completed++;
-        replyTo.tell(reply);
+        reply(command, future, value, error);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void reply(RingCommand command, CompletableFuture<Object> future, Object value, IoUringException error) {
+        if (future != null) {
+            if (error == null) {
+                future.complete(value);
+            } else {
+                future.completeExceptionally(error);
+            }
+        } else if (command.replyTo() != null) {
+            ((ActorRef<Object>) command.replyTo()).tell(error == null ? StatusReply.success(value) : StatusReply.error(error));
+        }
+    }
+
+    private static RingCommand commandOf(Object request) {
+        return request instanceof LocalRequest ? ((LocalRequest) request).command() : (RingCommand) request;
+    }
+
+    private static CompletableFuture<Object> futureOf(Object request) {
+        return request instanceof LocalRequest ? ((LocalRequest) request).reply() : null;
     }
 
     private void releaseSlot(Op op) {
@@ -698,14 +727,14 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         freeSlots[freeCount++] = op.slot;
     }
 
-    @SuppressWarnings("unchecked")
-    private static void replyError(RingCommand command, IoUringException error) {
+    private static void replyError(Object request, IoUringException error) {
+        final RingCommand command = commandOf(request);
         if (command instanceof Shutdown) {
             ((Shutdown) command).replyTo().tell(Done.getInstance());
         } else if (command instanceof GetStats) {
             throw new IllegalArgumentException("GetStats never fails");
-        } else if (command.replyTo() != null) {
-            ((ActorRef<Object>) command.replyTo()).tell(StatusReply.error(error));
+        } else {
+            reply(command, futureOf(request), null, error);
         }
     }
 
@@ -762,7 +791,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     }
 
     private void failQueued(IoUringException error) {
-        RingCommand queued;
+        Object queued;
         while ((queued = queue.pollFirst()) != null) {
             replyError(queued, error);
         }
@@ -803,7 +832,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
                 synchronized (QUARANTINE) {
                     QUARANTINE.add(op.memoryInUse());
                 }
-                finish(op, StatusReply.error(error));
+                finish(op, null, error);
             }
         }
     }

@@ -1,0 +1,147 @@
+package io.uringactor.samples;
+
+import io.uringactor.ring.ErrnoException;
+import io.uringactor.stream.javadsl.UringFileIO;
+
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.stream.IOResult;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Sample 3: {@code copy SRC DST [--chunk N] [--in-flight N] [--direct] [--fsync]}, a streaming file copy
+ * through the ring actor with a progress bar. Exit codes: 0 copied, 2 bad usage, 3 source missing or not
+ * a file, 4 permission denied, 5 no space left, 1 any other IO error; the cause is one line on stderr.
+ */
+public final class CopyCli {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_IO_ERROR = 1;
+    public static final int EXIT_USAGE = 2;
+    public static final int EXIT_NO_SOURCE = 3;
+    public static final int EXIT_PERMISSION = 4;
+    public static final int EXIT_NO_SPACE = 5;
+
+    private static final String USAGE = "usage: copy SRC DST [--chunk BYTES] [--in-flight N] [--direct] [--fsync]";
+
+    private CopyCli() {
+    }
+
+    /** What the command line asks for. */
+    record Options(Path source, Path target, int chunk, int inFlight, boolean direct, boolean fsync) {
+    }
+
+    static Options parse(String[] args) {
+        Path source = null;
+        Path target = null;
+        int chunk = 1 << 20;
+        int inFlight = 8;
+        boolean direct = false;
+        boolean fsync = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--chunk":
+                    chunk = (int) Samples.parseSize(value(args, ++i, "--chunk"));
+                    break;
+                case "--in-flight":
+                    inFlight = Integer.parseInt(value(args, ++i, "--in-flight"));
+                    break;
+                case "--direct":
+                    direct = true;
+                    break;
+                case "--fsync":
+                    fsync = true;
+                    break;
+                default:
+                    if (args[i].startsWith("--")) {
+                        throw new IllegalArgumentException("unknown option " + args[i]);
+                    }
+                    if (source == null) {
+                        source = Path.of(args[i]);
+                    } else if (target == null) {
+                        target = Path.of(args[i]);
+                    } else {
+                        throw new IllegalArgumentException("unexpected argument " + args[i]);
+                    }
+            }
+        }
+        if (source == null || target == null) {
+            throw new IllegalArgumentException("SRC and DST are required");
+        }
+        if (chunk <= 0 || inFlight <= 0) {
+            throw new IllegalArgumentException("--chunk and --in-flight must be positive");
+        }
+        return new Options(source, target, chunk, inFlight, direct, fsync);
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        final Options options;
+        try {
+            options = parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("copy: " + e.getMessage());
+            err.println(USAGE);
+            return EXIT_USAGE;
+        }
+        final ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "copy");
+        try {
+            final long total = Files.isRegularFile(options.source()) ? Files.size(options.source()) : 0;
+            final StreamCopy copy = StreamCopy.start(system, options);
+            final Progress progress = new Progress("copy", total, copy::bytesCopied, out, Progress.isTerminal());
+            final IOResult result;
+            try {
+                result = copy.result().toCompletableFuture().get();
+            } finally {
+                progress.finish();
+            }
+            out.printf("copied %s to %s: %s%n", options.source(), options.target(), Samples.bytes(result.count()));
+            return EXIT_OK;
+        } catch (ExecutionException | CompletionException e) {
+            return report(e.getCause(), options, err);
+        } catch (Exception e) {
+            return report(e, options, err);
+        } finally {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().join();
+        }
+    }
+
+    /** One line naming the cause, and the exit code that classifies it. */
+    static int report(Throwable failure, Options options, PrintStream err) {
+        Throwable cause = failure;
+        while (cause != null && !(cause instanceof ErrnoException)) {
+            cause = cause.getCause();
+        }
+        if (cause == null) {
+            err.println("copy: " + failure);
+            return EXIT_IO_ERROR;
+        }
+        final ErrnoException errno = (ErrnoException) cause;
+        err.println("copy: " + errno.getMessage());
+        switch (errno.errnoName()) {
+            case "ENOENT":
+            case "EISDIR":
+                return errno.operation().contains(options.source().toString()) ? EXIT_NO_SOURCE : EXIT_IO_ERROR;
+            case "EACCES":
+            case "EPERM":
+            case "EROFS":
+                return EXIT_PERMISSION;
+            case "ENOSPC":
+            case "EDQUOT":
+                return EXIT_NO_SPACE;
+            default:
+                return EXIT_IO_ERROR;
+        }
+    }
+}
