@@ -23,7 +23,7 @@ public final class RingSettings {
     private RingSettings(int maxInFlight, int sqEntries, int maxQueued, int maxIoSize, Duration opTimeout,
                          Duration stopTimeout, Duration askTimeout, String dispatcher) {
         require(maxInFlight > 0 && maxInFlight <= 1 << 16, "max-in-flight", maxInFlight);
-        require(sqEntries > 0 && sqEntries <= 1 << 15, "sq-entries", sqEntries);
+        require(sqEntries >= 2 && sqEntries <= 1 << 15, "sq-entries", sqEntries); // an op and its timeout
         require(maxQueued >= 0, "max-queued", maxQueued);
         require(maxIoSize > 0, "max-io-size", maxIoSize);
         this.maxInFlight = maxInFlight;

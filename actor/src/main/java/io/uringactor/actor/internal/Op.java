@@ -23,8 +23,10 @@ final class Op {
     static final byte FSYNC = 10;
     static final byte STAT = 11;
 
-    /** Scratch buffers start at this size and grow to the largest request seen, in powers of two. */
+    /** Scratch buffers start at this size and grow to the largest request seen, in powers of two... */
     private static final int MIN_SCRATCH = 64 * 1024;
+    /** ...up to this size; larger requests get a one-off buffer, so idle slots hold at most this much. */
+    private static final int MAX_SCRATCH = 1 << 20;
     /** Page alignment, so scratch memory also suits O_DIRECT files. */
     private static final int SCRATCH_ALIGNMENT = 4096;
 
@@ -43,32 +45,44 @@ final class Op {
     int pendingCqes;
     int result;
     boolean timedOut;
-    /** The caller's buffer of a block op, or a path for open. Held only while in flight. */
-    AlignedBuffer borrowed;
+    /**
+     * The memory the kernel uses for the current op: this slot's scratch, a one-off buffer for a large
+     * request, the caller's buffer of a block op, or a path. Held until the op's last CQE is reaped.
+     */
+    AlignedBuffer data;
     private AlignedBuffer scratch;
 
     Op(int slot) {
         this.slot = slot;
     }
 
-    /** This slot's own native buffer, at least {@code size} bytes, reused across ops. */
-    AlignedBuffer scratch(int size) {
+    /** Native memory of at least {@code size} bytes for this op, which becomes {@link #data}. */
+    AlignedBuffer buffer(int size) {
+        if (size > MAX_SCRATCH) {
+            data = AlignedBuffer.allocate(size, SCRATCH_ALIGNMENT);
+            return data;
+        }
         if (scratch == null || scratch.capacity() < size) {
-            final int capacity = Math.max(MIN_SCRATCH, size <= 1 << 30 ? Integer.highestOneBit(Math.max(1, size - 1)) << 1 : size);
+            final int capacity = Math.max(MIN_SCRATCH, Integer.highestOneBit(Math.max(1, size - 1)) << 1);
             scratch = AlignedBuffer.allocate(capacity, SCRATCH_ALIGNMENT);
         }
-        return scratch;
+        data = scratch;
+        return data;
     }
 
-    /** Every native buffer the kernel may use for the current op. */
-    Object[] memoryInUse() {
-        return new Object[] {scratch, borrowed};
+    /** Uses memory the request brought (a block op's buffer, a path) for this op. */
+    void borrow(AlignedBuffer memory) {
+        data = memory;
+    }
+
+    /** The native buffer the kernel may use for the current op. */
+    AlignedBuffer memoryInUse() {
+        return data;
     }
 
     /** The address to move the op's bytes from or to, past the {@link #done} part. */
     long dataAddress() {
-        final AlignedBuffer b = kind == READ_BLOCK || kind == WRITE_BLOCK ? borrowed : scratch;
-        return b.address() + done;
+        return data.address() + done;
     }
 
     void begin(byte kind, RingCommand command, int fd) {
@@ -88,7 +102,7 @@ final class Op {
     void end() {
         command = null;
         future = null;
-        borrowed = null;
+        data = null;
         pendingCqes = 0;
     }
 }

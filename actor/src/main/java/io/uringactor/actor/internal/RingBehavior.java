@@ -66,6 +66,8 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     private static final int TIMESPEC_SIZE = 16;
     private static final int IOVEC_SIZE = 16;
     private static final int FILE_MODE = 0644;
+    /** An op and its linked timeout. */
+    private static final int MAX_SQES_PER_OP = 2;
 
     private final RingSettings settings;
     private final IoUring ring;
@@ -193,9 +195,6 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             start(request);
         } catch (IoUringException e) {
             return fail(e);
-        } catch (RuntimeException e) {
-            // A malformed command (start() has answered it): keep serving everyone else.
-            getContext().getLog().warn("Refused malformed command {}", command, e);
         }
         if (!flushScheduled) {
             flushScheduled = true;
@@ -211,15 +210,18 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         final String refusal;
         op.future = futureOf(request);
         try {
+            ensureSqSpace(MAX_SQES_PER_OP);
             refusal = prepare(op, command);
         } catch (IoUringException e) {
             releaseSlot(op);
             replyError(request, new RingStoppedException("the ring failed: " + e.getMessage(), e));
             throw e;
         } catch (RuntimeException e) {
+            // A malformed command (a bug in its sender): answer it and keep serving everyone else.
             releaseSlot(op);
             replyError(request, new InvalidRequestException("malformed request " + command + ": " + e));
-            throw e;
+            getContext().getLog().warn("Refused malformed command {}", command, e);
+            return;
         }
         if (refusal != null) {
             releaseSlot(op);
@@ -241,8 +243,8 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
                 return refusal;
             }
             op.begin(Op.READ, command, files.fd(file));
-            final AlignedBuffer scratch = op.scratch(r.length());
-            return submitIo(op, r.offset(), r.length(), IORING_OP_READ, scratch.address(), r.timeout());
+            final AlignedBuffer buffer = op.buffer(r.length());
+            return submitIo(op, r.offset(), r.length(), IORING_OP_READ, buffer.address(), r.timeout());
         }
         if (command instanceof Write) {
             final Write w = (Write) command;
@@ -253,10 +255,11 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
                 return refusal;
             }
             op.begin(Op.WRITE, command, files.fd(file));
-            final ByteBuffer scratch = op.scratch(length).byteBuffer();
-            scratch.clear();
-            w.data().copyToBuffer(scratch);
-            return submitIo(op, w.offset(), length, IORING_OP_WRITE, op.scratch(length).address(), w.timeout());
+            final AlignedBuffer buffer = op.buffer(length);
+            final ByteBuffer bytes = buffer.byteBuffer();
+            bytes.clear();
+            w.data().copyToBuffer(bytes);
+            return submitIo(op, w.offset(), length, IORING_OP_WRITE, buffer.address(), w.timeout());
         }
         if (command instanceof ReadBlock) {
             final ReadBlock r = (ReadBlock) command;
@@ -266,7 +269,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
                 return refusal;
             }
             op.begin(Op.READ_BLOCK, command, files.fd(file));
-            op.borrowed = r.buffer();
+            op.borrow(r.buffer());
             return submitIo(op, r.offset(), r.buffer().capacity(), IORING_OP_READ, r.buffer().address(), r.timeout());
         }
         if (command instanceof WriteBlock) {
@@ -277,7 +280,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
                 return refusal;
             }
             op.begin(Op.WRITE_BLOCK, command, files.fd(file));
-            op.borrowed = w.buffer();
+            op.borrow(w.buffer());
             return submitIo(op, w.offset(), w.buffer().capacity(), IORING_OP_WRITE, w.buffer().address(), w.timeout());
         }
         if (command instanceof ReadV) {
@@ -304,8 +307,8 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
                 return "a path must not contain NUL: " + o.path();
             }
             op.begin(Op.OPEN, command, AT_FDCWD);
-            op.borrowed = AlignedBuffer.cString(o.path());
-            prep(sq.prepOpenat(AT_FDCWD, op.borrowed.address(), o.options().toFlags(), FILE_MODE,
+            op.borrow(AlignedBuffer.cString(o.path()));
+            prep(sq.prepOpenat(AT_FDCWD, op.data.address(), o.options().toFlags(), FILE_MODE,
                     UserData.op(op.slot, op.generation)));
             return null;
         }
@@ -352,7 +355,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             }
             op.begin(Op.STAT, command, files.fd(file));
             prep(sq.prepStatx(op.fd, emptyPath.address(), AT_EMPTY_PATH, Statx.DEFAULT_MASK,
-                    op.scratch(Statx.BUFFER_SIZE).address(), UserData.op(op.slot, op.generation)));
+                    op.buffer(Statx.BUFFER_SIZE).address(), UserData.op(op.slot, op.generation)));
             return null;
         }
         throw new IllegalArgumentException("unhandled command " + command);
@@ -379,7 +382,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         // Data and iovecs share the slot's scratch: the data first, the iovec array after it, 16-aligned.
         final int dataBytes = (int) total;
         final int iovecsAt = (dataBytes + 15) & ~15;
-        final AlignedBuffer scratch = op.scratch(iovecsAt + lengths.size() * IOVEC_SIZE);
+        final AlignedBuffer scratch = op.buffer(iovecsAt + lengths.size() * IOVEC_SIZE);
         final ByteBuffer b = scratch.byteBuffer();
         int at = 0;
         for (int i = 0; i < lengths.size(); i++) {
@@ -409,8 +412,6 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     /** The op's SQE, and a linked timeout when one applies. */
     private void prepareIo(Op op, byte opcode, long address, int len, long offset, Duration timeout) {
         final Duration limit = timeout != null ? timeout : settings.opTimeout();
-        final int sqes = limit == null ? 1 : 2;
-        ensureSqSpace(sqes);
         prep(sq.prep(opcode, 0, op.fd, offset, address, len, 0, UserData.op(op.slot, op.generation), 0, 0));
         if (limit != null) {
             sq.setLastFlags(IOSQE_IO_LINK);
@@ -570,7 +571,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         switch (op.kind) {
             case Op.READ: {
                 final byte[] bytes = new byte[res];
-                op.scratch(0).byteBuffer().get(0, bytes);
+                op.data.byteBuffer().get(0, bytes);
                 finish(op, ByteString.fromArrayUnsafe(bytes), null);
                 return;
             }
@@ -587,10 +588,10 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
                     }
                     return;
                 }
-                finish(op, op.kind == Op.WRITE_BLOCK ? new BlockIo(op.borrowed, op.done) : (Object) op.done, null);
+                finish(op, op.kind == Op.WRITE_BLOCK ? new BlockIo(op.data, op.done) : (Object) op.done, null);
                 return;
             case Op.READ_BLOCK:
-                finish(op, new BlockIo(op.borrowed, res), null);
+                finish(op, new BlockIo(op.data, res), null);
                 return;
             case Op.READV:
                 finish(op, splitRead(op, res), null);
@@ -604,7 +605,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
                 finish(op, Done.getInstance(), null);
                 return;
             case Op.STAT:
-                finish(op, Statx.decode(op.scratch(0).byteBuffer(), 0), null);
+                finish(op, Statx.decode(op.data.byteBuffer(), 0), null);
                 return;
             default:
                 throw new IllegalStateException("unknown op kind " + op.kind);
@@ -622,7 +623,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     private List<ByteString> splitRead(Op op, int res) {
         final List<Integer> lengths = ((ReadV) op.command).lengths();
         final List<ByteString> parts = new ArrayList<>(lengths.size());
-        final ByteBuffer b = op.scratch(0).byteBuffer();
+        final ByteBuffer b = op.data.byteBuffer();
         int at = 0;
         for (int length : lengths) {
             final int n = Math.max(0, Math.min(length, res - at));
