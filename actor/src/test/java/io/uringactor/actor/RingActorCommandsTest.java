@@ -37,7 +37,7 @@ class RingActorCommandsTest {
 
     @BeforeAll
     static void spawnRing() {
-        final RingSettings settings = RingSettings.create(testKit.system()).withMaxIoSize(1 << 20);
+        final RingSettings settings = RingSettings.create(testKit.system()).withMaxIoSize(4 << 20);
         ringActor = testKit.spawn(RingActor.create(settings), "commands-ring", RingActor.props(settings));
         ring = RingClient.create(ringActor, testKit.system(), Duration.ofSeconds(10));
     }
@@ -97,6 +97,18 @@ class RingActorCommandsTest {
         assertEquals(4096 + data.length, Files.size(path));
         assertArrayEquals(data, oracleRead(path, 4096, data.length));
         assertEquals("hello", new String(oracleRead(path, 0, 5)));
+    }
+
+    @Test
+    void requestsLargerThanASlotsScratchUseOneOffBuffers() throws IOException {
+        final Path path = dir.resolve("large.bin");
+        final FileHandle file = await(ring.open(path, OpenOptions.readWrite().withCreate()));
+        final byte[] data = new byte[3 << 20];
+        new Random(9).nextBytes(data);
+        assertEquals(data.length, await(ring.write(file, 0, ByteString.fromArray(data))));
+        assertArrayEquals(data, oracleRead(path, 0, data.length));
+        assertArrayEquals(data, await(ring.read(file, 0, data.length)).toArray());
+        await(ring.close(file));
     }
 
     @Test
@@ -170,7 +182,7 @@ class RingActorCommandsTest {
         final FileHandle file = await(ring.open(path, OpenOptions.readWrite()));
         assertInstanceOf(InvalidRequestException.class, failure(ring.read(file, -1, 10)));
         assertInstanceOf(InvalidRequestException.class, failure(ring.read(file, 0, -10)));
-        final Throwable tooLong = failure(ring.read(file, 0, (1 << 20) + 1));
+        final Throwable tooLong = failure(ring.read(file, 0, (4 << 20) + 1));
         assertInstanceOf(InvalidRequestException.class, tooLong);
         assertTrue(tooLong.getMessage().contains("max-io-size"), tooLong.getMessage());
         assertInstanceOf(InvalidRequestException.class, failure(ring.read(new FileHandle(12345L << 32), 0, 10)));
