@@ -5,6 +5,7 @@ import io.uringactor.actor.internal.RingBehavior;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.MailboxSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -44,10 +45,18 @@ public final class RingActor {
         return RingBehavior.createForFile(settings, path.toString(), options);
     }
 
-    /** Props selecting the configured (pinned) dispatcher. */
+    /**
+     * Props selecting the configured (pinned) dispatcher and the ring mailbox, which lets the actor sleep
+     * in {@code io_uring_enter} while ops are in flight and still wake up for new messages. Without these
+     * props the actor still works, with a helper thread waiting for completions (one more thread hand-off
+     * per completion batch).
+     */
     public static Props props(RingSettings settings) {
-        return DispatcherSelector.fromConfig(settings.dispatcher());
+        return DispatcherSelector.fromConfig(settings.dispatcher()).withNext(MailboxSelector.fromConfig(MAILBOX));
     }
+
+    /** Config path of the ring mailbox. */
+    public static final String MAILBOX = "io-uring-actor.ring-mailbox";
 
     /** Spawns a ring actor as a child of {@code context} on its pinned dispatcher. */
     public static ActorRef<RingCommand> spawn(ActorContext<?> context, String name, RingSettings settings) {

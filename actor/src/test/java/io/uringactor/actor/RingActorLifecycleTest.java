@@ -262,6 +262,33 @@ class RingActorLifecycleTest {
     }
 
     @Test
+    void withoutTheRingMailboxAHelperThreadReapsLateCompletions() throws Exception {
+        final RingSettings settings = RingSettings.create(testKit.system());
+        final ActorRef<RingCommand> ref = testKit.spawn(RingActor.create(settings), "reaper-ring",
+                org.apache.pekko.actor.typed.DispatcherSelector.fromConfig(settings.dispatcher()));
+        final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(10));
+        final Path path = Files.write(dir.resolve("reaper.bin"), new byte[64 * 1024]);
+        final FileHandle file = ring.open(path, OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("io-uring-reaper-reaper-ring")));
+        final List<CompletableFuture<Integer>> writes = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            writes.add(ring.write(file, i * 100L, ByteString.fromString("w".repeat(100))).toCompletableFuture());
+        }
+        for (CompletableFuture<Integer> w : writes) {
+            assertEquals(100, w.get(10, TimeUnit.SECONDS));
+        }
+        // A read that can only complete late (a timeout in the kernel) must still be answered.
+        final FileHandle pipe = ring.open(fifo("reaper-fifo"), OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        final Throwable timedOut = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> AskPattern.<RingCommand, ByteString>askWithStatus(ref,
+                        replyTo -> new RingCommand.Read(pipe, 0, 10, Duration.ofMillis(50), replyTo),
+                        Duration.ofSeconds(5), testKit.scheduler()).toCompletableFuture().get(10, TimeUnit.SECONDS)).getCause();
+        assertInstanceOf(RingTimeoutException.class, timedOut);
+        assertEquals("w".repeat(100), ring.read(file, 100, 100).toCompletableFuture().get(10, TimeUnit.SECONDS).utf8String());
+        testKit.stop(ref, Duration.ofSeconds(10));
+    }
+
+    @Test
     void askFromAnotherActorWithAskPattern() throws Exception {
         final RingClient ring = spawnRing("ask-ring", RingSettings.create(testKit.system()));
         final Path path = Files.write(dir.resolve("ask.bin"), "pekko".getBytes());

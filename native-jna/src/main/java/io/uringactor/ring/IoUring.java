@@ -36,12 +36,17 @@ public final class IoUring implements AutoCloseable {
     private final long sqesSize;
     private final SubmissionQueue sq;
     private final CompletionQueue cq;
+    private final boolean deferTaskrun;
+    /** struct io_uring_getevents_arg, then the __kernel_timespec its ts field points at. */
+    private final AlignedBuffer waitArgument = AlignedBuffer.allocate(GETEVENTS_ARG_SIZE + TIMESPEC_SIZE, Long.BYTES);
     private volatile boolean closed;
     private long enterCalls;
 
     private IoUring(int ringFd, int setupFlags, ByteBuffer params) {
         this.ringFd = ringFd;
         this.setupFlags = setupFlags;
+        this.deferTaskrun = (setupFlags & IORING_SETUP_DEFER_TASKRUN) != 0;
+        waitArgument.byteBuffer().putLong(GETEVENTS_ARG_TS, waitArgument.address() + WAIT_TIMESPEC);
         this.features = params.getInt(PARAMS_FEATURES);
         final int sqEntries = params.getInt(PARAMS_SQ_ENTRIES);
         final int cqEntries = params.getInt(PARAMS_CQ_ENTRIES);
@@ -175,8 +180,34 @@ public final class IoUring implements AutoCloseable {
         return submit(waitNr, IORING_ENTER_GETEVENTS);
     }
 
+    /**
+     * Enters the kernel to post completions without waiting for any. Needed with
+     * {@code IORING_SETUP_DEFER_TASKRUN}, where completions that finish outside the submitting call are
+     * posted only when the submitter asks for events.
+     */
+    public void processCompletions() {
+        waitCompletions(0);
+    }
+
+    /**
+     * Like {@link #submitAndWait(int)}, but gives up waiting after {@code timeoutNanos}
+     * ({@code IORING_ENTER_EXT_ARG}, Linux 5.11+). Owner thread only: the argument memory is shared.
+     */
+    public int submitAndWait(int waitNr, long timeoutNanos) {
+        if (!hasFeature(IORING_FEAT_EXT_ARG)) {
+            return submitAndWait(waitNr); // pre-5.11: wait without a bound
+        }
+        final ByteBuffer arg = waitArgument.byteBuffer();
+        arg.putLong(WAIT_TIMESPEC, timeoutNanos / 1_000_000_000L);
+        arg.putLong(WAIT_TIMESPEC + Long.BYTES, timeoutNanos % 1_000_000_000L);
+        return submit(waitNr, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG);
+    }
+
     private int submit(int waitNr, int enterFlags) {
         ensureOpen();
+        if (deferTaskrun) {
+            enterFlags |= IORING_ENTER_GETEVENTS; // run deferred completions with every submit, as liburing does
+        }
         int submitted = 0;
         while (true) {
             final int toSubmit = sq.flush();
@@ -186,7 +217,9 @@ public final class IoUring implements AutoCloseable {
             // An overflowed CQ (kept by the kernel under FEAT_NODROP) is flushed back only by GETEVENTS.
             final int flags = enterFlags | ((sq.ringFlags() & IORING_SQ_CQ_OVERFLOW) != 0 ? IORING_ENTER_GETEVENTS : 0);
             enterCalls++;
-            final long r = enter(toSubmit, waitNr, flags);
+            final long r = (flags & IORING_ENTER_EXT_ARG) != 0
+                    ? enter(toSubmit, waitNr, flags, waitArgument.address(), GETEVENTS_ARG_SIZE)
+                    : enter(toSubmit, waitNr, flags, 0, 0);
             if (r >= 0) {
                 submitted += (int) r;
                 if (r == toSubmit || r == 0) {
@@ -199,8 +232,8 @@ public final class IoUring implements AutoCloseable {
             if (errno == Errno.EINTR) {
                 continue;
             }
-            if (errno == Errno.EAGAIN || errno == Errno.EBUSY) {
-                return submitted;
+            if (errno == Errno.EAGAIN || errno == Errno.EBUSY || errno == Errno.ETIME) {
+                return submitted; // ETIME: the bounded wait ran out, after submitting everything
             }
             throw new ErrnoException("io_uring_enter(submit " + toSubmit + ")", errno);
         }
@@ -213,7 +246,7 @@ public final class IoUring implements AutoCloseable {
     public void waitCompletions(int minComplete) {
         while (true) {
             ensureOpen();
-            final long r = enter(0, minComplete, IORING_ENTER_GETEVENTS);
+            final long r = enter(0, minComplete, IORING_ENTER_GETEVENTS, 0, 0);
             if (r >= 0) {
                 return;
             }
@@ -225,8 +258,8 @@ public final class IoUring implements AutoCloseable {
     }
 
     /** Raw {@code io_uring_enter}: the result, or {@code -errno}. */
-    private long enter(int toSubmit, int minComplete, int flags) {
-        final long r = LibC.syscall(LibC.SYS_IO_URING_ENTER, ringFd, toSubmit, minComplete, flags, 0, 0);
+    private long enter(int toSubmit, int minComplete, int flags, long arg, long argSize) {
+        final long r = LibC.syscall(LibC.SYS_IO_URING_ENTER, ringFd, toSubmit, minComplete, flags, arg, argSize);
         return r >= 0 ? r : -Native.getLastError();
     }
 

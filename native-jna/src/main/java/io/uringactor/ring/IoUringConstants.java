@@ -67,6 +67,7 @@ public final class IoUringConstants {
     // io_uring_enter flags
     public static final int IORING_ENTER_GETEVENTS = 1 << 0;
     public static final int IORING_ENTER_SQ_WAKEUP = 1 << 1;
+    public static final int IORING_ENTER_EXT_ARG = 1 << 3;
 
     // sq_ring->flags
     public static final int IORING_SQ_NEED_WAKEUP = 1 << 0;

@@ -72,6 +72,12 @@ final class RingLayout {
     // struct open_how (openat2)
     static final int OPEN_HOW_SIZE = 24;         // __u64 flags, mode, resolve
 
+    // struct io_uring_getevents_arg (IORING_ENTER_EXT_ARG)
+    static final int GETEVENTS_ARG_SIZE = 24;    // __u64 sigmask; __u32 sigmask_sz, min_wait_usec; __u64 ts
+    static final int GETEVENTS_ARG_TS = 16;      // __u64 pointer to a __kernel_timespec
+    /** Where IoUring keeps the timespec, right after its getevents argument. */
+    static final int WAIT_TIMESPEC = GETEVENTS_ARG_SIZE;
+
     // struct __kernel_timespec
     static final int TIMESPEC_SIZE = 16;         // __s64 tv_sec, long long tv_nsec
 

@@ -17,6 +17,7 @@ import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.CompletionHandler;
 import io.uringactor.ring.Errno;
 import io.uringactor.ring.ErrnoException;
+import io.uringactor.ring.EventFd;
 import io.uringactor.ring.IoUring;
 import io.uringactor.ring.IoUringException;
 import io.uringactor.ring.RingOptions;
@@ -27,6 +28,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -66,12 +68,23 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     private static final int TIMESPEC_SIZE = 16;
     private static final int IOVEC_SIZE = 16;
     private static final int FILE_MODE = 0644;
+    /**
+     * Longest sleep in {@code io_uring_enter} before the actor looks at its system messages, which
+     * cannot wake it; only while ops are in flight, so an idle ring still sleeps for good.
+     */
+    private static final long MAX_SLEEP_NANOS = 100_000_000L;
     /** An op and its linked timeout. */
     private static final int MAX_SQES_PER_OP = 2;
 
     private final RingSettings settings;
     private final IoUring ring;
     private final SubmissionQueue sq;
+    /** Wakes the actor from {@code io_uring_enter} when mail arrives; null without the ring mailbox. */
+    private final RingMailbox.Queue mailbox;
+    private final EventFd wakeUp;
+    private final AlignedBuffer wakeUpValue = AlignedBuffer.allocate(Long.BYTES, Long.BYTES);
+    private boolean wakeUpArmed;
+    /** Waits for late completions when the actor runs without the ring mailbox; null with it. */
     private final Reaper reaper;
     private final Op[] ops;
     private final int[] freeSlots;
@@ -103,7 +116,14 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         final int slots = settings.maxInFlight();
         // Every op may carry a linked timeout: two CQEs each, plus room for housekeeping.
         final int cqEntries = Math.max(settings.sqEntries(), 2 * slots + 8);
-        this.ring = IoUring.open(RingOptions.create(settings.sqEntries()).withCqEntries(cqEntries));
+        this.mailbox = RingMailbox.claim(Adapter.toClassic(context.getSelf()));
+        RingOptions options = RingOptions.create(settings.sqEntries()).withCqEntries(cqEntries);
+        if (mailbox != null) {
+            // This thread alone submits and waits: the kernel may run completion work in our own waits.
+            options = options.withOptionalFlags(options.optionalFlags() | IORING_SETUP_SINGLE_ISSUER
+                    | IORING_SETUP_DEFER_TASKRUN);
+        }
+        this.ring = IoUring.open(options);
         this.sq = ring.sq();
         this.ops = new Op[slots];
         this.freeSlots = new int[slots];
@@ -115,8 +135,15 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         if (boundPath != null) {
             openBound(boundPath, boundOptions);
         }
-        this.reaper = new Reaper(ring, context.getSelf(), "io-uring-reaper-" + context.getSelf().path().name());
-        this.reaper.start();
+        if (mailbox != null) {
+            this.wakeUp = EventFd.create();
+            mailbox.wakeUpWith(wakeUp);
+            this.reaper = null;
+        } else {
+            this.wakeUp = null;
+            this.reaper = new Reaper(ring, context.getSelf(), "io-uring-reaper-" + context.getSelf().path().name());
+            this.reaper.start();
+        }
     }
 
     /** Opens the bound file synchronously, before the actor serves anything. */
@@ -513,30 +540,71 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
      */
     private Behavior<Object> pump() {
         try {
-            while (true) {
-                if (sq.pending() > 0) {
-                    submitBatch();
-                }
-                final int reaped = ring.cq().drain(this);
-                boolean started = false;
-                while (freeCount > 0 && !queue.isEmpty() && !stopping) {
-                    start(queue.pollFirst());
-                    started = true;
-                }
-                if (reaped == 0 && !started && sq.pending() == 0) {
-                    break;
-                }
-            }
+            do {
+                pumpOnce();
+            } while (inFlight > 0 && mailbox != null && waitInRing());
         } catch (IoUringException e) {
             return fail(e);
         }
         if (stopping && inFlight == 0) {
             return finishStop();
         }
-        if (inFlight > 0) {
+        if (inFlight > 0 && reaper != null) {
             reaper.arm();
         }
         return this;
+    }
+
+    /**
+     * Sleeps in {@code io_uring_enter} until a completion or a message arrives. Returns {@code false} when
+     * messages wait instead; a FLUSH then brings the actor back here after it has read them.
+     */
+    private boolean waitInRing() {
+        if (!wakeUpArmed) {
+            ensureSqSpace(1);
+            prep(sq.prepRead(wakeUp.fd(), wakeUpValue.address(), Long.BYTES, 0, UserData.WAKE_UP));
+            wakeUpArmed = true;
+        }
+        if (!mailbox.beginWait()) {
+            if (!flushScheduled) {
+                flushScheduled = true;
+                getContext().getSelf().tell(Signal.FLUSH);
+            }
+            return false;
+        }
+        try {
+            ring.submitAndWait(1, MAX_SLEEP_NANOS);
+        } finally {
+            mailbox.endWait();
+        }
+        if (ring.cq().ready() == 0) {
+            // The bounded sleep ran out: let Pekko deliver system messages (a stop, a watch), which do not
+            // pass through the mailbox's queue and so cannot wake us; FLUSH brings us back.
+            if (!flushScheduled) {
+                flushScheduled = true;
+                getContext().getSelf().tell(Signal.FLUSH);
+            }
+            return false;
+        }
+        return true;
+    }
+
+    /** Submits, reaps, refills from the queue, and repeats while that makes progress. */
+    private void pumpOnce() {
+        while (true) {
+            if (sq.pending() > 0) {
+                submitBatch();
+            }
+            final int reaped = ring.cq().drain(this);
+            boolean started = false;
+            while (freeCount > 0 && !queue.isEmpty() && !stopping) {
+                start(queue.pollFirst());
+                started = true;
+            }
+            if (reaped == 0 && !started && sq.pending() == 0) {
+                return;
+            }
+        }
     }
 
     // ---------------------------------------------------------------- completion
@@ -544,6 +612,9 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     @Override
     public void onCompletion(long userData, int res, int flags) {
         if (UserData.isHousekeeping(userData)) {
+            if (userData == UserData.WAKE_UP) {
+                wakeUpArmed = false;
+            }
             return;
         }
         final int slot = UserData.slot(userData);
@@ -752,7 +823,11 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             stopping = true;
             failQueued(new RingStoppedException("the ring actor stopped before this request started"));
             if (inFlight > 0) {
-                getContext().scheduleOnce(settings.stopTimeout(), getContext().getSelf(), Signal.STOP_TIMEOUT);
+                // Not context.scheduleOnce: that runs the send on this actor's own pinned thread, which a busy
+                // or sleeping ring actor does not give up; the system dispatcher sends it, and the mail wakes us.
+                final ActorRef<Object> self = getContext().getSelf();
+                getContext().getSystem().scheduler().scheduleOnce(settings.stopTimeout(),
+                        () -> self.tell(Signal.STOP_TIMEOUT), getContext().getSystem().executionContext());
             }
         }
         return inFlight == 0 ? finishStop() : this;
@@ -818,6 +893,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             }
             final long deadline = System.nanoTime() + settings.stopTimeout().toNanos();
             while (inFlight > 0 && System.nanoTime() < deadline) {
+                ring.processCompletions();
                 if (ring.cq().drain(this) == 0) {
                     // Shutdown only: a short sleep, not a spin, while the kernel finishes cancelled ops.
                     Thread.sleep(1);
@@ -843,13 +919,15 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         if (ring.isClosed()) {
             return;
         }
-        reaper.stop();
         try {
-            // Wake the reaper if it sleeps in io_uring_enter: a NOP completes at once.
-            ensureSqSpace(1);
-            sq.prepNop(UserData.KICK);
-            submitBatch();
-            reaper.join(1000);
+            if (reaper != null) {
+                reaper.stop();
+                // Wake the reaper if it sleeps in io_uring_enter: a NOP completes at once.
+                ensureSqSpace(1);
+                sq.prepNop(UserData.KICK);
+                submitBatch();
+                reaper.join(1000);
+            }
             int[] fds = files.removeAll();
             int at = 0;
             while (at < fds.length) {
@@ -869,6 +947,10 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             getContext().getLog().warn("Error while closing files at stop", e);
         } finally {
             ring.close();
+            if (wakeUp != null) {
+                mailbox.wakeUpWith(null);
+                wakeUp.close();
+            }
         }
     }
 }

@@ -13,6 +13,8 @@ final class UserData {
     static final long CANCEL_ALL = -2L;
     /** A {@code CLOSE} of a file still open at stop. */
     static final long CLOSE_AT_STOP = -3L;
+    /** The read of the mailbox's wake-up eventfd. */
+    static final long WAKE_UP = -4L;
 
     private static final long TIMEOUT_BIT = 1L << 31;
     private static final long SLOT_MASK = TIMEOUT_BIT - 1;
@@ -29,7 +31,7 @@ final class UserData {
     }
 
     static boolean isHousekeeping(long userData) {
-        return userData < 0 && userData >= CLOSE_AT_STOP;
+        return userData < 0 && userData >= WAKE_UP;
     }
 
     static int slot(long userData) {

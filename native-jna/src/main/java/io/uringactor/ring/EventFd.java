@@ -1,0 +1,59 @@
+package io.uringactor.ring;
+
+import com.sun.jna.Native;
+
+/**
+ * A Linux eventfd: a counter another thread can bump to wake a thread that waits on it, e.g. through a
+ * {@code READ} of 8 bytes queued on a ring, so that a thread blocked in {@code io_uring_enter} can be woken
+ * by something that is not an io_uring completion.
+ */
+public final class EventFd implements AutoCloseable {
+    private static final int EFD_CLOEXEC = 0x80000;
+
+    private final int fd;
+    /** The 8-byte value 1 that {@link #signal()} writes; never modified after construction. */
+    private final AlignedBuffer one = AlignedBuffer.allocate(Long.BYTES, Long.BYTES);
+    private volatile boolean closed;
+
+    private EventFd(int fd) {
+        this.fd = fd;
+        one.byteBuffer().putLong(0, 1L);
+    }
+
+    /** A new eventfd with counter 0. */
+    public static EventFd create() {
+        LibC.requireSupportedPlatform();
+        final int fd = LibC.eventfd(0, EFD_CLOEXEC);
+        if (fd < 0) {
+            throw new ErrnoException("eventfd", Native.getLastError());
+        }
+        return new EventFd(fd);
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    /** Adds 1 to the counter, waking a reader; thread-safe. One syscall. */
+    public void signal() {
+        if (closed) {
+            return;
+        }
+        final long r = LibC.write(fd, one.address(), Long.BYTES);
+        if (r < 0) {
+            final int errno = Native.getLastError();
+            if (errno != Errno.EAGAIN) { // the counter is saturated: a reader is woken anyway
+                throw new ErrnoException("write(eventfd " + fd + ")", errno);
+            }
+        }
+    }
+
+    /** Closes the fd; harmless when repeated. */
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            LibC.close(fd);
+        }
+    }
+}
