@@ -32,6 +32,7 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.runner.IterationType;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,6 +99,8 @@ public class ActorBenchmark {
                 BenchFiles.warm(path);
             }
             blocks = ((long) fileSizeMiB << 20) / BenchFiles.BLOCK;
+            // Initialise SLF4J/Logback before Pekko's threads log concurrently (else SLF4J replays and warns).
+            LoggerFactory.getLogger(ActorBenchmark.class);
             final Config config = ConfigFactory.parseString("pekko.loglevel = WARNING\n"
                     + "pekko.log-dead-letters = off\n").withFallback(ConfigFactory.load());
             system = ActorSystem.create(Behaviors.empty(), "bench", config);

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Random;
 
 /**
@@ -80,6 +81,7 @@ final class BenchFiles {
                 }
                 ch.force(true);
             }
+            Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rw-r--r--"));
             Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             System.out.printf("# created %s (%d MiB, %s) in %.1f s%n", file, sizeMiB, fsType,
                     (System.nanoTime() - started) / 1e9);
