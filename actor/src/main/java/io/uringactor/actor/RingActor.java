@@ -9,6 +9,7 @@ import org.apache.pekko.actor.typed.MailboxSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
  * Factory of ring actors: each owns one io_uring ring and serves {@link RingCommand}s. Spawn it with
@@ -20,8 +21,19 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * }</pre>
  *
  * Or let {@link RingExtension#get} give you the system's default one.
+ *
+ * <p>In a cluster, a ring actor registers with the receptionist under {@link #SERVICE_KEY} (unless
+ * {@code io-uring-actor.ring.register-with-receptionist = off}), so other nodes find it with
+ * {@code Receptionist.find(RingActor.SERVICE_KEY, replyTo)} or {@code Receptionist.subscribe}. Give such a
+ * ring a {@link RingSettings#withRootDirectory root directory}: its opens then stay beneath it.
  */
 public final class RingActor {
+    /**
+     * The key ring actors register under with the receptionist, id {@code "io-uring-ring"}: the disk
+     * services of the cluster. A graceful {@link RingCommand.Shutdown} deregisters at once.
+     */
+    public static final ServiceKey<RingCommand> SERVICE_KEY = ServiceKey.create(RingCommand.class, "io-uring-ring");
+
     private RingActor() {
     }
 
@@ -39,7 +51,8 @@ public final class RingActor {
      * A ring actor bound to one file, like the seed crate's actor per file: it opens {@code path} before it
      * serves anything (failing to start with the open's {@link io.uringactor.ring.ErrnoException}) and
      * closes it when it stops. Address the file as {@link FileHandle#BOUND}; other files may still be
-     * opened through it.
+     * opened through it (beneath the settings' root directory, if any; {@code path} itself is not confined).
+     * Such an actor never registers with the receptionist.
      */
     public static Behavior<RingCommand> createForFile(java.nio.file.Path path, OpenOptions options, RingSettings settings) {
         return RingBehavior.createForFile(settings, path.toString(), options);

@@ -4,6 +4,7 @@ import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.Statx;
 
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.util.ByteString;
@@ -12,7 +13,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The ring actor's protocol. Every command carries its {@code replyTo} and gets exactly one reply: a
+ * The ring actor's protocol. It travels between cluster nodes with
+ * {@link io.uringactor.actor.serialization.RingProtocolSerializer} (bound in {@code reference.conf}), replies
+ * and failures included. Every command carries its {@code replyTo} and gets exactly one reply: a
  * {@link StatusReply} holding the result, or an error holding an
  * {@link io.uringactor.ring.ErrnoException} (errno name and op), {@link InvalidRequestException},
  * {@link RingOverloadedException}, {@link RingTimeoutException} or {@link RingStoppedException}.
@@ -27,7 +30,11 @@ public sealed interface RingCommand {
     /** Where the single reply goes. */
     ActorRef<?> replyTo();
 
-    /** Opens {@code path} (relative paths resolve against the working directory). */
+    /**
+     * Opens {@code path}: relative paths resolve against the working directory, or, for a ring with a
+     * {@link RingSettings#withRootDirectory root directory}, beneath that directory, which the path may not
+     * leave (absolute paths, {@code ..} or symlinks out of it fail with {@code EXDEV}).
+     */
     record Open(String path, OpenOptions options, ActorRef<StatusReply<FileHandle>> replyTo) implements RingCommand {
     }
 
@@ -71,17 +78,26 @@ public sealed interface RingCommand {
      * Zero-copy read of {@code buffer.capacity()} bytes into the caller's buffer, for O_DIRECT files:
      * the offset, the capacity and the buffer address must be aligned to the file's O_DIRECT alignment.
      * The buffer comes back in the reply; do not touch it until then.
+     *
+     * <p>Sent to a ring on another node, the buffer cannot travel: its capacity and alignment do, the
+     * remote ring reads into a buffer of its own and the reply brings the bytes read in a fresh buffer
+     * (see {@link io.uringactor.actor.serialization.RingProtocolSerializer}). Exempt from
+     * {@code pekko.actor.serialize-messages} so that local use stays zero-copy.
      */
     record ReadBlock(FileHandle file, long offset, AlignedBuffer buffer, Duration timeout,
-                     ActorRef<StatusReply<BlockIo>> replyTo) implements RingCommand {
+                     ActorRef<StatusReply<BlockIo>> replyTo) implements RingCommand, NoSerializationVerificationNeeded {
         public ReadBlock(FileHandle file, long offset, AlignedBuffer buffer, ActorRef<StatusReply<BlockIo>> replyTo) {
             this(file, offset, buffer, null, replyTo);
         }
     }
 
-    /** Zero-copy write of the caller's whole buffer at {@code offset}; alignment as for {@link ReadBlock}. */
+    /**
+     * Zero-copy write of the caller's whole buffer at {@code offset}; alignment as for {@link ReadBlock}.
+     * Sent to a ring on another node, the buffer's bytes are copied into the message and into a fresh
+     * aligned buffer there; the reply does not send them back.
+     */
     record WriteBlock(FileHandle file, long offset, AlignedBuffer buffer, Duration timeout,
-                      ActorRef<StatusReply<BlockIo>> replyTo) implements RingCommand {
+                      ActorRef<StatusReply<BlockIo>> replyTo) implements RingCommand, NoSerializationVerificationNeeded {
         public WriteBlock(FileHandle file, long offset, AlignedBuffer buffer, ActorRef<StatusReply<BlockIo>> replyTo) {
             this(file, offset, buffer, null, replyTo);
         }

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 
 import org.apache.pekko.actor.typed.ActorSystem;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -19,9 +20,12 @@ public final class RingSettings {
     private final Duration stopTimeout;
     private final Duration askTimeout;
     private final String dispatcher;
+    private final Path rootDirectory;
+    private final boolean registerWithReceptionist;
 
     private RingSettings(int maxInFlight, int sqEntries, int maxQueued, int maxIoSize, Duration opTimeout,
-                         Duration stopTimeout, Duration askTimeout, String dispatcher) {
+                         Duration stopTimeout, Duration askTimeout, String dispatcher, Path rootDirectory,
+                         boolean registerWithReceptionist) {
         require(maxInFlight > 0 && maxInFlight <= 1 << 16, "max-in-flight", maxInFlight);
         require(sqEntries >= 2 && sqEntries <= 1 << 15, "sq-entries", sqEntries); // an op and its timeout
         require(maxQueued >= 0, "max-queued", maxQueued);
@@ -34,6 +38,8 @@ public final class RingSettings {
         this.stopTimeout = stopTimeout;
         this.askTimeout = askTimeout;
         this.dispatcher = dispatcher;
+        this.rootDirectory = rootDirectory;
+        this.registerWithReceptionist = registerWithReceptionist;
     }
 
     /** Reads {@code io-uring-actor.ring} from the system's configuration. */
@@ -44,39 +50,66 @@ public final class RingSettings {
     /** Reads settings from a config shaped like {@code io-uring-actor.ring}. */
     public static RingSettings create(Config ring) {
         final String timeout = ring.getString("op-timeout");
+        final String root = ring.hasPath("root-directory") ? ring.getString("root-directory") : "";
         return new RingSettings(ring.getInt("max-in-flight"), ring.getInt("sq-entries"), ring.getInt("max-queued"),
                 (int) Math.min(Integer.MAX_VALUE, ring.getBytes("max-io-size")),
                 "off".equals(timeout) ? null : ring.getDuration("op-timeout"),
-                ring.getDuration("stop-timeout"), ring.getDuration("ask-timeout"), ring.getString("dispatcher"));
+                ring.getDuration("stop-timeout"), ring.getDuration("ask-timeout"), ring.getString("dispatcher"),
+                root.isEmpty() ? null : Path.of(root),
+                !ring.hasPath("register-with-receptionist") || ring.getBoolean("register-with-receptionist"));
     }
 
     public RingSettings withMaxInFlight(int value) {
-        return new RingSettings(value, sqEntries, maxQueued, maxIoSize, opTimeout, stopTimeout, askTimeout, dispatcher);
+        return new RingSettings(value, sqEntries, maxQueued, maxIoSize, opTimeout, stopTimeout, askTimeout,
+                dispatcher, rootDirectory, registerWithReceptionist);
     }
 
     public RingSettings withSqEntries(int value) {
-        return new RingSettings(maxInFlight, value, maxQueued, maxIoSize, opTimeout, stopTimeout, askTimeout, dispatcher);
+        return new RingSettings(maxInFlight, value, maxQueued, maxIoSize, opTimeout, stopTimeout, askTimeout,
+                dispatcher, rootDirectory, registerWithReceptionist);
     }
 
     public RingSettings withMaxQueued(int value) {
-        return new RingSettings(maxInFlight, sqEntries, value, maxIoSize, opTimeout, stopTimeout, askTimeout, dispatcher);
+        return new RingSettings(maxInFlight, sqEntries, value, maxIoSize, opTimeout, stopTimeout, askTimeout,
+                dispatcher, rootDirectory, registerWithReceptionist);
     }
 
     public RingSettings withMaxIoSize(int value) {
-        return new RingSettings(maxInFlight, sqEntries, maxQueued, value, opTimeout, stopTimeout, askTimeout, dispatcher);
+        return new RingSettings(maxInFlight, sqEntries, maxQueued, value, opTimeout, stopTimeout, askTimeout,
+                dispatcher, rootDirectory, registerWithReceptionist);
     }
 
     /** Default op timeout; {@code null} for none. */
     public RingSettings withOpTimeout(Duration value) {
-        return new RingSettings(maxInFlight, sqEntries, maxQueued, maxIoSize, value, stopTimeout, askTimeout, dispatcher);
+        return new RingSettings(maxInFlight, sqEntries, maxQueued, maxIoSize, value, stopTimeout, askTimeout,
+                dispatcher, rootDirectory, registerWithReceptionist);
     }
 
     public RingSettings withStopTimeout(Duration value) {
-        return new RingSettings(maxInFlight, sqEntries, maxQueued, maxIoSize, opTimeout, value, askTimeout, dispatcher);
+        return new RingSettings(maxInFlight, sqEntries, maxQueued, maxIoSize, opTimeout, value, askTimeout,
+                dispatcher, rootDirectory, registerWithReceptionist);
     }
 
     public RingSettings withAskTimeout(Duration value) {
-        return new RingSettings(maxInFlight, sqEntries, maxQueued, maxIoSize, opTimeout, stopTimeout, value, dispatcher);
+        return new RingSettings(maxInFlight, sqEntries, maxQueued, maxIoSize, opTimeout, stopTimeout, value,
+                dispatcher, rootDirectory, registerWithReceptionist);
+    }
+
+    /**
+     * Confines every {@link RingCommand.Open} to {@code value}: paths are opened beneath it with
+     * {@code openat2(RESOLVE_BENEATH)} relative to a descriptor of the directory taken when the actor starts,
+     * so absolute paths, {@code ..} and symlinks that lead out of it are refused by the kernel
+     * ({@link io.uringactor.ring.ErrnoException} {@code EXDEV}). {@code null} for no root.
+     */
+    public RingSettings withRootDirectory(Path value) {
+        return new RingSettings(maxInFlight, sqEntries, maxQueued, maxIoSize, opTimeout, stopTimeout, askTimeout,
+                dispatcher, value, registerWithReceptionist);
+    }
+
+    /** Whether the actor registers itself with the receptionist under {@link RingActor#SERVICE_KEY}. */
+    public RingSettings withRegisterWithReceptionist(boolean value) {
+        return new RingSettings(maxInFlight, sqEntries, maxQueued, maxIoSize, opTimeout, stopTimeout, askTimeout,
+                dispatcher, rootDirectory, value);
     }
 
     public int maxInFlight() {
@@ -113,6 +146,16 @@ public final class RingSettings {
         return dispatcher;
     }
 
+    /** The directory every opened path must stay beneath, or {@code null} for none. */
+    public Path rootDirectory() {
+        return rootDirectory;
+    }
+
+    /** Whether the actor registers itself with the receptionist under {@link RingActor#SERVICE_KEY}. */
+    public boolean registerWithReceptionist() {
+        return registerWithReceptionist;
+    }
+
     private static void require(boolean ok, String name, long value) {
         if (!ok) {
             throw new IllegalArgumentException(name + "=" + value + " is out of range");
@@ -123,6 +166,7 @@ public final class RingSettings {
     public String toString() {
         return "RingSettings[maxInFlight=" + maxInFlight + ", sqEntries=" + sqEntries + ", maxQueued=" + maxQueued
                 + ", maxIoSize=" + maxIoSize + ", opTimeout=" + opTimeout + ", stopTimeout=" + stopTimeout
-                + ", askTimeout=" + askTimeout + ", dispatcher=" + dispatcher + "]";
+                + ", askTimeout=" + askTimeout + ", dispatcher=" + dispatcher + ", rootDirectory=" + rootDirectory
+                + ", registerWithReceptionist=" + registerWithReceptionist + "]";
     }
 }

@@ -3,9 +3,11 @@ package io.uringactor.actor.internal;
 import static io.uringactor.ring.IoUringConstants.*;
 
 import io.uringactor.actor.BlockIo;
+import io.uringactor.actor.ByteStringList;
 import io.uringactor.actor.FileHandle;
 import io.uringactor.actor.InvalidRequestException;
 import io.uringactor.actor.OpenOptions;
+import io.uringactor.actor.RingActor;
 import io.uringactor.actor.RingCommand;
 import io.uringactor.actor.RingCommand.*;
 import io.uringactor.actor.RingOverloadedException;
@@ -33,10 +35,13 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.util.ByteString;
 
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -75,6 +80,10 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     private static final long MAX_SLEEP_NANOS = 100_000_000L;
     /** An op and its linked timeout. */
     private static final int MAX_SQES_PER_OP = 2;
+    /** {@code O_PATH}: a descriptor that only names a place in the filesystem, here the root directory. */
+    private static final int O_PATH = 0x200000;
+    /** {@code struct open_how}: {@code __u64 flags, mode, resolve}. */
+    private static final int OPEN_HOW_SIZE = 24;
 
     private final RingSettings settings;
     private final IoUring ring;
@@ -96,6 +105,10 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     private final AlignedBuffer timespecs;
     private final AlignedBuffer emptyPath = AlignedBuffer.cString("");
     private final List<ActorRef<Done>> shutdownRepliesTo = new ArrayList<>();
+    /** The root directory every open stays beneath, or {@code null}; {@link #rootFd} is its descriptor. */
+    private final Path root;
+    private int rootFd = -1;
+    private final boolean registered;
 
     private boolean flushScheduled;
     private boolean stopping;
@@ -132,8 +145,23 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             freeSlots[freeCount++] = i;
         }
         this.timespecs = AlignedBuffer.allocate(slots * TIMESPEC_SIZE, Long.BYTES);
-        if (boundPath != null) {
-            openBound(boundPath, boundOptions);
+        this.root = settings.rootDirectory() == null ? null : settings.rootDirectory().toAbsolutePath().normalize();
+        try {
+            if (root != null) {
+                rootFd = openAtStart(root.toString(), O_RDONLY | O_DIRECTORY | O_PATH | O_CLOEXEC,
+                        "openat(root-directory " + root + ")");
+            }
+            if (boundPath != null) {
+                final int fd = openAtStart(boundPath, boundOptions.toFlags(),
+                        "openat(" + boundPath + ", " + boundOptions + ")");
+                files.addBound(fd, boundPath, boundOptions.direct() ? directIoAlignment(boundPath) : 0);
+            }
+        } catch (RuntimeException e) {
+            if (rootFd >= 0) {
+                closeAtStart(rootFd);
+            }
+            ring.close();
+            throw e;
         }
         if (mailbox != null) {
             this.wakeUp = EventFd.create();
@@ -144,21 +172,36 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             this.reaper = new Reaper(ring, context.getSelf(), "io-uring-reaper-" + context.getSelf().path().name());
             this.reaper.start();
         }
+        // A ring bound to one file is no general disk service: it never registers.
+        this.registered = settings.registerWithReceptionist() && boundPath == null;
+        if (registered) {
+            context.getSystem().receptionist().tell(
+                    Receptionist.register(RingActor.SERVICE_KEY, context.getSelf().<RingCommand>narrow()));
+        }
     }
 
-    /** Opens the bound file synchronously, before the actor serves anything. */
-    private void openBound(String path, OpenOptions options) {
+    /** Opens {@code path} synchronously through the ring, before the actor serves anything; returns the fd. */
+    private int openAtStart(String path, int flags, String operation) {
         final AlignedBuffer name = AlignedBuffer.cString(path);
         final int[] result = new int[1];
-        prep(sq.prepOpenat(AT_FDCWD, name.address(), options.toFlags(), FILE_MODE, 0));
+        prep(sq.prepOpenat(AT_FDCWD, name.address(), flags, FILE_MODE, 0));
         ring.submitAndWait(1);
-        ring.cq().drain((userData, res, flags) -> result[0] = res);
-        java.lang.ref.Reference.reachabilityFence(name);
+        ring.cq().drain((userData, res, cqeFlags) -> result[0] = res);
+        Reference.reachabilityFence(name);
         if (result[0] < 0) {
-            ring.close();
-            throw new ErrnoException("openat(" + path + ", " + options + ")", result[0]);
+            throw new ErrnoException(operation, result[0]);
         }
-        files.addBound(result[0], path, options.direct() ? directIoAlignment(path) : 0);
+        return result[0];
+    }
+
+    private void closeAtStart(int fd) {
+        try {
+            prep(sq.prepClose(fd, 0));
+            ring.submitAndWait(1);
+            ring.cq().drain((userData, res, cqeFlags) -> { });
+        } catch (RuntimeException e) {
+            getContext().getLog().warn("Could not close fd {} while failing to start", fd, e);
+        }
     }
 
     private static int directIoAlignment(String path) {
@@ -333,6 +376,10 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             if (o.path().indexOf('\0') >= 0) {
                 return "a path must not contain NUL: " + o.path();
             }
+            ensureSqSpace(1);
+            if (rootFd >= 0) {
+                return prepareOpenBeneathRoot(op, o);
+            }
             op.begin(Op.OPEN, command, AT_FDCWD);
             op.borrow(AlignedBuffer.cString(o.path()));
             prep(sq.prepOpenat(AT_FDCWD, op.data.address(), o.options().toFlags(), FILE_MODE,
@@ -386,6 +433,27 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             return null;
         }
         throw new IllegalArgumentException("unhandled command " + command);
+    }
+
+    /**
+     * {@code openat2(rootFd, path, {flags, mode, RESOLVE_BENEATH})}: the kernel refuses, with EXDEV, an
+     * absolute path and any {@code ..} or symlink that would resolve outside the root. One buffer holds the
+     * {@code open_how} and, after it, the path; it stays referenced by the slot until the open completes.
+     */
+    private String prepareOpenBeneathRoot(Op op, Open open) {
+        final byte[] path = open.path().getBytes(StandardCharsets.UTF_8);
+        final int flags = open.options().toFlags();
+        final AlignedBuffer how = AlignedBuffer.allocate(OPEN_HOW_SIZE + path.length + 1, Long.BYTES);
+        final ByteBuffer b = how.byteBuffer();
+        b.putLong(0, flags & 0xFFFFFFFFL);
+        // openat2 refuses a mode without O_CREAT
+        b.putLong(Long.BYTES, (flags & O_CREAT) != 0 ? FILE_MODE : 0);
+        b.putLong(2 * Long.BYTES, RESOLVE_BENEATH);
+        b.put(OPEN_HOW_SIZE, path); // the NUL after it is already there: the memory starts zeroed
+        op.begin(Op.OPEN, open, rootFd);
+        op.borrow(how);
+        prep(sq.prepOpenat2(rootFd, how.address(OPEN_HOW_SIZE), how.address(), UserData.op(op.slot, op.generation)));
+        return null;
     }
 
     private String prepareVectored(Op op, byte kind, RingCommand command, FileHandle handle, long offset,
@@ -703,12 +771,13 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             parts.add(ByteString.fromArrayUnsafe(bytes));
             at += length;
         }
-        return parts;
+        return ByteStringList.of(parts);
     }
 
     private FileHandle registerOpened(Op op, int fd) {
         final Open open = (Open) op.command;
-        return files.add(fd, open.path(), open.options().direct() ? directIoAlignment(open.path()) : 0);
+        final String where = root == null ? open.path() : root.resolve(open.path()).toString();
+        return files.add(fd, open.path(), open.options().direct() ? directIoAlignment(where) : 0);
     }
 
     private IoUringException failure(Op op, int res) {
@@ -718,6 +787,9 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         if (op.timedOut && res == -Errno.ECANCELED) {
             final Duration limit = timeoutOf(op.command);
             return new RingTimeoutException(describe(op) + " timed out after " + limit + " and was cancelled");
+        }
+        if (op.kind == Op.OPEN && root != null && res == -Errno.EXDEV) {
+            return new ErrnoException(describe(op) + " (the path escapes the root directory)", res);
         }
         return new ErrnoException(describe(op), res);
     }
@@ -744,7 +816,8 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     private String describe(Op op) {
         final RingCommand c = op.command;
         if (c instanceof Open) {
-            return "openat(" + ((Open) c).path() + ", " + ((Open) c).options() + ")";
+            return root == null ? "openat(" + ((Open) c).path() + ", " + ((Open) c).options() + ")"
+                    : "openat2(" + ((Open) c).path() + ", " + ((Open) c).options() + ") beneath root-directory " + root;
         }
         final String name;
         switch (op.kind) {
@@ -821,6 +894,11 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         shutdownRepliesTo.add(shutdown.replyTo());
         if (!stopping) {
             stopping = true;
+            if (registered) {
+                // No node should find a ring that refuses everything: leave the listing now, not at stop.
+                getContext().getSystem().receptionist().tell(
+                        Receptionist.deregister(RingActor.SERVICE_KEY, getContext().getSelf().<RingCommand>narrow()));
+            }
             failQueued(new RingStoppedException("the ring actor stopped before this request started"));
             if (inFlight > 0) {
                 // Not context.scheduleOnce: that runs the send on this actor's own pinned thread, which a busy
@@ -929,6 +1007,11 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
                 reaper.join(1000);
             }
             int[] fds = files.removeAll();
+            if (rootFd >= 0) {
+                fds = java.util.Arrays.copyOf(fds, fds.length + 1);
+                fds[fds.length - 1] = rootFd;
+                rootFd = -1;
+            }
             int at = 0;
             while (at < fds.length) {
                 int n = 0;

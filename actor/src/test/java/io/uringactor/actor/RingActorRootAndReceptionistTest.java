@@ -1,0 +1,135 @@
+package io.uringactor.actor;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.uringactor.ring.Errno;
+import io.uringactor.ring.ErrnoException;
+
+import com.typesafe.config.ConfigFactory;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+
+/** The root directory and the receptionist registration of a local ring actor. */
+class RingActorRootAndReceptionistTest {
+    private static final ActorTestKit testKit = ActorTestKit.create(ConfigFactory.parseString(
+            "io-uring-actor.ring.register-with-receptionist = off"));
+
+    @TempDir
+    Path dir;
+
+    @AfterAll
+    static void shutdown() {
+        testKit.shutdownTestKit();
+    }
+
+    private static Set<ActorRef<RingCommand>> listed() {
+        final TestProbe<Receptionist.Listing> probe = testKit.createTestProbe();
+        testKit.system().receptionist().tell(Receptionist.find(RingActor.SERVICE_KEY, probe.ref()));
+        return probe.receiveMessage().getServiceInstances(RingActor.SERVICE_KEY);
+    }
+
+    /** fds of this process that point at {@code path}. */
+    private static long fdsOn(Path path) {
+        long n = 0;
+        for (File fd : Objects.requireNonNull(new File("/proc/self/fd").listFiles())) {
+            try {
+                n += Files.readSymbolicLink(fd.toPath()).equals(path) ? 1 : 0;
+            } catch (IOException e) {
+                // closed while listing
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void settingsReadRootAndRegistration() {
+        final RingSettings fromConfig = RingSettings.create(testKit.system());
+        assertNull(fromConfig.rootDirectory());
+        assertFalse(fromConfig.registerWithReceptionist());
+        assertTrue(RingSettings.create(ConfigFactory.load().getConfig("io-uring-actor.ring")).registerWithReceptionist(),
+                "registration is on by default");
+        final RingSettings custom = RingSettings.create(ConfigFactory.parseString("root-directory = /srv/data")
+                .withFallback(ConfigFactory.load().getConfig("io-uring-actor.ring")));
+        assertEquals(Path.of("/srv/data"), custom.rootDirectory());
+        assertEquals(dir, fromConfig.withRootDirectory(dir).rootDirectory());
+        assertNull(custom.withRootDirectory(null).rootDirectory());
+    }
+
+    @Test
+    void registersUntilShutdownAndClosesTheRootAtStop() throws Exception {
+        final RingSettings settings = RingSettings.create(testKit.system()).withRootDirectory(dir)
+                .withRegisterWithReceptionist(true);
+        final ActorRef<RingCommand> ring = testKit.spawn(RingActor.create(settings), "registered", RingActor.props(settings));
+        final RingClient client = RingClient.create(ring, testKit.system(), Duration.ofSeconds(10));
+        final FileHandle file = client.open(Path.of("f"), OpenOptions.writeOnly().withCreate()).toCompletableFuture().join();
+        client.write(file, 0, ByteString.fromString("beneath")).toCompletableFuture().join();
+        assertEquals("beneath", Files.readString(dir.resolve("f")));
+        assertEquals(1, fdsOn(dir.toRealPath()), "the root's descriptor");
+        final Throwable escape = assertThrows(CompletionException.class,
+                () -> client.open(dir.resolve("f"), OpenOptions.readOnly()).toCompletableFuture().join()).getCause();
+        assertEquals(Errno.EXDEV, ((ErrnoException) escape).errno(), "an absolute path, even one inside the root");
+
+        final long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!listed().contains(ring) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(listed().contains(ring));
+
+        final TestProbe<Done> stopped = testKit.createTestProbe();
+        ring.tell(new RingCommand.Shutdown(stopped.ref()));
+        stopped.expectMessage(Done.getInstance());
+        stopped.expectTerminated(ring);
+        assertFalse(listed().contains(ring));
+        assertEquals(0, fdsOn(dir.toRealPath()), "the root's descriptor is closed");
+    }
+
+    @Test
+    void unregisteredAndBoundRingsAreNotListed() throws Exception {
+        final RingSettings settings = RingSettings.create(testKit.system());
+        final ActorRef<RingCommand> plain = testKit.spawn(RingActor.create(settings), "unregistered", RingActor.props(settings));
+        final RingSettings registering = settings.withRegisterWithReceptionist(true);
+        final ActorRef<RingCommand> bound = testKit.spawn(RingActor.createForFile(
+                Files.writeString(dir.resolve("bound"), "x"), OpenOptions.readOnly(), registering), "bound",
+                RingActor.props(registering));
+        // a registered ring spawned after them is listed: the receptionist has seen the others by then
+        final ActorRef<RingCommand> marker = testKit.spawn(RingActor.create(registering), "marker",
+                RingActor.props(registering));
+        final long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!listed().contains(marker) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        final Set<ActorRef<RingCommand>> rings = listed();
+        assertTrue(rings.contains(marker));
+        assertFalse(rings.contains(plain));
+        assertFalse(rings.contains(bound));
+        for (ActorRef<RingCommand> r : Set.of(plain, bound, marker)) {
+            final TestProbe<Done> probe = testKit.createTestProbe();
+            r.tell(new RingCommand.Shutdown(probe.ref()));
+            probe.expectMessage(Done.getInstance());
+        }
+    }
+
+    @Test
+    void aMissingRootFailsTheStart() {
+        final RingSettings settings = RingSettings.create(testKit.system()).withRootDirectory(dir.resolve("absent"));
+        final ActorRef<RingCommand> ring = testKit.spawn(RingActor.create(settings), "no-root", RingActor.props(settings));
+        testKit.createTestProbe().expectTerminated(ring);
+    }
+}

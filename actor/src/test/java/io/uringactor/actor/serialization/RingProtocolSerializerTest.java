@@ -1,0 +1,444 @@
+package io.uringactor.actor.serialization;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.uringactor.actor.BlockIo;
+import io.uringactor.actor.ByteStringList;
+import io.uringactor.actor.FileHandle;
+import io.uringactor.actor.InvalidRequestException;
+import io.uringactor.actor.OpenOptions;
+import io.uringactor.actor.RingCommand;
+import io.uringactor.actor.RingCommand.*;
+import io.uringactor.actor.RingOverloadedException;
+import io.uringactor.actor.RingStats;
+import io.uringactor.actor.RingStoppedException;
+import io.uringactor.actor.RingTimeoutException;
+import io.uringactor.ring.AlignedBuffer;
+import io.uringactor.ring.Errno;
+import io.uringactor.ring.ErrnoException;
+import io.uringactor.ring.IoUringException;
+import io.uringactor.ring.Statx;
+
+import com.typesafe.config.ConfigFactory;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.NotSerializableException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/** Round trips of every message of the ring protocol, and a fuzz of the decoder. */
+class RingProtocolSerializerTest {
+    private static final ActorTestKit testKit = ActorTestKit.create("serializer-test", ConfigFactory.parseString(
+            "io-uring-actor.ring.max-io-size = 1 MiB\n"
+                    + "pekko.actor.serialize-messages = off\n"));
+    private static Serialization serialization;
+    private static RingProtocolSerializer serializer;
+    private static ActorRef<StatusReply<FileHandle>> openReplies;
+    private static ActorRef<StatusReply<Done>> doneReplies;
+    private static ActorRef<StatusReply<ByteString>> readReplies;
+    private static ActorRef<StatusReply<Integer>> writeReplies;
+    private static ActorRef<StatusReply<List<ByteString>>> readvReplies;
+    private static ActorRef<StatusReply<BlockIo>> blockReplies;
+    private static ActorRef<StatusReply<Statx>> statReplies;
+    private static ActorRef<RingStats> statsReplies;
+    private static ActorRef<Done> shutdownReplies;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
+        openReplies = testKit.<StatusReply<FileHandle>>createTestProbe().ref();
+        doneReplies = testKit.<StatusReply<Done>>createTestProbe().ref();
+        readReplies = testKit.<StatusReply<ByteString>>createTestProbe().ref();
+        writeReplies = testKit.<StatusReply<Integer>>createTestProbe().ref();
+        readvReplies = testKit.<StatusReply<List<ByteString>>>createTestProbe().ref();
+        blockReplies = testKit.<StatusReply<BlockIo>>createTestProbe().ref();
+        statReplies = testKit.<StatusReply<Statx>>createTestProbe().ref();
+        statsReplies = testKit.<RingStats>createTestProbe().ref();
+        shutdownReplies = testKit.<Done>createTestProbe().ref();
+        serializer = (RingProtocolSerializer) serialization.serializerFor(RingCommand.Close.class);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        testKit.shutdownTestKit();
+    }
+
+    private static ByteString randomBytes(int n, long seed) {
+        final byte[] bytes = new byte[n];
+        new Random(seed).nextBytes(bytes);
+        return ByteString.fromArrayUnsafe(bytes);
+    }
+
+    private static AlignedBuffer randomBuffer(int capacity, int alignment, long seed) {
+        final AlignedBuffer buffer = AlignedBuffer.allocate(capacity, alignment);
+        buffer.byteBuffer().put(0, randomBytes(capacity, seed).toArray());
+        return buffer;
+    }
+
+    private static final FileHandle FILE = new FileHandle(0x1234_5678_0000_0003L);
+
+    /** Every record of the protocol whose fields have equals, with nulls and extreme values. */
+    private static List<Object> records() throws Exception {
+        final Statx statx = Statx.of(Files.write(dir.resolve("statx"), new byte[1234]));
+        return List.of(
+                new Open("data/file.bin", OpenOptions.readWrite().withCreate().withDsync(), openReplies),
+                new Open("ünïcödé/../ファイル", new OpenOptions(false, true, true, true, true, true, true, false), openReplies),
+                new Open(null, null, null),
+                new Close(FILE, doneReplies),
+                new Close(null, doneReplies),
+                new Read(FILE, 0, 4096, readReplies),
+                new Read(FILE, Long.MAX_VALUE, Integer.MIN_VALUE, Duration.ofSeconds(-3, 999_999_999), readReplies),
+                new Write(FILE, 1L << 40, randomBytes(10_000, 1), Duration.ofMillis(1500), writeReplies),
+                new Write(FILE, 7, randomBytes(100, 2).concat(randomBytes(50, 3)), writeReplies),
+                new Write(FILE, -1, ByteString.emptyByteString(), writeReplies),
+                new Write(FILE, 0, null, null),
+                new ReadV(FILE, 4096, List.of(1, 0, 65536, -5), Duration.ofNanos(1), readvReplies),
+                new ReadV(FILE, 0, null, readvReplies),
+                new WriteV(FILE, 12, List.of(randomBytes(7, 4), ByteString.emptyByteString(), randomBytes(300, 5)), writeReplies),
+                new WriteV(FILE, 12, null, writeReplies),
+                new Trim(FILE, 4096, 1L << 33, doneReplies),
+                new Fsync(FILE, true, doneReplies),
+                new Fsync(FileHandle.BOUND, false, doneReplies),
+                new Stat(FILE, statReplies),
+                new GetStats(statsReplies),
+                new Shutdown(shutdownReplies),
+                FILE,
+                FileHandle.BOUND,
+                new FileHandle(0),
+                new RingStats(1, 2, 3, 4, 5, 6, 7, 8, Long.MAX_VALUE),
+                new RingStats(0, 0, 0, 0, 0, 0, 0, 0, 0),
+                statx,
+                new Statx(-1, Long.MIN_VALUE, 4096, 8, 0100644, 1, 1000, 1000, -7L,
+                        Instant.ofEpochSecond(-100, 5), Instant.EPOCH, Instant.ofEpochSecond(1_700_000_000L, 999_999_999),
+                        null, 512, 4096),
+                ByteStringList.of(List.of(randomBytes(3, 6), ByteString.emptyByteString(), randomBytes(5000, 7))),
+                ByteStringList.of(List.of()));
+    }
+
+    private static List<IoUringException> failures() {
+        return List.of(
+                new ErrnoException("openat2(../x, OpenOptions[...]) beneath root-directory /r (the path escapes the root directory)", Errno.EXDEV),
+                new ErrnoException("read(fd=3, offset=0, length=4096)", -Errno.EIO),
+                new ErrnoException(null, 4000),
+                new InvalidRequestException("unknown or closed file handle FileHandle[id=3]"),
+                new InvalidRequestException(null),
+                new RingOverloadedException("ring actor overloaded"),
+                new RingTimeoutException("read(...) timed out after PT1S and was cancelled"),
+                new RingStoppedException("the ring actor is stopping"),
+                new RingStoppedException("the ring failed: boom", new ErrnoException("io_uring_enter", Errno.EBADF)),
+                new RingStoppedException("nested", new RingStoppedException("inner", new IllegalStateException("foreign"))),
+                new IoUringException("the kernel does not accept submissions"));
+    }
+
+    private static Object roundTrip(Object o) throws NotSerializableException {
+        final Serializer found = serialization.findSerializerFor(o);
+        assertEquals(RingProtocolSerializer.IDENTIFIER, found.identifier(), "serializer bound to " + o.getClass());
+        final String manifest = serializer.manifest(o);
+        final byte[] bytes = serializer.toBinary(o);
+        final Object fromArray = serializer.fromBinary(bytes, manifest);
+        // Artery's path: straight into and out of a (direct, pooled) buffer
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(bytes.length + 16);
+        serializer.toBinary(o, buffer);
+        assertEquals(bytes.length, buffer.position(), "both paths write the same bytes for " + o);
+        buffer.flip();
+        final byte[] again = new byte[bytes.length];
+        buffer.duplicate().get(again);
+        assertArrayEquals(bytes, again, "both paths write the same bytes for " + o);
+        final Object fromBuffer = serializer.fromBinary(buffer, manifest);
+        assertFalse(buffer.hasRemaining());
+        assertSameValue(fromArray, fromBuffer);
+        return fromArray;
+    }
+
+    private static void assertSameValue(Object expected, Object actual) {
+        if (expected instanceof Throwable) {
+            assertSameFailure((Throwable) expected, (Throwable) actual);
+        } else if (expected instanceof BlockIo) {
+            final BlockIo e = (BlockIo) expected;
+            final BlockIo a = (BlockIo) actual;
+            assertEquals(e.bytes(), a.bytes());
+            if (e.buffer() == null) {
+                assertNull(a.buffer());
+                return;
+            }
+            assertEquals(e.buffer().capacity(), a.buffer().capacity());
+            assertEquals(e.buffer().alignment(), a.buffer().alignment());
+            assertEquals(0, a.buffer().address() % a.buffer().alignment());
+            final int n = Math.min(e.bytes(), e.buffer().capacity());
+            assertEquals(e.buffer().byteBuffer().duplicate().clear().limit(n),
+                    a.buffer().byteBuffer().duplicate().clear().limit(n));
+        } else if (expected instanceof WriteBlock) {
+            final WriteBlock e = (WriteBlock) expected;
+            final WriteBlock a = (WriteBlock) actual;
+            assertEquals(Arrays.asList(e.file(), e.offset(), e.timeout(), e.replyTo()),
+                    Arrays.asList(a.file(), a.offset(), a.timeout(), a.replyTo()));
+            assertSameBuffer(e.buffer(), a.buffer(), true);
+        } else if (expected instanceof ReadBlock) {
+            final ReadBlock e = (ReadBlock) expected;
+            final ReadBlock a = (ReadBlock) actual;
+            assertEquals(Arrays.asList(e.file(), e.offset(), e.timeout(), e.replyTo()),
+                    Arrays.asList(a.file(), a.offset(), a.timeout(), a.replyTo()));
+            assertSameBuffer(e.buffer(), a.buffer(), false);
+        } else {
+            assertEquals(expected, actual);
+        }
+    }
+
+    private static void assertSameBuffer(AlignedBuffer expected, AlignedBuffer actual, boolean sameBytes) {
+        if (expected == null) {
+            assertNull(actual);
+            return;
+        }
+        assertNotSame(expected, actual);
+        assertEquals(expected.capacity(), actual.capacity());
+        assertEquals(expected.alignment(), actual.alignment());
+        assertEquals(0, actual.address() % actual.alignment());
+        if (sameBytes) {
+            assertEquals(expected.byteBuffer().duplicate().clear(), actual.byteBuffer().duplicate().clear());
+        }
+    }
+
+    private static void assertSameFailure(Throwable expected, Throwable actual) {
+        assertNotNull(actual);
+        if (expected instanceof IoUringException) {
+            assertEquals(expected.getClass(), actual.getClass());
+        } else {
+            // A foreign cause arrives as an IoUringException naming its type.
+            assertEquals(IoUringException.class, actual.getClass());
+            assertEquals(expected.getClass().getName() + ": " + expected.getMessage(), actual.getMessage());
+            return;
+        }
+        assertEquals(expected.getMessage(), actual.getMessage());
+        if (expected instanceof ErrnoException) {
+            assertEquals(((ErrnoException) expected).errno(), ((ErrnoException) actual).errno());
+            assertEquals(((ErrnoException) expected).errnoName(), ((ErrnoException) actual).errnoName());
+            assertEquals(((ErrnoException) expected).operation(), ((ErrnoException) actual).operation());
+        }
+        if (expected.getCause() != null) {
+            assertSameFailure(expected.getCause(), actual.getCause());
+        } else {
+            assertNull(actual.getCause());
+        }
+    }
+
+    @Test
+    void recordsRoundTrip() throws Exception {
+        for (Object o : records()) {
+            assertEquals(o, roundTrip(o), "round trip of " + o);
+        }
+    }
+
+    @Test
+    void actorRefsResolveBack() throws Exception {
+        final Open open = (Open) roundTrip(new Open("f", OpenOptions.readOnly(), openReplies));
+        assertEquals(openReplies.path(), open.replyTo().path());
+        assertEquals(openReplies, open.replyTo());
+        // and the resolved ref delivers
+        final var probe = testKit.<StatusReply<FileHandle>>createTestProbe();
+        final Open viaProbe = (Open) roundTrip(new Open("f", OpenOptions.readOnly(), probe.ref()));
+        viaProbe.replyTo().tell(StatusReply.success(FILE));
+        assertEquals(FILE, probe.receiveMessage().getValue());
+    }
+
+    @Test
+    void blockCommandsCopyTheirBuffers() throws Exception {
+        final AlignedBuffer toWrite = randomBuffer(8192, 4096, 8);
+        final WriteBlock write = new WriteBlock(FILE, 4096, toWrite, Duration.ofSeconds(2), blockReplies);
+        final WriteBlock writeBack = (WriteBlock) roundTrip(write);
+        assertNotSame(toWrite, writeBack.buffer());
+        assertEquals(8192, writeBack.buffer().capacity());
+        assertEquals(4096, writeBack.buffer().alignment());
+        assertEquals(0, writeBack.buffer().address() % 4096);
+        assertEquals(toWrite.byteBuffer().duplicate().clear(), writeBack.buffer().byteBuffer().duplicate().clear());
+        assertEquals(List.of(write.file(), write.offset(), write.timeout(), write.replyTo()),
+                List.of(writeBack.file(), writeBack.offset(), writeBack.timeout(), writeBack.replyTo()));
+
+        final AlignedBuffer toRead = AlignedBuffer.allocate(4096, 512);
+        final ReadBlock read = new ReadBlock(FILE, 0, toRead, blockReplies);
+        final byte[] readBytes = serializer.toBinary(read);
+        assertTrue(readBytes.length < 200, "a block read sends no buffer bytes: " + readBytes.length);
+        final ReadBlock readBack = (ReadBlock) serializer.fromBinary(readBytes, serializer.manifest(read));
+        assertEquals(4096, readBack.buffer().capacity());
+        assertEquals(512, readBack.buffer().alignment());
+        assertEquals(List.of(read.file(), read.offset(), read.replyTo()),
+                List.of(readBack.file(), readBack.offset(), readBack.replyTo()));
+        assertNull(readBack.timeout());
+
+        // replies: a read carries the bytes read; the reply to a remote write does not send the data back
+        final BlockIo readReply = new BlockIo(randomBuffer(4096, 512, 9), 1000);
+        assertSameValue(readReply, roundTrip(readReply));
+        final int readReplySize = serializer.toBinary(readReply).length;
+        assertTrue(readReplySize > 1000 && readReplySize < 1100, "only the bytes read travel: " + readReplySize);
+        final BlockIo writeReply = new BlockIo(writeBack.buffer(), 8192);
+        final byte[] writeReplyBytes = serializer.toBinary(writeReply);
+        assertTrue(writeReplyBytes.length < 100, "a remote write's reply is small: " + writeReplyBytes.length);
+        final BlockIo writeReplyBack = (BlockIo) serializer.fromBinary(writeReplyBytes, serializer.manifest(writeReply));
+        assertEquals(8192, writeReplyBack.bytes());
+        assertEquals(8192, writeReplyBack.buffer().capacity());
+        assertEquals(4096, writeReplyBack.buffer().alignment());
+        final BlockIo local = new BlockIo(toWrite, 8192);
+        assertSameValue(local, roundTrip(local));
+        // null buffers are the actor's business to refuse
+        assertNull(((ReadBlock) roundTrip(new ReadBlock(FILE, 0, null, blockReplies))).buffer());
+        assertNull(((BlockIo) roundTrip(new BlockIo(null, 3))).buffer());
+    }
+
+    @Test
+    void payloadsAreWrittenOnce() throws Exception {
+        final ByteString data = randomBytes(100_000, 10);
+        final Write write = new Write(FILE, 0, data, writeReplies);
+        final byte[] bytes = serializer.toBinary(write);
+        final int overhead = bytes.length - data.size();
+        assertTrue(overhead > 0 && overhead < 120, "overhead " + overhead + " bytes");
+        assertEquals(1, indexOf(bytes, data.toArray()) >= 0 ? 1 : 0, "the payload is in the message verbatim");
+        final Read read = new Read(FILE, 0, 4096, readReplies);
+        assertTrue(serializer.toBinary(read).length < 100);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    @Test
+    void failuresRoundTripTyped() throws Exception {
+        for (IoUringException e : failures()) {
+            assertSameFailure(e, (Throwable) roundTrip(e));
+        }
+        final ErrnoException exdev = (ErrnoException) roundTrip(failures().get(0));
+        assertEquals(Errno.EXDEV, exdev.errno());
+        assertEquals("EXDEV", exdev.errnoName());
+    }
+
+    /** StatusReply is pekko-remote's business; it writes the value or exception with the bound serializer. */
+    @Test
+    void statusRepliesCarryTheirValuesAndTypedFailures() throws Exception {
+        final List<Object> values = new ArrayList<>(List.of(ByteString.fromString("bytes"), 42, Done.getInstance(),
+                FILE, new RingStats(1, 2, 3, 4, 5, 6, 7, 8, 9),
+                ByteStringList.of(List.of(ByteString.fromString("a"), ByteString.fromString("bc")))));
+        values.add(Statx.of(Files.write(dir.resolve("reply"), new byte[77])));
+        for (Object value : values) {
+            final StatusReply<?> back = statusReplyRoundTrip(StatusReply.success(value));
+            assertTrue(back.isSuccess());
+            assertEquals(value, back.getValue());
+        }
+        final BlockIo io = new BlockIo(randomBuffer(4096, 4096, 11), 4096);
+        assertSameValue(io, statusReplyRoundTrip(StatusReply.success(io)).getValue());
+        for (IoUringException e : failures()) {
+            final StatusReply<?> back = statusReplyRoundTrip(StatusReply.error(e));
+            assertTrue(back.isError());
+            assertSameFailure(e, back.getError());
+        }
+    }
+
+    private static StatusReply<?> statusReplyRoundTrip(StatusReply<?> reply) throws NotSerializableException {
+        final Serializer s = serialization.findSerializerFor(reply);
+        final byte[] bytes = serialization.serialize(reply).get();
+        return (StatusReply<?>) serialization.deserialize(bytes, s.identifier(), Serializers.manifestFor(s, reply)).get();
+    }
+
+    @Test
+    void blockCapacityIsBoundedByMaxIoSize() {
+        final ReadBlock huge = new ReadBlock(FILE, 0, AlignedBuffer.allocate(2 << 20, 4096), blockReplies);
+        final NotSerializableException e = assertThrows(NotSerializableException.class,
+                () -> serializer.fromBinary(serializer.toBinary(huge), serializer.manifest(huge)));
+        assertTrue(e.getMessage().contains("over the limit"), e.getMessage());
+    }
+
+    /** Random, truncated, mutated and mis-labelled input: a value or a NotSerializableException, nothing else. */
+    @Test
+    void malformedInputOnlyThrowsNotSerializableException() throws Exception {
+        final long seed = Long.getLong("fuzz.seed", System.nanoTime());
+        final Random random = new Random(seed);
+        final List<String> manifests = new ArrayList<>();
+        final List<byte[]> encodings = new ArrayList<>();
+        final List<Object> samples = new ArrayList<>(records());
+        samples.addAll(failures());
+        samples.add(new ReadBlock(FILE, 0, AlignedBuffer.allocate(512, 512), blockReplies));
+        samples.add(new WriteBlock(FILE, 0, randomBuffer(1024, 512, 12), blockReplies));
+        samples.add(new BlockIo(randomBuffer(1024, 512, 13), 100));
+        for (Object o : samples) {
+            manifests.add(serializer.manifest(o));
+            encodings.add(serializer.toBinary(o));
+        }
+        final List<String> allManifests = new ArrayList<>(manifests);
+        allManifests.addAll(List.of("", "Q", "RBX", "e", "\u0000", "OO"));
+        int decoded = 0;
+        int refused = 0;
+        final int runs = Integer.getInteger("fuzz.runs", 12_000);
+        for (int i = 0; i < runs; i++) {
+            final int pick = random.nextInt(encodings.size());
+            final byte[] valid = encodings.get(pick);
+            String manifest = manifests.get(pick);
+            final byte[] input;
+            final int kind = random.nextInt(4);
+            if (kind == 0) {
+                input = new byte[random.nextInt(64)];
+                random.nextBytes(input);
+                manifest = allManifests.get(random.nextInt(allManifests.size()));
+            } else if (kind == 1) {
+                input = Arrays.copyOf(valid, valid.length == 0 ? 0 : random.nextInt(valid.length));
+            } else if (kind == 2) {
+                input = valid.clone();
+                for (int m = 1 + random.nextInt(3); m > 0 && input.length > 0; m--) {
+                    input[random.nextInt(input.length)] = (byte) random.nextInt(256);
+                }
+            } else {
+                input = valid;
+                manifest = allManifests.get(random.nextInt(allManifests.size()));
+            }
+            final boolean viaBuffer = random.nextBoolean();
+            try {
+                final Object o = viaBuffer ? serializer.fromBinary(directCopy(input), manifest)
+                        : serializer.fromBinary(input, manifest);
+                assertNotNull(o);
+                decoded++;
+            } catch (NotSerializableException expected) {
+                refused++;
+            } catch (Throwable t) {
+                throw new AssertionError("seed " + seed + " (rerun with -Dfuzz.seed=" + seed + "), run " + i
+                        + ": manifest \"" + manifest + "\", input " + Arrays.toString(input) + " threw " + t, t);
+            }
+        }
+        assertEquals(runs, decoded + refused);
+        assertTrue(refused > runs / 2, "seed " + seed + ": most malformed input is refused, got " + refused);
+    }
+
+    private static ByteBuffer directCopy(byte[] bytes) {
+        final ByteBuffer b = ByteBuffer.allocateDirect(bytes.length);
+        b.put(bytes).flip();
+        return b;
+    }
+}
