@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.uringactor.ring.ErrnoException;
 import io.uringactor.stream.javadsl.FromPathSettings;
+import io.uringactor.stream.javadsl.ToPathSettings;
 import io.uringactor.stream.javadsl.UringFileIO;
 
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -115,6 +116,16 @@ class ErrorsTest {
         final CompletionStage<IOResult> result = Source.single(ByteString.fromString("x"))
                 .runWith(UringFileIO.toPath(system, dir.resolve("no/such/dir.bin")), system);
         assertIncomplete(result, 0, "ENOENT");
+    }
+
+    @Test
+    void directSinkNeedsAnAlignedStartPosition() {
+        final CompletionStage<IOResult> result = Source.single(ByteString.fromString("x"))
+                .runWith(UringFileIO.toPath(system, dir.resolve("out.bin"), ToPathSettings.create().withDirect(true)
+                        .withStartPosition(1)), system);
+        final Throwable failure = failure(result);
+        assertInstanceOf(IOOperationIncompleteException.class, failure);
+        assertInstanceOf(IllegalArgumentException.class, failure.getCause());
     }
 
     @Test

@@ -103,6 +103,24 @@ class RoundTripTest {
     }
 
     @Test
+    void chunksAreFullExceptTheShortLastOne() throws IOException {
+        for (boolean direct : new boolean[] {false, true}) {
+            final List<ByteString> chunks = await(UringFileIO.fromPath(system, source(2 * CHUNK + 5),
+                    FromPathSettings.create().withDirect(direct).withReadsInFlight(2)).runWith(Sink.seq(), system));
+            assertEquals(List.of(CHUNK, CHUNK, 5), chunks.stream().map(ByteString::size).toList(), "direct=" + direct);
+        }
+    }
+
+    @Test
+    void copyWithFsyncAtEnd() throws IOException {
+        final Path in = source(CHUNK + 3);
+        final Path out = dir.resolve("out.bin");
+        assertEquals(CHUNK + 3, await(UringFileIO.copy(system, in, out, CopySettings.create().withFsyncAtEnd(true)
+                .withChunkSize(64 * 1024).withSplicesInFlight(2))).count());
+        assertEquals(sha256(in), sha256(out));
+    }
+
+    @Test
     void copyThroughTheStreamFallback() throws IOException {
         final Path in = source(3 * CHUNK + 7);
         final Path out = dir.resolve("out.bin");
