@@ -6,7 +6,9 @@ package io.uringactor.stream.javadsl;
  *
  * <ul>
  *   <li>{@code chunkSize} (default 128 KiB): bytes per read and per emitted element; the last element is
- *       short at the end of the file. With O_DIRECT it is rounded up to the file system's alignment.</li>
+ *       short at the end of the file. With O_DIRECT it is rounded up to the file system's alignment.
+ *       At most the ring's {@code io-uring-actor.ring.max-io-size} (16 MiB by default), else the first
+ *       read fails the stream with an {@link io.uringactor.actor.InvalidRequestException}.</li>
  *   <li>{@code startPosition} (default 0): where reading starts.</li>
  *   <li>{@code readsInFlight} (default 4): reads issued ahead; read but not yet emitted chunks count too,
  *       so at most {@code readsInFlight * chunkSize} bytes are buffered.</li>

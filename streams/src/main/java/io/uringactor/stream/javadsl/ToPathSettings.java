@@ -16,7 +16,8 @@ import java.util.Set;
  *   <li>{@code writesInFlight} (default 4): writes issued concurrently at increasing offsets.</li>
  *   <li>{@code chunkSize} (default 128 KiB): incoming elements are coalesced into writes of this size
  *       (larger elements are split). A smaller write goes out only when no write is in flight or at the
- *       end of the stream, so a slow upstream is not held back and a fast one makes large writes.</li>
+ *       end of the stream, so a slow upstream is not held back and a fast one makes large writes. At most
+ *       the ring's {@code io-uring-actor.ring.max-io-size} (16 MiB by default).</li>
  *   <li>{@code fsyncAtEnd} (default off): {@code fsync} the file after the last write; the materialized
  *       {@code IOResult} then completes only once the data is durable.</li>
  *   <li>{@code direct} (default off): open with {@code O_DIRECT}. Writes are then whole aligned chunks

@@ -154,7 +154,9 @@ public final class UringFileIO {
      * Copies {@code source} to {@code target} (created or truncated, mode 0644) without moving the bytes
      * through the JVM: {@code IORING_OP_SPLICE} file → pipe linked to pipe → file, on a dedicated small
      * ring run by a thread of Pekko's blocking-IO dispatcher, so the caller never blocks. Falls back to
-     * {@link #fromPath} into {@link #toPath} when the kernel cannot splice these files. Completes with the
+     * {@link #fromPath} into {@link #toPath} when the kernel cannot splice these files. The source's size
+     * when it was opened is copied (bytes appended during the copy are not; a source that shrinks is
+     * copied up to its new end). Completes with the
      * bytes copied, or fails with {@link org.apache.pekko.stream.IOOperationIncompleteException} holding
      * the bytes copied so far and the cause ({@code ENOENT}, {@code EISDIR}, {@code EACCES}, ...); copying
      * a file onto itself fails with an {@link IllegalArgumentException} cause.
