@@ -1,0 +1,67 @@
+package io.uringactor.stream.javadsl;
+
+/**
+ * How {@link UringFileIO#blockReader} reads blocks. Immutable; start from {@link #create(int)}.
+ *
+ * <ul>
+ *   <li>{@code blockSize}: bytes read at each offset.</li>
+ *   <li>{@code readsInFlight} (default 8): reads issued concurrently; results are emitted in the order of
+ *       the offsets, and read but not yet emitted blocks count against this limit.</li>
+ *   <li>{@code direct} (default off): open with {@code O_DIRECT}; every offset and the block size must then
+ *       be multiples of the file system's alignment, else the stream fails with an
+ *       {@link IllegalArgumentException} before the read is issued.</li>
+ * </ul>
+ */
+public final class BlockReadSettings {
+    public static final int DEFAULT_READS_IN_FLIGHT = 8;
+
+    private final int blockSize;
+    private final int readsInFlight;
+    private final boolean direct;
+
+    private BlockReadSettings(int blockSize, int readsInFlight, boolean direct) {
+        if (blockSize <= 0) {
+            throw new IllegalArgumentException("blockSize=" + blockSize + " must be positive");
+        }
+        if (readsInFlight <= 0) {
+            throw new IllegalArgumentException("readsInFlight=" + readsInFlight + " must be positive");
+        }
+        this.blockSize = blockSize;
+        this.readsInFlight = readsInFlight;
+        this.direct = direct;
+    }
+
+    /** Blocks of {@code blockSize} bytes, 8 reads in flight, through the page cache. */
+    public static BlockReadSettings create(int blockSize) {
+        return new BlockReadSettings(blockSize, DEFAULT_READS_IN_FLIGHT, false);
+    }
+
+    public BlockReadSettings withBlockSize(int value) {
+        return new BlockReadSettings(value, readsInFlight, direct);
+    }
+
+    public BlockReadSettings withReadsInFlight(int value) {
+        return new BlockReadSettings(blockSize, value, direct);
+    }
+
+    public BlockReadSettings withDirect(boolean value) {
+        return new BlockReadSettings(blockSize, readsInFlight, value);
+    }
+
+    public int blockSize() {
+        return blockSize;
+    }
+
+    public int readsInFlight() {
+        return readsInFlight;
+    }
+
+    public boolean direct() {
+        return direct;
+    }
+
+    @Override
+    public String toString() {
+        return "BlockReadSettings[blockSize=" + blockSize + ", readsInFlight=" + readsInFlight + ", direct=" + direct + "]";
+    }
+}

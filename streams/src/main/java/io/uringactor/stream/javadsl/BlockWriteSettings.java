@@ -1,0 +1,89 @@
+package io.uringactor.stream.javadsl;
+
+import java.nio.file.OpenOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Set;
+
+/**
+ * How {@link UringFileIO#blockWriter} and {@link UringFileIO#blockWriteSink} write blocks. Immutable;
+ * start from {@link #create()}.
+ *
+ * <ul>
+ *   <li>{@code options} (default {@code WRITE, CREATE}: existing content is kept). APPEND is refused: a
+ *       block write has an offset.</li>
+ *   <li>{@code writesInFlight} (default 8): writes issued concurrently. A write overlapping one still in
+ *       flight waits for it, so overlapping writes land in stream order.</li>
+ *   <li>{@code fsyncAtEnd} (default off): {@code fsync} after the last write, before the result completes.</li>
+ *   <li>{@code direct} (default off): open with {@code O_DIRECT}; every offset and length must then be a
+ *       multiple of the file system's alignment, else the stream fails with an
+ *       {@link IllegalArgumentException} before the write is issued.</li>
+ * </ul>
+ */
+public final class BlockWriteSettings {
+    public static final int DEFAULT_WRITES_IN_FLIGHT = 8;
+    public static final Set<OpenOption> DEFAULT_OPTIONS = Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE);
+
+    private final Set<OpenOption> options;
+    private final int writesInFlight;
+    private final boolean fsyncAtEnd;
+    private final boolean direct;
+
+    private BlockWriteSettings(Set<OpenOption> options, int writesInFlight, boolean fsyncAtEnd, boolean direct) {
+        if (options == null || options.isEmpty()) {
+            throw new IllegalArgumentException("options must not be empty");
+        }
+        if (options.contains(StandardOpenOption.APPEND)) {
+            throw new IllegalArgumentException("block writes have offsets: APPEND is not allowed");
+        }
+        if (writesInFlight <= 0) {
+            throw new IllegalArgumentException("writesInFlight=" + writesInFlight + " must be positive");
+        }
+        this.options = Set.copyOf(options);
+        this.writesInFlight = writesInFlight;
+        this.fsyncAtEnd = fsyncAtEnd;
+        this.direct = direct;
+    }
+
+    /** WRITE, CREATE, 8 writes in flight, no fsync, buffered. */
+    public static BlockWriteSettings create() {
+        return new BlockWriteSettings(DEFAULT_OPTIONS, DEFAULT_WRITES_IN_FLIGHT, false, false);
+    }
+
+    public BlockWriteSettings withOptions(Set<? extends OpenOption> value) {
+        return new BlockWriteSettings(Set.copyOf(value), writesInFlight, fsyncAtEnd, direct);
+    }
+
+    public BlockWriteSettings withWritesInFlight(int value) {
+        return new BlockWriteSettings(options, value, fsyncAtEnd, direct);
+    }
+
+    public BlockWriteSettings withFsyncAtEnd(boolean value) {
+        return new BlockWriteSettings(options, writesInFlight, value, direct);
+    }
+
+    public BlockWriteSettings withDirect(boolean value) {
+        return new BlockWriteSettings(options, writesInFlight, fsyncAtEnd, value);
+    }
+
+    public Set<OpenOption> options() {
+        return options;
+    }
+
+    public int writesInFlight() {
+        return writesInFlight;
+    }
+
+    public boolean fsyncAtEnd() {
+        return fsyncAtEnd;
+    }
+
+    public boolean direct() {
+        return direct;
+    }
+
+    @Override
+    public String toString() {
+        return "BlockWriteSettings[options=" + options + ", writesInFlight=" + writesInFlight + ", fsyncAtEnd="
+                + fsyncAtEnd + ", direct=" + direct + "]";
+    }
+}

@@ -1,0 +1,88 @@
+package io.uringactor.stream.javadsl;
+
+/**
+ * How {@link UringFileIO#fromPath(org.apache.pekko.actor.typed.ActorSystem, java.nio.file.Path, FromPathSettings)}
+ * reads a file. Immutable; start from {@link #create()} and change with {@code withX}.
+ *
+ * <ul>
+ *   <li>{@code chunkSize} (default 128 KiB): bytes per read and per emitted element; the last element is
+ *       short at the end of the file. With O_DIRECT it is rounded up to the file system's alignment.
+ *       At most the ring's {@code io-uring-actor.ring.max-io-size} (16 MiB by default), else the first
+ *       read fails the stream with an {@link io.uringactor.actor.InvalidRequestException}.</li>
+ *   <li>{@code startPosition} (default 0): where reading starts.</li>
+ *   <li>{@code readsInFlight} (default 4): reads issued ahead; read but not yet emitted chunks count too,
+ *       so at most {@code readsInFlight * chunkSize} bytes are buffered.</li>
+ *   <li>{@code direct} (default off): open with {@code O_DIRECT}, bypassing the page cache. Reads are
+ *       then issued at offsets and lengths aligned to {@link io.uringactor.ring.AlignedBuffer#directIoAlignment};
+ *       an unaligned start position is read from the aligned offset below it and the prefix dropped.</li>
+ * </ul>
+ */
+public final class FromPathSettings {
+    public static final int DEFAULT_CHUNK_SIZE = 128 * 1024;
+    public static final int DEFAULT_READS_IN_FLIGHT = 4;
+
+    private final int chunkSize;
+    private final long startPosition;
+    private final int readsInFlight;
+    private final boolean direct;
+
+    private FromPathSettings(int chunkSize, long startPosition, int readsInFlight, boolean direct) {
+        if (chunkSize <= 0) {
+            throw new IllegalArgumentException("chunkSize=" + chunkSize + " must be positive");
+        }
+        if (startPosition < 0) {
+            throw new IllegalArgumentException("startPosition=" + startPosition + " must not be negative");
+        }
+        if (readsInFlight <= 0) {
+            throw new IllegalArgumentException("readsInFlight=" + readsInFlight + " must be positive");
+        }
+        this.chunkSize = chunkSize;
+        this.startPosition = startPosition;
+        this.readsInFlight = readsInFlight;
+        this.direct = direct;
+    }
+
+    /** 128 KiB chunks from offset 0, 4 reads in flight, through the page cache. */
+    public static FromPathSettings create() {
+        return new FromPathSettings(DEFAULT_CHUNK_SIZE, 0, DEFAULT_READS_IN_FLIGHT, false);
+    }
+
+    public FromPathSettings withChunkSize(int value) {
+        return new FromPathSettings(value, startPosition, readsInFlight, direct);
+    }
+
+    public FromPathSettings withStartPosition(long value) {
+        return new FromPathSettings(chunkSize, value, readsInFlight, direct);
+    }
+
+    public FromPathSettings withReadsInFlight(int value) {
+        return new FromPathSettings(chunkSize, startPosition, value, direct);
+    }
+
+    /** {@code O_DIRECT} on or off. */
+    public FromPathSettings withDirect(boolean value) {
+        return new FromPathSettings(chunkSize, startPosition, readsInFlight, value);
+    }
+
+    public int chunkSize() {
+        return chunkSize;
+    }
+
+    public long startPosition() {
+        return startPosition;
+    }
+
+    public int readsInFlight() {
+        return readsInFlight;
+    }
+
+    public boolean direct() {
+        return direct;
+    }
+
+    @Override
+    public String toString() {
+        return "FromPathSettings[chunkSize=" + chunkSize + ", startPosition=" + startPosition + ", readsInFlight="
+                + readsInFlight + ", direct=" + direct + "]";
+    }
+}

@@ -1,0 +1,166 @@
+package docs.javadsl;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+// #imports
+import io.uringactor.stream.javadsl.BlockRead;
+import io.uringactor.stream.javadsl.BlockWrite;
+import io.uringactor.stream.javadsl.FromPathSettings;
+import io.uringactor.stream.javadsl.ToPathSettings;
+import io.uringactor.stream.javadsl.UringFileIO;
+
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.IOOperationIncompleteException;
+import org.apache.pekko.stream.IOResult;
+import org.apache.pekko.stream.javadsl.Framing;
+import org.apache.pekko.stream.javadsl.FramingTruncation;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+// #imports
+
+import io.uringactor.ring.ErrnoException;
+
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/** Typical use of {@link UringFileIO}, as it would be written in an application. */
+class UringFileIODocTest {
+    private static final ActorTestKit testKit = ActorTestKit.create();
+    private static final ActorSystem<?> system = testKit.system();
+
+    @TempDir
+    Path dir;
+
+    @AfterAll
+    static void shutdown() {
+        testKit.shutdownTestKit();
+    }
+
+    private static <T> T await(CompletionStage<T> stage) throws Exception {
+        return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void readLinesAndWriteAReport() throws Exception {
+        final Path log = Files.writeString(dir.resolve("access.log"), "GET /a\nPOST /b\nGET /c\n");
+        final Path report = dir.resolve("report.txt");
+
+        // #read-transform-write
+        CompletionStage<IOResult> written = UringFileIO.fromPath(system, log)
+                .via(Framing.delimiter(ByteString.fromString("\n"), 8192, FramingTruncation.ALLOW))
+                .map(ByteString::utf8String)
+                .filter(line -> line.startsWith("GET "))
+                .map(line -> ByteString.fromString(line.substring(4) + "\n"))
+                .runWith(UringFileIO.toPath(system, report), system);
+        // #read-transform-write
+
+        assertEquals(6, await(written).count());
+        assertEquals("/a\n/c\n", Files.readString(report));
+    }
+
+    @Test
+    void tuneReadAheadDirectIoAndDurability() throws Exception {
+        final Path input = Files.write(dir.resolve("input.bin"), new byte[3 << 20]);
+        final Path output = dir.resolve("output.bin");
+
+        // #settings
+        FromPathSettings read = FromPathSettings.create()
+                .withChunkSize(1 << 20)      // 1 MiB per read and per element
+                .withReadsInFlight(8)        // read 8 chunks ahead
+                .withDirect(true);           // O_DIRECT: bypass the page cache
+        ToPathSettings write = ToPathSettings.create()
+                .withWritesInFlight(4)
+                .withFsyncAtEnd(true);       // the result completes once the data is on disk
+        CompletionStage<IOResult> done = UringFileIO.fromPath(system, input, read)
+                .runWith(UringFileIO.toPath(system, output, write), system);
+        // #settings
+
+        assertEquals(3 << 20, await(done).count());
+    }
+
+    @Test
+    void appendToALog() throws Exception {
+        final Path log = dir.resolve("app.log");
+
+        // #append
+        Sink<ByteString, CompletionStage<IOResult>> appender = UringFileIO.toPath(system, log,
+                ToPathSettings.create().withOptions(Set.of(StandardOpenOption.CREATE, StandardOpenOption.APPEND)));
+        await(Source.single(ByteString.fromString("started\n")).runWith(appender, system));
+        await(Source.single(ByteString.fromString("stopped\n")).runWith(appender, system));
+        // #append
+
+        assertEquals("started\nstopped\n", Files.readString(log));
+    }
+
+    @Test
+    void copyAFileInTheKernel() throws Exception {
+        final Path source = Files.write(dir.resolve("big.bin"), new byte[5 << 20]);
+        final Path target = dir.resolve("big-copy.bin");
+
+        // #copy
+        CompletionStage<IOResult> copied = UringFileIO.copy(system, source, target);
+        copied.thenAccept(result -> system.log().info("copied {} bytes", result.count()));
+        // #copy
+
+        assertEquals(5 << 20, await(copied).count());
+    }
+
+    @Test
+    void readAndWriteBlocks() throws Exception {
+        final Path index = Files.write(dir.resolve("index.db"), new byte[64 * 4096]);
+
+        // #blocks
+        // update two pages, then read them back
+        List<BlockWrite> updates = List.of(
+                new BlockWrite(3 * 4096, ByteString.fromString("page three")),
+                new BlockWrite(7 * 4096, ByteString.fromString("page seven")));
+        CompletionStage<List<BlockRead>> pages = Source.from(updates)
+                .runWith(UringFileIO.blockWriteSink(system, index), system)
+                .thenCompose(written -> Source.from(List.of(3 * 4096L, 7 * 4096L))
+                        .via(UringFileIO.blockReader(system, index, 4096))
+                        .runWith(Sink.seq(), system));
+        // #blocks
+
+        final List<BlockRead> read = await(pages);
+        assertEquals("page three", read.get(0).data().take(10).utf8String());
+        assertEquals("page seven", read.get(1).data().take(10).utf8String());
+        assertEquals(4096, read.get(1).data().size());
+    }
+
+    @Test
+    void handleErrors() throws Exception {
+        final Path missing = dir.resolve("missing.txt");
+
+        // #errors
+        CompletionStage<IOResult> result = UringFileIO.fromPath(system, missing)
+                .to(Sink.ignore())
+                .run(system);
+        CompletionStage<String> outcome = result.handle((ok, failure) -> {
+            if (failure instanceof IOOperationIncompleteException) {
+                IOOperationIncompleteException incomplete = (IOOperationIncompleteException) failure;
+                // the cause names the errno and the op, e.g. "openat(/x/missing.txt, ...): ENOENT (...)"
+                return "failed after " + incomplete.count() + " bytes: " + incomplete.getCause().getMessage();
+            }
+            return "read " + ok.count() + " bytes";
+        });
+        // #errors
+
+        final String text = await(outcome);
+        assertTrue(text.startsWith("failed after 0 bytes: openat("), text);
+        assertTrue(text.contains("ENOENT"), text);
+        assertInstanceOf(ErrnoException.class,
+                assertThrows(Exception.class, () -> await(result)).getCause().getCause());
+    }
+}
