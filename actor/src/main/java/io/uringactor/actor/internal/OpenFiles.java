@@ -77,6 +77,16 @@ final class OpenFiles {
         return paths[index];
     }
 
+    /** The path of the open file with {@code fd}, or {@code null}; a scan, for error messages only. */
+    String pathOfFd(int fd) {
+        for (int i = 0; i < size; i++) {
+            if (ids[i] != 0 && fds[i] == fd) {
+                return paths[i];
+            }
+        }
+        return null;
+    }
+
     /** Forgets the file; its handle stops resolving at once. Returns its fd. */
     int remove(int index) {
         ids[index] = 0;

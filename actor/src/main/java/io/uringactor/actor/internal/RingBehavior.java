@@ -833,7 +833,9 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             case Op.STAT: name = "statx"; break;
             default: name = "op " + op.kind;
         }
-        return name + "(fd=" + op.fd + ", offset=" + op.offset + ", length=" + op.length + ")";
+        final String path = files.pathOfFd(op.fd);
+        return name + "(" + (path != null ? path + ", " : "") + "fd=" + op.fd + ", offset=" + op.offset + ", length="
+                + op.length + ")";
     }
 
     /** Answers the op's request with {@code value}, or with {@code error} when it is not null; frees the slot. */
