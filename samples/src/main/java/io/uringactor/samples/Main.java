@@ -11,6 +11,8 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
+        // Start logging before Pekko does, or SLF4J warns that it replays Pekko's first log calls.
+        org.slf4j.LoggerFactory.getLogger(Main.class);
         final String sample = args.length == 0 ? "demo" : args[0];
         final String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
         final int exitCode;

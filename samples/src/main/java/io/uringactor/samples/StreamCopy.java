@@ -19,11 +19,13 @@ import java.util.function.LongSupplier;
 /** One running file copy, whichever way it goes, with a byte count for a progress bar. */
 final class StreamCopy {
     private final long startNanos = System.nanoTime();
+    private final Path target;
     private final LongSupplier copied;
     private final CompletionStage<IOResult> result;
     private volatile long endNanos;
 
-    private StreamCopy(LongSupplier copied, CompletionStage<IOResult> result) {
+    private StreamCopy(Path target, LongSupplier copied, CompletionStage<IOResult> result) {
+        this.target = target;
         this.copied = copied;
         this.result = result.whenComplete((r, e) -> endNanos = System.nanoTime());
     }
@@ -42,7 +44,7 @@ final class StreamCopy {
                         .withWritesInFlight(options.inFlight()).withDirect(options.direct())
                         .withFsyncAtEnd(options.fsync())), Keep.right())
                 .run(system);
-        return new StreamCopy(counter::get, result);
+        return new StreamCopy(options.target(), counter::get, result);
     }
 
     /** Pekko's own {@code FileIO.fromPath → FileIO.toPath}, default 8 KiB chunks, for comparison. */
@@ -55,12 +57,16 @@ final class StreamCopy {
                 })
                 .toMat(FileIO.toPath(target), Keep.right())
                 .run(system);
-        return new StreamCopy(counter::get, result);
+        return new StreamCopy(target, counter::get, result);
     }
 
     /** {@link UringFileIO#copy}: the bytes move inside the kernel (splice), so progress is the target's size. */
     static StreamCopy startSplice(ActorSystem<?> system, Path source, Path target) {
-        return new StreamCopy(() -> sizeOf(target), UringFileIO.copy(system, source, target));
+        return new StreamCopy(target, () -> sizeOf(target), UringFileIO.copy(system, source, target));
+    }
+
+    Path target() {
+        return target;
     }
 
     long bytesCopied() {
