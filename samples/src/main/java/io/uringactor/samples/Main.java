@@ -29,8 +29,11 @@ public final class Main {
             case "facade":
                 exitCode = FacadeSample.run(rest, System.out);
                 break;
+            case "cluster":
+                exitCode = ClusterSample.run(rest, System.out);
+                break;
             default:
-                System.err.println("unknown sample '" + sample + "'; try: demo, copy SRC DST [options], ask, facade");
+                System.err.println("unknown sample '" + sample + "'; try: demo, copy SRC DST [options], ask, facade, cluster");
                 exitCode = CopyCli.EXIT_USAGE;
         }
         System.exit(exitCode);

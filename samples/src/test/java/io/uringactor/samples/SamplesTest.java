@@ -63,6 +63,14 @@ class SamplesTest {
     }
 
     @Test
+    void theClusterSampleReachesTheOtherNodesDisk() throws Exception {
+        assertEquals(0, ClusterSample.run(new String[0], out), out());
+        assertTrue(out().contains("read back over the cluster: hello from node B"), out());
+        assertTrue(out().contains("on node A's disk: hello from node B"), out());
+        assertTrue(out().contains("leaving the root is refused: EXDEV"), out());
+    }
+
+    @Test
     void copyCopiesWithEveryOption() throws Exception {
         final Path source = randomFile("source.bin", 3 * 65536 + 123);
         final Path target = dir.resolve("target.bin");
