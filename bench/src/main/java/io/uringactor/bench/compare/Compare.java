@@ -46,7 +46,7 @@ import java.util.function.Supplier;
  * to {@code --out}.
  *
  * <p>Hidden options for tests: {@code --window-ms N} (the measured window of a random-IO run) and
- * {@code --runs N}.
+ * {@code --runs N}, and {@code --engines a,b} (only engines whose name contains one of these).
  */
 public final class Compare {
     static final int BLOCK = 4096;
@@ -62,7 +62,7 @@ public final class Compare {
     private final Recorder recorder = new Recorder(RECORDER_CAPACITY);
     private boolean libraryFailed;
 
-    record Options(boolean quick, Path dir, long size, Path out, long windowMs, int runs) {
+    record Options(boolean quick, Path dir, long size, Path out, long windowMs, int runs, List<String> engines) {
         static Options parse(String[] args) {
             boolean quick = false;
             Path dir = null;
@@ -70,6 +70,7 @@ public final class Compare {
             long size = -1;
             long windowMs = -1;
             int runs = -1;
+            List<String> engines = List.of();
             for (int i = 0; i < args.length; i++) {
                 final String a = args[i];
                 switch (a) {
@@ -79,6 +80,7 @@ public final class Compare {
                     case "--size" -> size = parseSize(value(args, ++i, a));
                     case "--window-ms" -> windowMs = Long.parseLong(value(args, ++i, a));
                     case "--runs" -> runs = Integer.parseInt(value(args, ++i, a));
+                    case "--engines" -> engines = List.of(value(args, ++i, a).split(","));
                     case "-h", "--help" -> throw new IllegalArgumentException("usage");
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
@@ -101,7 +103,8 @@ public final class Compare {
             if (runs < 0) {
                 runs = quick ? 3 : 5;
             }
-            return new Options(quick, dir.toAbsolutePath(), size, out.toAbsolutePath(), windowMs, Math.max(1, runs));
+            return new Options(quick, dir.toAbsolutePath(), size, out.toAbsolutePath(), windowMs, Math.max(1, runs),
+                    engines);
         }
 
         private static String value(String[] args, int i, String option) {
@@ -263,6 +266,9 @@ public final class Compare {
         final Map<Engine, List<Sample>> samples = new LinkedHashMap<>();
         for (Supplier<Engine> factory : factories) {
             final Engine engine = factory.get();
+            if (!options.engines().isEmpty() && options.engines().stream().noneMatch(engine.name()::contains)) {
+                continue;
+            }
             try {
                 engine.setup(w);
                 engines.add(engine);
@@ -313,11 +319,24 @@ public final class Compare {
         }
     }
 
-    private static void closeQuietly(Engine engine) {
+    /** Closes an engine on a daemon thread, waiting at most 15 s: a wedged peer must not hang the harness. */
+    private void closeQuietly(Engine engine) {
+        final Thread closer = new Thread(() -> {
+            try {
+                engine.close();
+            } catch (Exception | Error e) {
+                // reported by the failure that led here, or harmless at the end
+            }
+        }, "compare-close-" + engine.name());
+        closer.setDaemon(true);
+        closer.start();
         try {
-            engine.close();
-        } catch (Exception | Error e) {
-            // reported by the failure that led here, or harmless at the end
+            closer.join(15_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) {
+            note(engine.name() + " did not close within 15 s; left behind");
         }
     }
 

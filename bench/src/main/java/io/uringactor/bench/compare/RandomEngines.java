@@ -60,6 +60,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class RandomEngines {
     static final int SUBMITTERS = 4;
+    /** An op not answered in this long is taken as lost: the engine fails (and is reported) instead of hanging. */
+    static final int LOST_AFTER_SECONDS = 10;
     private static final int BLOCK = Compare.BLOCK;
     private static final AtomicInteger NAMES = new AtomicInteger();
 
@@ -110,7 +112,12 @@ final class RandomEngines {
                 }
                 try {
                     while (System.nanoTime() < deadline) {
-                        final int slot = free.take();
+                        final Integer slot = free.poll(LOST_AFTER_SECONDS, TimeUnit.SECONDS);
+                        if (slot == null) {
+                            recorder.fail(new IllegalStateException("lost completions: " + perSubmitter
+                                    + " ops outstanding, none answered in " + LOST_AFTER_SECONDS + " s"));
+                            return;
+                        }
                         final long t0 = System.nanoTime();
                         op.start(slot, randomOffset(blocks)).whenComplete((bytes, error) -> {
                             recorder.record(System.nanoTime() - t0);
@@ -123,8 +130,9 @@ final class RandomEngines {
                         });
                     }
                     for (int s = 0; s < perSubmitter; s++) { // wait for this submitter's ops to finish
-                        if (free.poll(60, TimeUnit.SECONDS) == null) {
-                            recorder.fail(new IllegalStateException("ops not answered in 60 s"));
+                        if (free.poll(LOST_AFTER_SECONDS, TimeUnit.SECONDS) == null) {
+                            recorder.fail(new IllegalStateException("lost completions: ops not answered in "
+                                    + LOST_AFTER_SECONDS + " s"));
                             return;
                         }
                     }
@@ -512,14 +520,17 @@ final class RandomEngines {
                         .get(10, TimeUnit.SECONDS);
                 // a probe op: fails here (not in the measured run) when the library does not work on this kernel
                 final ByteBuffer probe = alignedBlock();
-                final int n = file.read(probe, 0L).get(10, TimeUnit.SECONDS);
-                if (n != BLOCK && !w.write()) {
-                    throw new Skip("jasyncfio: a probe read returned " + n);
+                fillRandom(probe);
+                final int n = (w.write() ? file.write(probe, 0L) : file.read(probe, 0L)).get(10, TimeUnit.SECONDS);
+                if (n != BLOCK) {
+                    throw new Skip("jasyncfio: a probe " + (w.write() ? "write" : "read") + " returned " + n);
                 }
             } catch (Skip e) {
                 throw e;
             } catch (Throwable e) { // UnsatisfiedLinkError, ExceptionInInitializerError, ExecutionException ...
-                throw new Skip("jasyncfio does not work here: " + e);
+                final String cause = String.valueOf(e.getCause() != null ? e.getCause() : e);
+                throw new Skip("jasyncfio failed its probe op: " + cause + (w.direct() && cause.contains("Error code: 95")
+                        ? " (jasyncfio sends O_DIRECT files to its IOPOLL ring; this block device has no poll queues)" : ""));
             }
             buffers = new ByteBuffer[w.qd()];
             for (int i = 0; i < buffers.length; i++) {
