@@ -521,7 +521,7 @@ final class RandomEngines {
                 // a probe op: fails here (not in the measured run) when the library does not work on this kernel
                 final ByteBuffer probe = alignedBlock();
                 fillRandom(probe);
-                final int n = (w.write() ? file.write(probe, 0L) : file.read(probe, 0L)).get(10, TimeUnit.SECONDS);
+                final int n = (w.write() ? file.write(probe, 0L) : file.read(probe, 0L)).get(3, TimeUnit.SECONDS);
                 if (n != BLOCK) {
                     throw new Skip("jasyncfio: a probe " + (w.write() ? "write" : "read") + " returned " + n);
                 }
