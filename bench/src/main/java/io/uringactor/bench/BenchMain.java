@@ -1,0 +1,25 @@
+package io.uringactor.bench;
+
+import io.uringactor.bench.compare.Compare;
+
+import java.util.Arrays;
+
+/**
+ * The bench jar's main class: {@code compare [options]} runs the side-by-side comparison harness
+ * ({@link Compare}); anything else is handed to JMH ({@code org.openjdk.jmh.Main}) unchanged.
+ */
+public final class BenchMain {
+    private BenchMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && "compare".equals(args[0])) {
+            final int status = Compare.run(Arrays.copyOfRange(args, 1, args.length), System.out).exitStatus();
+            System.out.flush();
+            // Pekko, jasyncfio and pool threads must not keep the JVM alive after the report.
+            System.exit(status);
+        } else {
+            org.openjdk.jmh.Main.main(args);
+        }
+    }
+}

@@ -1,0 +1,426 @@
+package io.uringactor.bench.compare;
+
+import io.uringactor.actor.RingClient;
+import io.uringactor.actor.RingExtension;
+import io.uringactor.actor.RingStats;
+import io.uringactor.bench.compare.Engine.Group;
+import io.uringactor.bench.compare.Engine.Kind;
+import io.uringactor.bench.compare.Engine.Sample;
+import io.uringactor.bench.compare.Engine.Skip;
+import io.uringactor.bench.compare.Engine.Workload;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Supplier;
+
+/**
+ * The side-by-side comparison harness: {@code compare [--quick] [--dir DIR] [--size BYTES] [--out DIR]}.
+ *
+ * <p>Runs each workload (4 KiB random reads from the page cache at QD1 and QD32; 4 KiB random reads and
+ * writes with O_DIRECT at QD1 and QD32; a streaming copy of a large file) with every engine: this library
+ * through the ring actor (the {@code RingClient} facade and asks from actors) and without it (the raw
+ * native-jna ring), jasyncfio, the JDK's FileChannel and AsynchronousFileChannel, and fio (io_uring and
+ * psync) or {@code cp}, Pekko's FileIO for the copy. Runs are interleaved (A B C A B C ...) after one
+ * warm-up round, so that drift hits every engine alike; each cell is the median of the runs, with the
+ * min–max spread. Writes a markdown table to {@code out}, and {@code results.csv} and {@code results.svg}
+ * to {@code --out}.
+ *
+ * <p>Hidden options for tests: {@code --window-ms N} (the measured window of a random-IO run) and
+ * {@code --runs N}, and {@code --engines a,b} (only engines whose name contains one of these).
+ */
+public final class Compare {
+    static final int BLOCK = 4096;
+    static final String CSV_HEADER = "workload,engine,ops_per_s,mb_per_s,p50_us,p99_us,ratio_to_fio";
+    private static final int RECORDER_CAPACITY = 4 << 20;
+    private static final long MIB = 1L << 20;
+
+    private final Options options;
+    private final PrintStream out;
+    private final List<String> notes = new ArrayList<>();
+    private final Map<String, String> skipped = new LinkedHashMap<>();
+    private final List<Report.Row> rows = new ArrayList<>();
+    private final Recorder recorder = new Recorder(RECORDER_CAPACITY);
+    private boolean libraryFailed;
+
+    record Options(boolean quick, Path dir, long size, Path out, long windowMs, int runs, List<String> engines) {
+        static Options parse(String[] args) {
+            boolean quick = false;
+            Path dir = null;
+            Path out = null;
+            long size = -1;
+            long windowMs = -1;
+            int runs = -1;
+            List<String> engines = List.of();
+            for (int i = 0; i < args.length; i++) {
+                final String a = args[i];
+                switch (a) {
+                    case "--quick" -> quick = true;
+                    case "--dir" -> dir = Path.of(value(args, ++i, a));
+                    case "--out" -> out = Path.of(value(args, ++i, a));
+                    case "--size" -> size = parseSize(value(args, ++i, a));
+                    case "--window-ms" -> windowMs = Long.parseLong(value(args, ++i, a));
+                    case "--runs" -> runs = Integer.parseInt(value(args, ++i, a));
+                    case "--engines" -> engines = List.of(value(args, ++i, a).split(","));
+                    case "-h", "--help" -> throw new IllegalArgumentException("usage");
+                    default -> throw new IllegalArgumentException("unknown option " + a);
+                }
+            }
+            if (dir == null) {
+                dir = Path.of(System.getProperty("user.dir"), "target", "io-uring-compare");
+            }
+            if (out == null) {
+                out = dir.resolve("results");
+            }
+            if (size < 0) {
+                size = quick ? 128 * MIB : 1024 * MIB;
+            }
+            if (size < 4 * MIB || size % MIB != 0) {
+                throw new IllegalArgumentException("--size must be a multiple of 1 MiB and at least 4 MiB, got " + size);
+            }
+            if (windowMs < 0) {
+                windowMs = quick ? 400 : 1000;
+            }
+            if (runs < 0) {
+                runs = quick ? 3 : 5;
+            }
+            return new Options(quick, dir.toAbsolutePath(), size, out.toAbsolutePath(), windowMs, Math.max(1, runs),
+                    engines);
+        }
+
+        private static String value(String[] args, int i, String option) {
+            if (i >= args.length) {
+                throw new IllegalArgumentException(option + " needs a value");
+            }
+            return args[i];
+        }
+    }
+
+    /** What a run produced: its rows, the engines skipped (engine → reason, also per workload) and the CSV. */
+    public record Result(int exitStatus, List<Report.Row> rows, Map<String, String> skipped, Path csv, Path svg) {
+    }
+
+    static long parseSize(String s) {
+        final String t = s.trim().toUpperCase(Locale.ROOT).replace("IB", "").replace("B", "");
+        final long unit = switch (t.isEmpty() ? ' ' : t.charAt(t.length() - 1)) {
+            case 'K' -> 1L << 10;
+            case 'M' -> 1L << 20;
+            case 'G' -> 1L << 30;
+            default -> 1;
+        };
+        return Long.parseLong(unit == 1 ? t : t.substring(0, t.length() - 1)) * unit;
+    }
+
+    private Compare(Options options, PrintStream out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    public static Result run(String[] args, PrintStream out) throws Exception {
+        final Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            out.println("usage: compare [--quick] [--dir DIR] [--size BYTES] [--out DIR]");
+            out.println("  --quick      128 MiB files, 0.4 s windows, 3 runs per cell (under 2 minutes)");
+            out.println("  --dir DIR    data files (default target/io-uring-compare; not tmpfs: O_DIRECT)");
+            out.println("  --size BYTES data file and copy size, e.g. 512M (default 1G, 128M with --quick)");
+            out.println("  --out DIR    results.csv and results.svg (default DIR/results)");
+            if (!"usage".equals(e.getMessage())) {
+                out.println(e.getMessage());
+            }
+            return new Result(2, List.of(), Map.of(), null, null);
+        }
+        return new Compare(options, out).run();
+    }
+
+    private Result run() throws Exception {
+        final long started = System.nanoTime();
+        Files.createDirectories(options.dir());
+        Files.createDirectories(options.out());
+        final String fsType = Files.getFileStore(options.dir()).type();
+        out.printf("# io-uring-actor compare%s: %s files in %s (%s), %d ms windows, %d runs per cell after a"
+                        + " warm-up round, interleaved%n", options.quick() ? " --quick" : "", mib(options.size()),
+                options.dir(), fsType, options.windowMs(), options.runs());
+        final Path data = dataFile("data.bin", options.size());
+        final Path writes = dataFile("write.bin", Math.min(options.size(), 256 * MIB));
+        note("The page cache is not dropped (that needs root and disturbs the machine): the \"cold\" workloads"
+                + " open the file with O_DIRECT, and the cached ones warm it with a sequential read first.");
+        final boolean directOk = !"tmpfs".equals(fsType);
+        if (!directOk) {
+            note(options.dir() + " is on tmpfs, which refuses O_DIRECT: the O_DIRECT workloads are skipped;"
+                    + " pass --dir on a disk filesystem.");
+        }
+        final Path fio = Fio.find();
+        if (fio == null) {
+            note("fio is not on the PATH: no fio rows and no ratio to fio (apt-get install -y fio).");
+        }
+        final Path scratch = Files.createDirectories(options.dir().resolve("scratch"));
+
+        // Initialise SLF4J/Logback before Pekko's threads log concurrently.
+        LoggerFactory.getLogger(Compare.class);
+        final Config config = ConfigFactory.parseString("pekko.loglevel = WARNING\npekko.log-dead-letters = off\n"
+                + "pekko.coordinated-shutdown.exit-jvm = off\n").withFallback(ConfigFactory.load());
+        final ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "compare", config);
+        try {
+            final RingClient client = RingExtension.get(system).client();
+            final List<Supplier<Engine>> random = new ArrayList<>(List.of(
+                    () -> new RandomEngines.RingClientEngine(client),
+                    () -> new RandomEngines.AskEngine(system, client),
+                    RandomEngines.RawRingEngine::new,
+                    RandomEngines.JasyncfioEngine::new,
+                    RandomEngines.FileChannelPoolEngine::new,
+                    RandomEngines.AsyncFileChannelEngine::new));
+            if (fio != null) {
+                random.add(() -> new Fio("io_uring"));
+                random.add(() -> new Fio("psync"));
+            }
+            final List<Workload> workloads = new ArrayList<>();
+            for (int qd : new int[] {1, 32}) {
+                workloads.add(new Workload("cached-randread-4k-qd" + qd, Kind.CACHED_READ, qd, data, options.size(), scratch));
+            }
+            if (directOk) {
+                for (Kind kind : new Kind[] {Kind.DIRECT_READ, Kind.DIRECT_WRITE}) {
+                    for (int qd : new int[] {1, 32}) {
+                        final boolean w = kind == Kind.DIRECT_WRITE;
+                        workloads.add(new Workload("direct-rand" + (w ? "write" : "read") + "-4k-qd" + qd, kind, qd,
+                                w ? writes : data, w ? Files.size(writes) : options.size(), scratch));
+                    }
+                }
+            }
+            for (Workload w : workloads) {
+                if (w.kind() == Kind.CACHED_READ) {
+                    warm(w.file());
+                }
+                final RingStats before = client.stats().toCompletableFuture().join();
+                runWorkload(w, random);
+                final RingStats after = client.stats().toCompletableFuture().join();
+                final long submitted = after.submitted() - before.submitted();
+                final long batches = after.batches() - before.batches();
+                note(String.format(Locale.ROOT, "%s: the ring actor submitted %d ops in %d io_uring_enter calls"
+                                + " (%.2f SQEs per batch, %d rejected)", w.name(), submitted,
+                        after.enterCalls() - before.enterCalls(), batches == 0 ? 0.0 : (double) submitted / batches,
+                        after.rejected() - before.rejected()));
+            }
+
+            final Workload copy = new Workload("copy-" + mib(options.size()).replace(" ", ""), Kind.COPY, 0, data,
+                    options.size(), scratch);
+            warm(data);
+            note("copy: the clock stops when the copy completes; the target is then fsynced (untimed), checked and"
+                    + " deleted. cp is GNU coreutils' (it may use copy_file_range, an in-kernel copy).");
+            runWorkload(copy, List.of(
+                    () -> CopyEngines.uringStream(system),
+                    () -> CopyEngines.uringCopy(system),
+                    () -> CopyEngines.pekkoFileIo(system, 0),
+                    () -> CopyEngines.pekkoFileIo(system, 128 * 1024),
+                    CopyEngines::cp));
+        } finally {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+
+        Report.ratios(rows);
+        out.println();
+        out.print(Report.markdown(rows));
+        final Path csv = options.out().resolve("results.csv");
+        Files.writeString(csv, Report.csv(rows));
+        final Path svg = options.out().resolve("results.svg");
+        Files.writeString(svg, Report.svg(rows, String.format(Locale.ROOT,
+                "io-uring-actor compare%s: %s, median of %d runs", options.quick() ? " --quick" : "",
+                mib(options.size()), options.runs())));
+        out.println();
+        out.println("Notes:");
+        for (String note : notes) {
+            out.println("- " + note);
+        }
+        for (Map.Entry<String, String> e : skipped.entrySet()) {
+            out.println("- skipped " + e.getKey() + ": " + e.getValue());
+        }
+        out.printf("%nWrote %s and %s in %.0f s. Data files stay in %s for the next run (delete it to reclaim"
+                + " the space).%n", csv, svg, (System.nanoTime() - started) / 1e9, options.dir());
+        return new Result(libraryFailed ? 1 : 0, List.copyOf(rows), Map.copyOf(skipped), csv, svg);
+    }
+
+    private void runWorkload(Workload w, List<Supplier<Engine>> factories) {
+        final long t0 = System.nanoTime();
+        final List<Engine> engines = new ArrayList<>();
+        final Map<Engine, List<Sample>> samples = new LinkedHashMap<>();
+        for (Supplier<Engine> factory : factories) {
+            final Engine engine = factory.get();
+            if (!options.engines().isEmpty() && options.engines().stream().noneMatch(engine.name()::contains)) {
+                continue;
+            }
+            try {
+                engine.setup(w);
+                engines.add(engine);
+                samples.put(engine, new ArrayList<>());
+            } catch (Skip e) {
+                skip(w, engine, e.getMessage());
+                closeQuietly(engine);
+            } catch (Exception | Error e) {
+                skip(w, engine, "setup failed: " + e);
+                closeQuietly(engine);
+            }
+        }
+        final long window = options.windowMs() * 1_000_000L;
+        for (int round = -1; round < options.runs(); round++) {
+            for (Engine engine : new ArrayList<>(engines)) {
+                if (round < 0 && !engine.wantsWarmup()) {
+                    continue;
+                }
+                recorder.reset();
+                try {
+                    final Sample s = engine.run(round < 0 ? window / 2 : window, recorder);
+                    if (round >= 0) {
+                        samples.get(engine).add(s);
+                    }
+                } catch (Exception | Error e) {
+                    skip(w, engine, (round < 0 ? "warm-up" : "run " + (round + 1)) + " failed: " + e);
+                    engines.remove(engine);
+                    samples.remove(engine);
+                    closeQuietly(engine);
+                }
+            }
+        }
+        for (Engine engine : engines) {
+            closeQuietly(engine);
+        }
+        for (Map.Entry<Engine, List<Sample>> e : samples.entrySet()) {
+            rows.add(Report.Row.of(w, e.getKey(), e.getValue()));
+        }
+        out.printf("# %s: %d engines in %.1f s%n", w.name(), samples.size(), (System.nanoTime() - t0) / 1e9);
+    }
+
+    private void skip(Workload w, Engine engine, String reason) {
+        final String key = engine.name() + " (" + w.name() + ")";
+        skipped.put(key, reason);
+        out.println("# skipped " + key + ": " + reason);
+        if (engine.group() == Group.LIBRARY) {
+            libraryFailed = true;
+        }
+    }
+
+    /** Closes an engine on a daemon thread, waiting at most 15 s: a wedged peer must not hang the harness. */
+    private void closeQuietly(Engine engine) {
+        final Thread closer = new Thread(() -> {
+            try {
+                engine.close();
+            } catch (Exception | Error e) {
+                // reported by the failure that led here, or harmless at the end
+            }
+        }, "compare-close-" + engine.name());
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            closer.join(15_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) {
+            note(engine.name() + " did not close within 15 s; left behind");
+        }
+    }
+
+    private void note(String text) {
+        notes.add(text);
+        out.println("# " + text);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Data files and the page cache.
+
+    /** {@code name} of {@code size} random bytes (every block stamped), created and fsynced unless present. */
+    private Path dataFile(String name, long size) throws IOException {
+        final Path file = options.dir().resolve(name);
+        if (Files.isRegularFile(file) && Files.size(file) == size) {
+            note("reused " + file + " (" + mib(size) + ")");
+            return file;
+        }
+        final long started = System.nanoTime();
+        final Path partial = Files.createTempFile(options.dir(), name, ".partial");
+        try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            final byte[] random = new byte[(int) MIB];
+            new Random(42).nextBytes(random);
+            final ByteBuffer chunk = ByteBuffer.allocateDirect((int) MIB);
+            for (long at = 0; at < size; at += MIB) {
+                chunk.clear();
+                chunk.put(random);
+                for (int b = 0; b < MIB; b += BLOCK) { // no two blocks alike
+                    chunk.putLong(b, at + b);
+                }
+                chunk.flip();
+                while (chunk.hasRemaining()) {
+                    ch.write(chunk, at + chunk.position());
+                }
+            }
+            ch.force(true);
+        }
+        Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        note(String.format(Locale.ROOT, "created %s (%s, fsynced) in %.1f s", file, mib(size),
+                (System.nanoTime() - started) / 1e9));
+        return file;
+    }
+
+    /** Reads {@code file} sequentially into the page cache and checks how much of it is resident. */
+    private void warm(Path file) throws IOException {
+        final long started = System.nanoTime();
+        long total = 0;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            final ByteBuffer buffer = ByteBuffer.allocateDirect((int) MIB);
+            int n;
+            while ((n = ch.read(buffer.clear(), total)) > 0) {
+                total += n;
+            }
+        }
+        final double seconds = (System.nanoTime() - started) / 1e9;
+        note(String.format(Locale.ROOT, "warmed %s: read %s sequentially in %.2f s; %s", file.getFileName(),
+                mib(total), seconds, residency(file, total)));
+    }
+
+    /** What fincore (util-linux) says about the file's pages in the page cache. */
+    private static String residency(Path file, long size) {
+        try {
+            final Process p = new ProcessBuilder("fincore", "--bytes", "--noheadings", "--output", "RES",
+                    file.toString()).redirectErrorStream(true).start();
+            final String text = new String(p.getInputStream().readAllBytes()).trim();
+            if (p.waitFor() != 0) {
+                return "residency not checked (fincore: " + text + ")";
+            }
+            final long resident = Long.parseLong(text.split("\\s+")[0]);
+            return String.format(Locale.ROOT, "fincore: %.1f%% resident%s", 100.0 * resident / size,
+                    resident < size * 0.99 ? " — NOT fully cached, the cached numbers include disk reads" : "");
+        } catch (IOException | NumberFormatException e) {
+            return "residency not checked (no fincore: " + e.getMessage() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "residency not checked";
+        }
+    }
+
+    static String mib(long bytes) {
+        return bytes % (1L << 30) == 0 ? (bytes >> 30) + " GiB" : (bytes >> 20) + " MiB";
+    }
+
+    static String join(String[] parts) {
+        return String.join(" ", Arrays.asList(parts));
+    }
+}
