@@ -185,7 +185,8 @@ public final class Compare {
             final RingClient client = RingExtension.get(system).client();
             final List<Supplier<Engine>> random = new ArrayList<>(List.of(
                     () -> new RandomEngines.RingClientEngine(client),
-                    () -> new RandomEngines.AskEngine(system, client),
+                    () -> new RandomEngines.AskEngine(system, client, false),
+                    () -> new RandomEngines.AskEngine(system, client, true),
                     RandomEngines.RawRingEngine::new,
                     RandomEngines.JasyncfioEngine::new,
                     RandomEngines.FileChannelPoolEngine::new,

@@ -214,23 +214,27 @@ final class RandomEngines {
     }
 
     // ----------------------------------------------------------------------------------------------
-    // This library: actors asking the ring actor (ActorContext.askWithStatus).
+    // This library: actors asking the ring actor (ActorContext.askWithStatus), or using RingClient's stages
+    // with ActorContext.pipeToSelf.
 
     static final class AskEngine implements Engine {
         private final ActorSystem<?> system;
         private final RingClient client;
+        /** Actors use RingClient's stages with pipeToSelf instead of ActorContext.askWithStatus. */
+        private final boolean pipe;
         private Workload w;
         private FileHandle file;
         private final List<ActorRef<AskWorker.Msg>> workers = new ArrayList<>();
 
-        AskEngine(ActorSystem<?> system, RingClient client) {
+        AskEngine(ActorSystem<?> system, RingClient client, boolean pipe) {
             this.system = system;
             this.client = client;
+            this.pipe = pipe;
         }
 
         @Override
         public String name() {
-            return "uring-actor/ask";
+            return pipe ? "uring-actor/pipe" : "uring-actor/ask";
         }
 
         @Override
@@ -257,7 +261,7 @@ final class RandomEngines {
                         fillRandom(buffers[b].byteBuffer());
                     }
                 }
-                workers.add(system.systemActorOf(AskWorker.create(client.ring(), file, w, buffers),
+                workers.add(system.systemActorOf(AskWorker.create(client, pipe, file, w, buffers),
                         "compare-ask-" + NAMES.incrementAndGet(), Props.empty()));
             }
         }
@@ -304,11 +308,13 @@ final class RandomEngines {
 
         private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-        static Behavior<Msg> create(ActorRef<RingCommand> ring, FileHandle file, Workload w, AlignedBuffer[] buffers) {
-            return Behaviors.setup(ctx -> new AskWorker(ctx, ring, file, w, buffers).idle());
+        static Behavior<Msg> create(RingClient client, boolean pipe, FileHandle file, Workload w, AlignedBuffer[] buffers) {
+            return Behaviors.setup(ctx -> new AskWorker(ctx, client, pipe, file, w, buffers).idle());
         }
 
         private final ActorContext<Msg> ctx;
+        private final RingClient client;
+        private final boolean pipe;
         private final ActorRef<RingCommand> ring;
         private final FileHandle file;
         private final Workload w;
@@ -316,10 +322,12 @@ final class RandomEngines {
         private Start current;
         private int inFlight;
 
-        private AskWorker(ActorContext<Msg> ctx, ActorRef<RingCommand> ring, FileHandle file, Workload w,
+        private AskWorker(ActorContext<Msg> ctx, RingClient client, boolean pipe, FileHandle file, Workload w,
                           AlignedBuffer[] buffers) {
             this.ctx = ctx;
-            this.ring = ring;
+            this.client = client;
+            this.pipe = pipe;
+            this.ring = client.ring();
             this.file = file;
             this.w = w;
             this.buffers = buffers;
@@ -359,6 +367,18 @@ final class RandomEngines {
             inFlight++;
             final long offset = randomOffset(w.blocks());
             final long t0 = System.nanoTime();
+            if (pipe) {
+                switch (w.kind()) {
+                    case CACHED_READ -> ctx.pipeToSelf(client.read(file, offset, BLOCK),
+                            (bytes, failure) -> new OpDone(slot, t0, bytes == null ? -1 : bytes.size(), failure));
+                    case DIRECT_READ -> ctx.pipeToSelf(client.readBlock(file, offset, buffers[slot]),
+                            (io, failure) -> new OpDone(slot, t0, io == null ? -1 : io.bytes(), failure));
+                    case DIRECT_WRITE -> ctx.pipeToSelf(client.writeBlock(file, offset, buffers[slot]),
+                            (io, failure) -> new OpDone(slot, t0, io == null ? -1 : io.bytes(), failure));
+                    case COPY -> throw new IllegalArgumentException();
+                }
+                return;
+            }
             switch (w.kind()) {
                 case CACHED_READ -> ctx.askWithStatus(ByteString.class, ring, TIMEOUT,
                         replyTo -> new RingCommand.Read(file, offset, BLOCK, replyTo),

@@ -52,7 +52,7 @@ class CompareTest {
         }
         final List<String> expected = new ArrayList<>();
         for (String w : random) {
-            for (String e : List.of("uring-actor/client", "uring-actor/ask", "uring-raw", "filechannel-pool",
+            for (String e : List.of("uring-actor/client", "uring-actor/ask", "uring-actor/pipe", "uring-raw", "filechannel-pool",
                     "async-filechannel")) {
                 expected.add(w + "," + e);
             }
