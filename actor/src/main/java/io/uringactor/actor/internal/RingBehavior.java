@@ -266,10 +266,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         } catch (IoUringException e) {
             return fail(e);
         }
-        if (!flushScheduled) {
-            flushScheduled = true;
-            getContext().getSelf().tell(Signal.FLUSH);
-        }
+        scheduleFlush();
         return this;
     }
 
@@ -583,12 +580,15 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     }
 
     private void submitBatch() {
-        final int n = ring.submit();
-        if (n > 0) {
-            submitted += n;
+        countBatch(ring.submit());
+    }
+
+    private void countBatch(int sqes) {
+        if (sqes > 0) {
+            submitted += sqes;
             batches++;
-            if (n > maxBatch) {
-                maxBatch = n;
+            if (sqes > maxBatch) {
+                maxBatch = sqes;
             }
         }
     }
@@ -608,71 +608,104 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
      */
     private Behavior<Object> pump() {
         try {
-            do {
+            if (mailbox != null) {
+                // Reap and refill without submitting: the batch goes in with the wait's io_uring_enter, one
+                // syscall for both; what completes inside it (cached reads) ends the wait at once.
+                do {
+                    reapAndRefill();
+                } while (inFlight > 0 && waitInRing());
+            } else {
                 pumpOnce();
-            } while (inFlight > 0 && mailbox != null && waitInRing());
+                if (inFlight > 0) {
+                    reaper.arm();
+                }
+            }
         } catch (IoUringException e) {
             return fail(e);
         }
         if (stopping && inFlight == 0) {
             return finishStop();
         }
-        if (inFlight > 0 && reaper != null) {
-            reaper.arm();
-        }
         return this;
     }
 
     /**
-     * Sleeps in {@code io_uring_enter} until a completion or a message arrives. Returns {@code false} when
-     * messages wait instead; a FLUSH then brings the actor back here after it has read them.
+     * Submits what is prepared and sleeps in that same {@code io_uring_enter} until a completion or a
+     * message arrives. Returns {@code false} when messages wait instead (after submitting); a FLUSH then
+     * brings the actor back here once it has read them.
      */
     private boolean waitInRing() {
+        boolean armedNow = false;
         if (!wakeUpArmed) {
             ensureSqSpace(1);
             prep(sq.prepRead(wakeUp.fd(), wakeUpValue.address(), Long.BYTES, 0, UserData.WAKE_UP));
             wakeUpArmed = true;
+            armedNow = true;
         }
         if (!mailbox.beginWait()) {
-            if (!flushScheduled) {
-                flushScheduled = true;
-                getContext().getSelf().tell(Signal.FLUSH);
+            if (sq.pending() > 0) {
+                final int n = ring.submit();
+                countBatch(n - (armedNow && n > 0 ? 1 : 0)); // the wake-up read is no request
+                ring.cq().drain(this); // what completed inside the submit is answered now, not after the mail
             }
+            scheduleFlush();
             return false;
         }
+        final int submittedNow;
         try {
-            ring.submitAndWait(1, MAX_SLEEP_NANOS);
+            submittedNow = ring.submitAndWait(1, MAX_SLEEP_NANOS);
         } finally {
             mailbox.endWait();
         }
+        countBatch(submittedNow - (armedNow && submittedNow > 0 ? 1 : 0));
         if (ring.cq().ready() == 0) {
             // The bounded sleep ran out: let Pekko deliver system messages (a stop, a watch), which do not
             // pass through the mailbox's queue and so cannot wake us; FLUSH brings us back.
-            if (!flushScheduled) {
-                flushScheduled = true;
-                getContext().getSelf().tell(Signal.FLUSH);
-            }
+            scheduleFlush();
             return false;
         }
         return true;
     }
 
-    /** Submits, reaps, refills from the queue, and repeats while that makes progress. */
+    private void scheduleFlush() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            getContext().getSelf().tell(Signal.FLUSH);
+        }
+    }
+
+    /** Reaps and starts queued requests on the freed slots while that makes progress; submits nothing. */
+    private void reapAndRefill() {
+        while (true) {
+            final int reaped = ring.cq().drain(this);
+            if (reaped == 0 && !refill()) {
+                return;
+            }
+        }
+    }
+
+    /** Submits, reaps, refills from the queue, and repeats while that makes progress (reaper mode). */
     private void pumpOnce() {
         while (true) {
             if (sq.pending() > 0) {
                 submitBatch();
             }
             final int reaped = ring.cq().drain(this);
-            boolean started = false;
-            while (freeCount > 0 && !queue.isEmpty() && !stopping) {
-                start(queue.pollFirst());
-                started = true;
-            }
+            final boolean started = refill();
             if (reaped == 0 && !started && sq.pending() == 0) {
                 return;
             }
         }
+    }
+
+    /** Starts queued requests on free slots; whether any started. */
+    private boolean refill() {
+        boolean started = false;
+        while (freeCount > 0 && !queue.isEmpty() && !stopping) {
+            start(queue.pollFirst());
+            started = true;
+        }
+        return started;
     }
 
     // ---------------------------------------------------------------- completion
