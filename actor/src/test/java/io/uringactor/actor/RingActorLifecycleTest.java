@@ -201,7 +201,7 @@ class RingActorLifecycleTest {
                 ringThreads.add(t.getId());
             }
         }
-        assertTrue(ringThreads.size() >= 2, "the ring actor's thread and its reaper");
+        assertFalse(ringThreads.isEmpty(), "the ring actors' threads (and reapers, where there are any)");
         final long before = cpu(mx, ringThreads);
         Thread.sleep(2000);
         final long used = cpu(mx, ringThreads) - before;
