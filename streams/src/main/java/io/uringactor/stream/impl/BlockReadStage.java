@@ -1,47 +1,33 @@
 package io.uringactor.stream.impl;
 
-import io.uringactor.actor.FileHandle;
-import io.uringactor.actor.OpenOptions;
-import io.uringactor.actor.RingExtension;
+import io.uringactor.actor.RingClient;
 import io.uringactor.stream.javadsl.BlockRead;
 import io.uringactor.stream.javadsl.BlockReadSettings;
 
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.IOResult;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.Outlet;
-import org.apache.pekko.stream.stage.AbstractGraphStageWithMaterializedValue;
 import org.apache.pekko.stream.stage.AbstractInHandler;
-import org.apache.pekko.stream.stage.AbstractOutHandler;
-import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.util.ByteString;
 
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /**
  * Reads a block at each incoming offset, up to {@code readsInFlight} at once, and emits the blocks in
  * the order of the offsets. Read but not yet emitted blocks count against the limit, so demand is pulled
  * from upstream only while there is room.
  */
-public final class BlockReadStage
-        extends AbstractGraphStageWithMaterializedValue<FlowShape<Long, BlockRead>, CompletionStage<IOResult>> {
+public final class BlockReadStage extends RingFileStage<FlowShape<Long, BlockRead>, BlockReadSettings> {
     private final Inlet<Long> in = Inlet.create("UringBlockReader.in");
     private final Outlet<BlockRead> out = Outlet.create("UringBlockReader.out");
     private final FlowShape<Long, BlockRead> shape = FlowShape.of(in, out);
-    private final ActorSystem<?> system;
-    private final Path path;
-    private final BlockReadSettings settings;
 
     public BlockReadStage(ActorSystem<?> system, Path path, BlockReadSettings settings) {
-        this.system = system;
-        this.path = path;
-        this.settings = settings;
+        super("UringBlockReader", system, path, settings);
     }
 
     @Override
@@ -50,24 +36,13 @@ public final class BlockReadStage
     }
 
     @Override
-    public Attributes initialAttributes() {
-        return Attributes.name("uringBlockReader");
-    }
-
-    @Override
-    public Pair<GraphStageLogic, CompletionStage<IOResult>> createLogicAndMaterializedValuePair(Attributes attributes) {
-        final CompletableFuture<IOResult> result = new CompletableFuture<>();
-        return Pair.create(new Logic(result), result);
-    }
-
-    @Override
-    public String toString() {
-        return "UringBlockReader(" + path + ", " + settings + ")";
+    protected RingStageLogic createLogic(RingClient client, CompletableFuture<IOResult> result) {
+        return new Logic(client, result);
     }
 
     private static final class Block {
         final long offset;
-        ByteString data = ByteString.emptyByteString();
+        ByteString data;
         boolean done;
 
         Block(long offset) {
@@ -78,11 +53,9 @@ public final class BlockReadStage
     private final class Logic extends RingStageLogic {
         private final ArrayDeque<Block> blocks = new ArrayDeque<>();
         private final int blockSize = settings.blockSize();
-        private FileHandle file;
-        private int alignment;
 
-        Logic(CompletableFuture<IOResult> result) {
-            super(shape, RingExtension.get(system).client(), result);
+        Logic(RingClient client, CompletableFuture<IOResult> result) {
+            super(shape, client, result);
             setHandler(in, new AbstractInHandler() {
                 @Override
                 public void onPush() {
@@ -96,34 +69,19 @@ public final class BlockReadStage
                     }
                 }
             });
-            setHandler(out, new AbstractOutHandler() {
-                @Override
-                public void onPull() {
-                    emit();
-                }
-
-                @Override
-                public void onDownstreamFinish(Throwable cause) {
-                    cancelled(cause);
-                }
-            });
+            setOutHandler(out, this::emit);
         }
 
         @Override
         protected void start() {
-            final OpenOptions options = settings.direct() ? OpenOptions.readOnly().withDirect() : OpenOptions.readOnly();
-            open(path, options, this::opened);
+            openForReading(path, settings.direct(), this::opened);
         }
 
-        private void opened(FileHandle handle) {
-            file = handle;
-            if (settings.direct()) {
-                alignment = directIoAlignment(path);
-                if (blockSize % alignment != 0) {
-                    failWith(new IllegalArgumentException("O_DIRECT reads of " + path + " need a block size aligned to "
-                            + alignment + ", got " + blockSize));
-                    return;
-                }
+        private void opened() {
+            if (settings.direct() && blockSize % alignment != 0) {
+                failWith(new IllegalArgumentException("O_DIRECT reads of " + path + " need a block size aligned to "
+                        + alignment + ", got " + blockSize));
+                return;
             }
             if (isClosed(in)) {
                 finish(); // no offsets came before the open completed
@@ -150,26 +108,12 @@ public final class BlockReadStage
             }
             final Block block = new Block(offset);
             blocks.addLast(block);
-            read(block);
-            pullIfRoom();
-        }
-
-        private void read(Block block) {
-            final int have = block.data.size();
-            onComplete(client.read(file, block.offset + have, blockSize - have), (data, error) -> {
-                if (error != null) {
-                    failWith(error);
-                    return;
-                }
-                block.data = block.data.concat(data);
-                final boolean provenEnd = data.isEmpty() || (alignment > 0 && data.size() % alignment != 0);
-                if (block.data.size() < blockSize && !provenEnd) {
-                    read(block);
-                } else {
-                    block.done = true;
-                    emit();
-                }
+            readFully(offset, blockSize, data -> {
+                block.data = data;
+                block.done = true;
+                emit();
             });
+            pullIfRoom();
         }
 
         private void emit() {

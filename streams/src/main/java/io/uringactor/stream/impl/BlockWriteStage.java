@@ -1,27 +1,19 @@
 package io.uringactor.stream.impl;
 
-import io.uringactor.actor.FileHandle;
-import io.uringactor.actor.OpenOptions;
-import io.uringactor.actor.RingExtension;
+import io.uringactor.actor.RingClient;
 import io.uringactor.stream.javadsl.BlockWrite;
 import io.uringactor.stream.javadsl.BlockWriteSettings;
 
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.IOResult;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.Outlet;
-import org.apache.pekko.stream.stage.AbstractGraphStageWithMaterializedValue;
 import org.apache.pekko.stream.stage.AbstractInHandler;
-import org.apache.pekko.stream.stage.AbstractOutHandler;
-import org.apache.pekko.stream.stage.GraphStageLogic;
 
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /**
  * Writes each incoming {@link BlockWrite} at its offset, up to {@code writesInFlight} at once, and emits
@@ -29,19 +21,13 @@ import java.util.concurrent.CompletionStage;
  * still in flight waits for it (and the writes behind it wait too), so overlapping writes land in stream
  * order. At the end of the stream it optionally fsyncs, then completes.
  */
-public final class BlockWriteStage
-        extends AbstractGraphStageWithMaterializedValue<FlowShape<BlockWrite, BlockWrite>, CompletionStage<IOResult>> {
+public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, BlockWrite>, BlockWriteSettings> {
     private final Inlet<BlockWrite> in = Inlet.create("UringBlockWriter.in");
     private final Outlet<BlockWrite> out = Outlet.create("UringBlockWriter.out");
     private final FlowShape<BlockWrite, BlockWrite> shape = FlowShape.of(in, out);
-    private final ActorSystem<?> system;
-    private final Path path;
-    private final BlockWriteSettings settings;
 
     public BlockWriteStage(ActorSystem<?> system, Path path, BlockWriteSettings settings) {
-        this.system = system;
-        this.path = path;
-        this.settings = settings;
+        super("UringBlockWriter", system, path, settings);
     }
 
     @Override
@@ -50,19 +36,8 @@ public final class BlockWriteStage
     }
 
     @Override
-    public Attributes initialAttributes() {
-        return Attributes.name("uringBlockWriter");
-    }
-
-    @Override
-    public Pair<GraphStageLogic, CompletionStage<IOResult>> createLogicAndMaterializedValuePair(Attributes attributes) {
-        final CompletableFuture<IOResult> result = new CompletableFuture<>();
-        return Pair.create(new Logic(result), result);
-    }
-
-    @Override
-    public String toString() {
-        return "UringBlockWriter(" + path + ", " + settings + ")";
+    protected RingStageLogic createLogic(RingClient client, CompletableFuture<IOResult> result) {
+        return new Logic(client, result);
     }
 
     private static final class Pending {
@@ -84,12 +59,11 @@ public final class BlockWriteStage
     private final class Logic extends RingStageLogic {
         /** Issued or waiting writes and written ones not yet emitted, in stream order. */
         private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-        private FileHandle file;
-        private int alignment;
-        private boolean syncing;
+        /** The end has begun: the final fsync (if any), then completion. */
+        private boolean ending;
 
-        Logic(CompletableFuture<IOResult> result) {
-            super(shape, RingExtension.get(system).client(), result);
+        Logic(RingClient client, CompletableFuture<IOResult> result) {
+            super(shape, client, result);
             setHandler(in, new AbstractInHandler() {
                 @Override
                 public void onPush() {
@@ -101,44 +75,16 @@ public final class BlockWriteStage
                     endIfDone();
                 }
             });
-            setHandler(out, new AbstractOutHandler() {
-                @Override
-                public void onPull() {
-                    emit();
-                }
-
-                @Override
-                public void onDownstreamFinish(Throwable cause) {
-                    cancelled(cause);
-                }
-            });
+            setOutHandler(out, this::emit);
         }
 
         @Override
         protected void start() {
             setKeepGoing(true); // the final fsync may outlive the ports
-            OpenOptions options;
-            try {
-                options = OpenOptions.of(settings.options());
-            } catch (IllegalArgumentException e) {
-                failWith(e);
-                return;
-            }
-            if (!options.write()) {
-                options = new OpenOptions(options.read(), true, options.create(), options.createNew(),
-                        options.truncate(), false, options.direct(), options.dsync());
-            }
-            if (settings.direct()) {
-                options = options.withDirect();
-            }
-            open(path, options, this::opened);
+            openForWriting(path, settings.options(), settings.direct(), this::opened);
         }
 
-        private void opened(FileHandle handle) {
-            file = handle;
-            if (settings.direct()) {
-                alignment = directIoAlignment(path);
-            }
+        private void opened() {
             pullIfRoom();
             endIfDone();
         }
@@ -197,21 +143,11 @@ public final class BlockWriteStage
         }
 
         private void endIfDone() {
-            if (!isClosed(in) || !pending.isEmpty() || syncing || file == null) {
+            if (!isClosed(in) || !pending.isEmpty() || ending || file == null) {
                 return; // (an empty stream still waits for the open: the file is created, errors are reported)
             }
-            if (!settings.fsyncAtEnd()) {
-                finish();
-                return;
-            }
-            syncing = true;
-            onComplete(client.fsync(file), (done, error) -> {
-                if (error != null) {
-                    failWith(error);
-                } else {
-                    finish();
-                }
-            });
+            ending = true;
+            finishAfterFsync(settings.fsyncAtEnd());
         }
     }
 }

@@ -1,25 +1,19 @@
 package io.uringactor.stream.impl;
 
-import io.uringactor.actor.FileHandle;
 import io.uringactor.actor.OpenOptions;
-import io.uringactor.actor.RingExtension;
+import io.uringactor.actor.RingClient;
 import io.uringactor.stream.javadsl.ToPathSettings;
 
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.IOResult;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.SinkShape;
-import org.apache.pekko.stream.stage.AbstractGraphStageWithMaterializedValue;
 import org.apache.pekko.stream.stage.AbstractInHandler;
-import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.util.ByteString;
 
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /**
  * The file sink: coalesces incoming bytes into chunk-sized writes issued at increasing offsets with up to
@@ -28,18 +22,12 @@ import java.util.concurrent.CompletionStage;
  * completes). With O_DIRECT only whole aligned chunks go through the O_DIRECT descriptor; the unaligned
  * tail goes through a second, buffered one.
  */
-public final class FileSinkStage
-        extends AbstractGraphStageWithMaterializedValue<SinkShape<ByteString>, CompletionStage<IOResult>> {
+public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, ToPathSettings> {
     private final Inlet<ByteString> in = Inlet.create("UringFileSink.in");
     private final SinkShape<ByteString> shape = SinkShape.of(in);
-    private final ActorSystem<?> system;
-    private final Path path;
-    private final ToPathSettings settings;
 
     public FileSinkStage(ActorSystem<?> system, Path path, ToPathSettings settings) {
-        this.system = system;
-        this.path = path;
-        this.settings = settings;
+        super("UringFileSink", system, path, settings);
     }
 
     @Override
@@ -48,19 +36,8 @@ public final class FileSinkStage
     }
 
     @Override
-    public Attributes initialAttributes() {
-        return Attributes.name("uringFileSink");
-    }
-
-    @Override
-    public Pair<GraphStageLogic, CompletionStage<IOResult>> createLogicAndMaterializedValuePair(Attributes attributes) {
-        final CompletableFuture<IOResult> result = new CompletableFuture<>();
-        return Pair.create(new Logic(result), result);
-    }
-
-    @Override
-    public String toString() {
-        return "UringFileSink(" + path + ", " + settings + ")";
+    protected RingStageLogic createLogic(RingClient client, CompletableFuture<IOResult> result) {
+        return new Logic(client, result);
     }
 
     private final class Logic extends RingStageLogic {
@@ -68,9 +45,7 @@ public final class FileSinkStage
         /** O_APPEND ignores offsets: concurrent appends could land in any order, so one at a time. */
         private final int maxInFlight = append ? 1 : settings.writesInFlight();
         private final boolean direct = settings.direct();
-        private FileHandle file;
         private int chunkSize = settings.chunkSize();
-        private int alignment;
         private ByteString buffered = ByteString.emptyByteString();
         private long nextOffset = settings.startPosition();
         private int inFlight;
@@ -80,8 +55,8 @@ public final class FileSinkStage
         /** The tail write or the final fsync has been started. */
         private boolean ending;
 
-        Logic(CompletableFuture<IOResult> result) {
-            super(shape, RingExtension.get(system).client(), result);
+        Logic(RingClient client, CompletableFuture<IOResult> result) {
+            super(shape, client, result);
             setHandler(in, new AbstractInHandler() {
                 @Override
                 public void onPush() {
@@ -107,28 +82,13 @@ public final class FileSinkStage
         @Override
         protected void start() {
             setKeepGoing(true); // the stage outlives its inlet while writes, fsync and close finish
-            OpenOptions options;
-            try {
-                options = OpenOptions.of(settings.options());
-            } catch (IllegalArgumentException e) {
-                failWith(e);
-                return;
+            if (openForWriting(path, settings.options(), direct, this::opened)) {
+                pullIfRoom();
             }
-            if (!options.write()) {
-                options = new OpenOptions(options.read(), true, options.create(), options.createNew(),
-                        options.truncate(), options.append(), options.direct(), options.dsync());
-            }
-            if (direct) {
-                options = options.withDirect();
-            }
-            open(path, options, this::opened);
-            pullIfRoom();
         }
 
-        private void opened(FileHandle handle) {
-            file = handle;
+        private void opened() {
             if (direct) {
-                alignment = directIoAlignment(path);
                 chunkSize = alignUp(chunkSize, alignment);
                 if (nextOffset % alignment != 0) {
                     failWith(new IllegalArgumentException("O_DIRECT writes to " + path + " need a start position"
@@ -225,7 +185,7 @@ public final class FileSinkStage
                             if (closeError != null) {
                                 failWith(closeError);
                             } else {
-                                sync();
+                                finishAfterFsync(settings.fsyncAtEnd());
                             }
                         });
                     }));
@@ -233,21 +193,7 @@ public final class FileSinkStage
 
         private void end() {
             ending = true;
-            sync();
-        }
-
-        private void sync() {
-            if (!settings.fsyncAtEnd()) {
-                finish();
-                return;
-            }
-            onComplete(client.fsync(file), (done, error) -> {
-                if (error != null) {
-                    failWith(error);
-                } else {
-                    finish();
-                }
-            });
+            finishAfterFsync(settings.fsyncAtEnd());
         }
     }
 }

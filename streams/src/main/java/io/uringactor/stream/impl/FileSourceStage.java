@@ -1,25 +1,17 @@
 package io.uringactor.stream.impl;
 
-import io.uringactor.actor.FileHandle;
-import io.uringactor.actor.OpenOptions;
-import io.uringactor.actor.RingExtension;
+import io.uringactor.actor.RingClient;
 import io.uringactor.stream.javadsl.FromPathSettings;
 
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.IOResult;
 import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.SourceShape;
-import org.apache.pekko.stream.stage.AbstractGraphStageWithMaterializedValue;
-import org.apache.pekko.stream.stage.AbstractOutHandler;
-import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.util.ByteString;
 
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /**
  * The file source: opens the file through the ring actor, keeps up to {@code readsInFlight} chunk reads
@@ -28,18 +20,12 @@ import java.util.concurrent.CompletionStage;
  * so that read normally returns 0 and confirms the end); the first chunk found short at the end is the
  * last element, and reads issued past it are discarded.
  */
-public final class FileSourceStage
-        extends AbstractGraphStageWithMaterializedValue<SourceShape<ByteString>, CompletionStage<IOResult>> {
+public final class FileSourceStage extends RingFileStage<SourceShape<ByteString>, FromPathSettings> {
     private final Outlet<ByteString> out = Outlet.create("UringFileSource.out");
     private final SourceShape<ByteString> shape = SourceShape.of(out);
-    private final ActorSystem<?> system;
-    private final Path path;
-    private final FromPathSettings settings;
 
     public FileSourceStage(ActorSystem<?> system, Path path, FromPathSettings settings) {
-        this.system = system;
-        this.path = path;
-        this.settings = settings;
+        super("UringFileSource", system, path, settings);
     }
 
     @Override
@@ -48,26 +34,15 @@ public final class FileSourceStage
     }
 
     @Override
-    public Attributes initialAttributes() {
-        return Attributes.name("uringFileSource");
-    }
-
-    @Override
-    public Pair<GraphStageLogic, CompletionStage<IOResult>> createLogicAndMaterializedValuePair(Attributes attributes) {
-        final CompletableFuture<IOResult> result = new CompletableFuture<>();
-        return Pair.create(new Logic(result), result);
-    }
-
-    @Override
-    public String toString() {
-        return "UringFileSource(" + path + ", " + settings + ")";
+    protected RingStageLogic createLogic(RingClient client, CompletableFuture<IOResult> result) {
+        return new Logic(client, result);
     }
 
     /** One chunk read: where, how much, what has arrived. */
     private static final class Chunk {
         final long offset;
         final int length;
-        ByteString data = ByteString.emptyByteString();
+        ByteString data;
         boolean done;
         boolean endOfFile;
 
@@ -79,39 +54,24 @@ public final class FileSourceStage
 
     private final class Logic extends RingStageLogic {
         private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
-        private FileHandle file;
         private int chunkSize = settings.chunkSize();
-        private int alignment;
         private long nextOffset = settings.startPosition();
         /** Bytes of the first chunk before the start position (O_DIRECT reads from the aligned offset below). */
         private int skip;
         private boolean endSeen;
 
-        Logic(CompletableFuture<IOResult> result) {
-            super(shape, RingExtension.get(system).client(), result);
-            setHandler(out, new AbstractOutHandler() {
-                @Override
-                public void onPull() {
-                    emit();
-                }
-
-                @Override
-                public void onDownstreamFinish(Throwable cause) {
-                    cancelled(cause);
-                }
-            });
+        Logic(RingClient client, CompletableFuture<IOResult> result) {
+            super(shape, client, result);
+            setOutHandler(out, this::emit);
         }
 
         @Override
         protected void start() {
-            final OpenOptions options = settings.direct() ? OpenOptions.readOnly().withDirect() : OpenOptions.readOnly();
-            open(path, options, this::opened);
+            openForReading(path, settings.direct(), this::opened);
         }
 
-        private void opened(FileHandle handle) {
-            file = handle;
+        private void opened() {
             if (settings.direct()) {
-                alignment = directIoAlignment(path);
                 chunkSize = alignUp(chunkSize, alignment);
                 skip = (int) (nextOffset % alignment);
                 nextOffset -= skip;
@@ -124,32 +84,14 @@ public final class FileSourceStage
                 final Chunk chunk = new Chunk(nextOffset, chunkSize);
                 nextOffset += chunkSize;
                 chunks.addLast(chunk);
-                read(chunk);
+                readFully(chunk.offset, chunk.length, data -> arrived(chunk, data));
             }
-        }
-
-        private void read(Chunk chunk) {
-            final int have = chunk.data.size();
-            onComplete(client.read(file, chunk.offset + have, chunk.length - have), (data, error) -> {
-                if (error != null) {
-                    failWith(error);
-                } else {
-                    arrived(chunk, data);
-                }
-            });
         }
 
         private void arrived(Chunk chunk, ByteString data) {
-            chunk.data = chunk.data.concat(data);
-            final boolean full = chunk.data.size() >= chunk.length;
-            // O_DIRECT reads short only at the end; an unaligned count proves it and the rest would be refused.
-            final boolean provenEnd = data.isEmpty() || (alignment > 0 && data.size() % alignment != 0);
-            if (!full && !provenEnd) {
-                read(chunk);
-                return;
-            }
+            chunk.data = data;
             chunk.done = true;
-            if (!full) {
+            if (data.size() < chunk.length) {
                 chunk.endOfFile = true;
                 endSeen = true;
             }

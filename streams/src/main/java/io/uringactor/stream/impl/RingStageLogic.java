@@ -9,14 +9,19 @@ import org.apache.pekko.Done;
 import org.apache.pekko.stream.AbruptStageTerminationException;
 import org.apache.pekko.stream.IOOperationIncompleteException;
 import org.apache.pekko.stream.IOResult;
+import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.Shape;
 import org.apache.pekko.stream.SubscriptionWithCancelException;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
 import org.apache.pekko.stream.stage.AsyncCallback;
 import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.util.ByteString;
 
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -25,10 +30,11 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
- * What the file stages share: opening files through the ring actor, delivering the actor's replies into
- * the stage (one {@link AsyncCallback} of {@link Runnable}s, so that every reply is handled on the stage's
- * thread with the state it closes over), closing every file when the stage stops for any reason, and
- * completing the materialized {@link IOResult} after the files are closed.
+ * What the file stages share: opening the stage's file through the ring actor, delivering the actor's
+ * replies into the stage (one {@link AsyncCallback} of {@link Runnable}s, so that every reply is handled on
+ * the stage's thread with the state it closes over), the reads, fsync and cancellation every stage does
+ * alike, closing every file when the stage stops for any reason, and completing the materialized
+ * {@link IOResult} after the files are closed.
  *
  * <p>The result: success with the byte count when the stage completed (or was cancelled without a
  * failure); otherwise failed with {@link IOOperationIncompleteException} holding the bytes moved so far
@@ -41,6 +47,10 @@ abstract class RingStageLogic extends GraphStageLogic {
     private AsyncCallback<Runnable> callback;
     /** Bytes read or written, for the result. Touched on the stage's thread only. */
     protected long bytes;
+    /** The stage's file once its open has completed; {@code null} before. */
+    protected FileHandle file;
+    /** The O_DIRECT alignment of the file's file system once open; 0 when the file is not opened O_DIRECT. */
+    protected int alignment;
     private Throwable failure;
     private boolean finished;
 
@@ -84,6 +94,100 @@ abstract class RingStageLogic extends GraphStageLogic {
         return lease;
     }
 
+    /** Opens the stage's {@link #file} read-only, O_DIRECT if {@code direct}; {@code onOpened} runs once it is set. */
+    protected final void openForReading(Path path, boolean direct, Runnable onOpened) {
+        openFile(path, direct ? OpenOptions.readOnly().withDirect() : OpenOptions.readOnly(), onOpened);
+    }
+
+    /**
+     * Opens the stage's {@link #file} with the user's {@code options}, always for writing (a set without
+     * WRITE still writes), O_DIRECT if {@code direct}; {@code onOpened} runs once it is set. Returns
+     * {@code false} when the options are refused: the stage has then failed.
+     */
+    protected final boolean openForWriting(Path path, Set<? extends OpenOption> options, boolean direct,
+                                           Runnable onOpened) {
+        OpenOptions open;
+        try {
+            open = OpenOptions.of(options);
+        } catch (IllegalArgumentException e) {
+            failWith(e);
+            return false;
+        }
+        if (!open.write()) {
+            open = new OpenOptions(open.read(), true, open.create(), open.createNew(),
+                    open.truncate(), open.append(), open.direct(), open.dsync());
+        }
+        openFile(path, direct ? open.withDirect() : open, onOpened);
+        return true;
+    }
+
+    private void openFile(Path path, OpenOptions options, Runnable onOpened) {
+        open(path, options, handle -> {
+            file = handle;
+            if (options.direct()) {
+                alignment = directIoAlignment(path);
+            }
+            onOpened.run();
+        });
+    }
+
+    /**
+     * Reads {@code length} bytes of {@link #file} at {@code offset}; {@code onRead} gets them on the stage's
+     * thread, fewer only at the end of the file. A short read is followed by a read of the rest (a regular
+     * file reads short only at the end, so that read normally returns 0 and confirms it). A failed read
+     * fails the stage.
+     */
+    protected final void readFully(long offset, int length, Consumer<ByteString> onRead) {
+        readRest(offset, length, ByteString.emptyByteString(), onRead);
+    }
+
+    private void readRest(long offset, int length, ByteString have, Consumer<ByteString> onRead) {
+        onComplete(client.read(file, offset + have.size(), length - have.size()), (data, error) -> {
+            if (error != null) {
+                failWith(error);
+                return;
+            }
+            final ByteString read = have.concat(data);
+            // O_DIRECT reads short only at the end; an unaligned count proves it and the rest would be refused.
+            final boolean provenEnd = data.isEmpty() || (alignment > 0 && data.size() % alignment != 0);
+            if (read.size() < length && !provenEnd) {
+                readRest(offset, length, read, onRead);
+            } else {
+                onRead.accept(read);
+            }
+        });
+    }
+
+    /** Completes the stage as {@link #finish()} does, after an fsync of {@link #file} if {@code fsync}; a failed fsync fails it. */
+    protected final void finishAfterFsync(boolean fsync) {
+        if (!fsync) {
+            finish();
+            return;
+        }
+        onComplete(client.fsync(file), (done, error) -> {
+            if (error != null) {
+                failWith(error);
+            } else {
+                finish();
+            }
+        });
+    }
+
+    /** Handles {@code out}: a pull runs {@code onPull}; a cancellation stops the stage as {@link #cancelled} says. */
+    protected final void setOutHandler(Outlet<?> out, Runnable onPull) {
+        setHandler(out, new AbstractOutHandler() {
+            @Override
+            public void onPull() {
+                onPull.run();
+            }
+
+            @Override
+            public void onDownstreamFinish(Throwable cause) {
+                cancelled(cause);
+            }
+        });
+    }
+
     /** Fails the stage; the result fails with {@link IOOperationIncompleteException}({@link #bytes}, cause). */
     protected final void failWith(Throwable cause) {
         if (failure == null) {
@@ -100,7 +204,7 @@ abstract class RingStageLogic extends GraphStageLogic {
     }
 
     /** Downstream cancelled: the result succeeds unless the cancellation carries a failure. */
-    protected final void cancelled(Throwable cause) {
+    private void cancelled(Throwable cause) {
         finished = true;
         if (!(cause instanceof SubscriptionWithCancelException.NonFailureCancellation) && failure == null) {
             failure = cause;
@@ -109,7 +213,7 @@ abstract class RingStageLogic extends GraphStageLogic {
     }
 
     /** The O_DIRECT alignment of {@code path}'s file system (statx, Linux 6.1+; else 4096). */
-    protected static int directIoAlignment(Path path) {
+    private static int directIoAlignment(Path path) {
         try {
             return AlignedBuffer.directIoAlignment(path);
         } catch (RuntimeException e) {
