@@ -56,23 +56,13 @@ final class LibC {
 
     static native int open(String path, int flags, int mode);
 
-    static native long pread(int fd, long buf, long count, long offset);
-
     static native int pipe2(long fds, int flags);
 
     static native int fcntl(int fd, int cmd, long arg);
 
     static native int eventfd(int initval, int flags);
 
-    static native long read(int fd, long buf, long count);
-
     static native long write(int fd, long buf, long count);
-
-    static native long malloc(long size);
-
-    static native void free(long ptr);
-
-    static native long memset(long ptr, int value, long size);
 
     static native long strerror(int errno);
 
