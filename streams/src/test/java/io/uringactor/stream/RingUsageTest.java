@@ -55,6 +55,37 @@ class RingUsageTest {
     }
 
     @Test
+    void aRingAttributeRoutesTheStagesToAnotherRingActor() throws Exception {
+        final io.uringactor.actor.RingSettings settings = io.uringactor.actor.RingSettings.create(system);
+        final org.apache.pekko.actor.typed.ActorRef<io.uringactor.actor.RingCommand> other = testKit.spawn(
+                io.uringactor.actor.RingActor.create(settings), "other-ring", io.uringactor.actor.RingActor.props(settings));
+        final RingClient otherClient = RingClient.create(other, system);
+        final byte[] data = new byte[300_000];
+        new java.util.Random(7).nextBytes(data);
+        final Path source = Files.write(dir.resolve("attr-source.bin"), data);
+        final Path target = dir.resolve("attr-target.bin");
+        final RingStats defaultBefore = stats();
+        final RingStats otherBefore = await(otherClient.stats());
+        final IOResult result = await(UringFileIO.fromPath(system, source)
+                .runWith(UringFileIO.toPath(system, target), system.classicSystem())
+                .thenApply(r -> r));
+        assertEquals(data.length, result.count());
+        final RingStats defaultMid = stats();
+        final RingStats otherMid = await(otherClient.stats());
+        assertTrue(defaultMid.completed() > defaultBefore.completed(), "without the attribute: the default ring");
+        assertEquals(otherBefore.completed(), otherMid.completed(), "the other ring was not used");
+
+        final IOResult routed = await(UringFileIO.fromPath(system, source)
+                .toMat(UringFileIO.toPath(system, target), Keep.right())
+                .withAttributes(io.uringactor.stream.javadsl.RingAttribute.of(otherClient))
+                .run(system));
+        assertEquals(data.length, routed.count());
+        assertArrayEquals(data, Files.readAllBytes(target));
+        assertTrue(await(otherClient.stats()).completed() > otherMid.completed(), "with the attribute: the other ring");
+        assertEquals(defaultMid.completed(), stats().completed(), "the default ring was not used");
+    }
+
+    @Test
     void aSourceWithoutDemandReadsNoFurtherThanItsInFlightLimit() throws Exception {
         final int chunk = 4096;
         final int inFlight = 3;

@@ -2,6 +2,7 @@ package io.uringactor.stream.impl;
 
 import io.uringactor.actor.RingClient;
 import io.uringactor.actor.RingExtension;
+import io.uringactor.stream.javadsl.RingAttribute;
 
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.japi.Pair;
@@ -17,7 +18,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The graph stage around a {@link RingStageLogic}, the same for every file stage: one file and its
- * settings, the ring actor's client, and an {@link IOResult} materialized per run. A stage adds its
+ * settings, the ring actor's client (a {@link RingAttribute}'s, else the system's default ring), and an
+ * {@link IOResult} materialized per run. A stage adds its
  * shape and its logic.
  *
  * @param <S> the stage's shape
@@ -50,7 +52,10 @@ abstract class RingFileStage<S extends Shape, T>
     public final Pair<GraphStageLogic, CompletionStage<IOResult>> createLogicAndMaterializedValuePair(
             Attributes attributes) {
         final CompletableFuture<IOResult> result = new CompletableFuture<>();
-        return Pair.create(createLogic(RingExtension.get(system).client(), result), result);
+        final RingClient client = attributes.getAttribute(RingAttribute.class)
+                .map(RingAttribute::client)
+                .orElseGet(() -> RingExtension.get(system).client());
+        return Pair.create(createLogic(client, result), result);
     }
 
     @Override

@@ -47,6 +47,9 @@ import java.util.concurrent.CompletionStage;
  * or written when the stage completed or was cancelled without a failure, and otherwise fails with an
  * {@link org.apache.pekko.stream.IOOperationIncompleteException} carrying the bytes moved so far and the
  * cause. The stages do not use the deprecated {@code IOResult} status field.
+ *
+ * <p>Every stage talks to the system's default ring actor ({@link io.uringactor.actor.RingExtension})
+ * unless a {@link RingAttribute} names another.
  */
 public final class UringFileIO {
     private UringFileIO() {
