@@ -89,15 +89,8 @@ public class ActorBenchmark {
 
         @Setup(Level.Trial)
         public void setup() {
-            final boolean direct = switch (mode) {
-                case "cached" -> false;
-                case "direct" -> true;
-                default -> throw new IllegalArgumentException("mode must be cached or direct, got " + mode);
-            };
-            final Path path = BenchFiles.dataFile(fileSizeMiB, direct);
-            if (!direct) {
-                BenchFiles.warm(path);
-            }
+            final boolean direct = BenchFiles.isDirect(mode);
+            final Path path = BenchFiles.prepared(fileSizeMiB, direct);
             blocks = ((long) fileSizeMiB << 20) / BenchFiles.BLOCK;
             // Initialise SLF4J/Logback before Pekko's threads log concurrently (else SLF4J replays and warns).
             LoggerFactory.getLogger(ActorBenchmark.class);

@@ -117,4 +117,22 @@ final class BenchFiles {
         state[0] = x;
         return Long.remainderUnsigned(x * 0x2545F4914F6CDD1DL, blocks) * BLOCK;
     }
+
+    /** Whether the {@code mode} parameter ("cached" or "direct") asks for O_DIRECT. */
+    static boolean isDirect(String mode) {
+        return switch (mode) {
+            case "cached" -> false;
+            case "direct" -> true;
+            default -> throw new IllegalArgumentException("mode must be cached or direct, got " + mode);
+        };
+    }
+
+    /** The data file of {@code sizeMiB}, warmed into the page cache unless it is read with O_DIRECT. */
+    static Path prepared(int sizeMiB, boolean direct) {
+        final Path file = dataFile(sizeMiB, direct);
+        if (!direct) {
+            warm(file);
+        }
+        return file;
+    }
 }

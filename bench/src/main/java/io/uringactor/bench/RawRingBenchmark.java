@@ -104,15 +104,8 @@ public class RawRingBenchmark {
 
         @Setup(Level.Trial)
         public void setup() {
-            final boolean direct = switch (mode) {
-                case "cached" -> false;
-                case "direct" -> true;
-                default -> throw new IllegalArgumentException("mode must be cached or direct, got " + mode);
-            };
-            final Path file = BenchFiles.dataFile(fileSizeMiB, direct);
-            if (!direct) {
-                BenchFiles.warm(file);
-            }
+            final boolean direct = BenchFiles.isDirect(mode);
+            final Path file = BenchFiles.prepared(fileSizeMiB, direct);
             blocks = ((long) fileSizeMiB << 20) / BenchFiles.BLOCK;
             // Like uring-ref.c: an SQ of twice the queue depth, default flags.
             ring = IoUring.open(RingOptions.create(2 * QD));

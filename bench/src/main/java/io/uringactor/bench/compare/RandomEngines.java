@@ -153,6 +153,16 @@ final class RandomEngines {
         return Sample.of(recorder, elapsed);
     }
 
+    /** How the ring actor engines open a workload's file. */
+    static OpenOptions openOptions(Workload w) {
+        return switch (w.kind()) {
+            case CACHED_READ -> OpenOptions.readOnly();
+            case DIRECT_READ -> OpenOptions.readOnly().withDirect();
+            case DIRECT_WRITE -> OpenOptions.writeOnly().withDirect();
+            case COPY -> throw new IllegalArgumentException("a copy has no random-IO file");
+        };
+    }
+
     // ----------------------------------------------------------------------------------------------
     // This library: the RingClient facade.
 
@@ -179,13 +189,7 @@ final class RandomEngines {
         @Override
         public void setup(Workload workload) {
             w = workload;
-            final OpenOptions options = switch (w.kind()) {
-                case CACHED_READ -> OpenOptions.readOnly();
-                case DIRECT_READ -> OpenOptions.readOnly().withDirect();
-                case DIRECT_WRITE -> OpenOptions.writeOnly().withDirect();
-                case COPY -> throw new IllegalArgumentException();
-            };
-            file = client.open(w.file(), options).toCompletableFuture().join();
+            file = client.open(w.file(), openOptions(w)).toCompletableFuture().join();
             if (w.direct()) {
                 buffers = new AlignedBuffer[w.qd()];
                 for (int i = 0; i < buffers.length; i++) {
@@ -245,13 +249,7 @@ final class RandomEngines {
         @Override
         public void setup(Workload workload) {
             w = workload;
-            final OpenOptions options = switch (w.kind()) {
-                case CACHED_READ -> OpenOptions.readOnly();
-                case DIRECT_READ -> OpenOptions.readOnly().withDirect();
-                case DIRECT_WRITE -> OpenOptions.writeOnly().withDirect();
-                case COPY -> throw new IllegalArgumentException();
-            };
-            file = client.open(w.file(), options).toCompletableFuture().join();
+            file = client.open(w.file(), openOptions(w)).toCompletableFuture().join();
             final int actors = submitters(w.qd());
             for (int i = 0; i < actors; i++) {
                 final AlignedBuffer[] buffers = new AlignedBuffer[w.qd() / actors];
