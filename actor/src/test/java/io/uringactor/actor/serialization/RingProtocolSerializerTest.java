@@ -62,7 +62,7 @@ class RingProtocolSerializerTest {
     private static ActorRef<StatusReply<BlockIo>> blockReplies;
     private static ActorRef<StatusReply<Statx>> statReplies;
     private static ActorRef<RingStats> statsReplies;
-    private static ActorRef<Done> shutdownReplies;
+    private static ActorRef<StatusReply<Done>> shutdownReplies;
 
     @TempDir
     static Path dir;
@@ -78,7 +78,7 @@ class RingProtocolSerializerTest {
         blockReplies = testKit.<StatusReply<BlockIo>>createTestProbe().ref();
         statReplies = testKit.<StatusReply<Statx>>createTestProbe().ref();
         statsReplies = testKit.<RingStats>createTestProbe().ref();
-        shutdownReplies = testKit.<Done>createTestProbe().ref();
+        shutdownReplies = testKit.<StatusReply<Done>>createTestProbe().ref();
         serializer = (RingProtocolSerializer) serialization.serializerFor(RingCommand.Close.class);
     }
 
