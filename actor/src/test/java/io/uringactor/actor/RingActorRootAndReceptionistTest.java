@@ -165,4 +165,24 @@ class RingActorRootAndReceptionistTest {
         ring.tell(new RingCommand.Shutdown(stopped.ref()));
         assertEquals(Done.getInstance(), stopped.receiveMessage().getValue());
     }
+
+    @Test
+    void resolveNoSymlinksRefusesEvenASymlinkThatStaysInside() throws Exception {
+        Files.writeString(dir.resolve("target"), "inside");
+        Files.createSymbolicLink(dir.resolve("link"), dir.resolve("target"));
+        final RingSettings base = RingSettings.create(testKit.system()).withRootDirectory(dir);
+        final RingSettings strict = base.withResolveNoSymlinks(true);
+        final RingClient lenient = RingClient.create(testKit.spawn(RingActor.create(base), "lenient",
+                RingActor.props(base)), testKit.system(), Duration.ofSeconds(10));
+        final RingClient refusing = RingClient.create(testKit.spawn(RingActor.create(strict), "no-symlinks",
+                RingActor.props(strict)), testKit.system(), Duration.ofSeconds(10));
+        final FileHandle viaLink = lenient.open(Path.of("link"), OpenOptions.readOnly()).toCompletableFuture().join();
+        assertEquals("inside", lenient.read(viaLink, 0, 6).toCompletableFuture().join().utf8String());
+        final Throwable refused = assertThrows(CompletionException.class,
+                () -> refusing.open(Path.of("link"), OpenOptions.readOnly()).toCompletableFuture().join()).getCause();
+        assertEquals(Errno.ELOOP, ((ErrnoException) refused).errno());
+        assertTrue(refused.getMessage().contains("resolve-no-symlinks"), refused.getMessage());
+        final FileHandle direct = refusing.open(Path.of("target"), OpenOptions.readOnly()).toCompletableFuture().join();
+        assertEquals("inside", refusing.read(direct, 0, 6).toCompletableFuture().join().utf8String());
+    }
 }

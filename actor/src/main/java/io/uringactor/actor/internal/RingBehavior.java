@@ -118,6 +118,8 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     /** The root directory every open stays beneath, or {@code null}; {@link #rootFd} is its descriptor. */
     private final Path root;
     private int rootFd = -1;
+    /** {@code open_how.resolve} for opens beneath the root: BENEATH, and the stricter flags the settings ask for. */
+    private final long resolveFlags;
     private final boolean registered;
 
     private boolean flushScheduled;
@@ -157,6 +159,8 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         }
         this.timespecs = AlignedBuffer.allocate(slots * TIMESPEC_SIZE, Long.BYTES);
         this.root = settings.rootDirectory() == null ? null : settings.rootDirectory().toAbsolutePath().normalize();
+        this.resolveFlags = RESOLVE_BENEATH | (settings.resolveNoSymlinks() ? RESOLVE_NO_SYMLINKS : 0)
+                | (settings.resolveNoXdev() ? RESOLVE_NO_XDEV : 0);
         try {
             if (root != null) {
                 rootFd = openAtStart(root.toString(), O_RDONLY | O_DIRECTORY | O_PATH | O_CLOEXEC,
@@ -608,7 +612,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         b.putLong(0, flags & 0xFFFFFFFFL);
         // openat2 refuses a mode without O_CREAT
         b.putLong(Long.BYTES, (flags & O_CREAT) != 0 ? FILE_MODE : 0);
-        b.putLong(2 * Long.BYTES, RESOLVE_BENEATH);
+        b.putLong(2 * Long.BYTES, resolveFlags);
         b.put(OPEN_HOW_SIZE, path); // the NUL after it is already there: the memory starts zeroed
         op.begin(Op.OPEN, open, rootFd);
         op.borrow(how);
@@ -1076,7 +1080,12 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             return new RingTimeoutException(describe(op) + " timed out after " + limit + " and was cancelled");
         }
         if (op.kind == Op.OPEN && root != null && res == -Errno.EXDEV) {
-            return new ErrnoException(describe(op) + " (the path escapes the root directory)", res);
+            return new ErrnoException(describe(op) + (settings.resolveNoXdev()
+                    ? " (the path escapes the root directory or crosses a mount point: resolve-no-xdev)"
+                    : " (the path escapes the root directory)"), res);
+        }
+        if (op.kind == Op.OPEN && root != null && res == -Errno.ELOOP && settings.resolveNoSymlinks()) {
+            return new ErrnoException(describe(op) + " (symlinks are refused beneath the root: resolve-no-symlinks)", res);
         }
         return new ErrnoException(describe(op), res);
     }
