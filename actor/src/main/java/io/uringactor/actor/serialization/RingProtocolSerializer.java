@@ -70,9 +70,12 @@ import java.util.List;
  * {@code max(4096, its largest power of two)}: every O_DIRECT op its bytes can hold, with at most 4 KiB of
  * slack). The ring answers a remote write with no buffer (the asker has the bytes).
  *
- * <p>Malformed input (truncated, random, trailing bytes, an unknown manifest) throws
- * {@link NotSerializableException} and nothing else; every length is checked against the bytes left, so
- * no input makes it allocate more than a small multiple of the input's size.
+ * <p>Decoding is strict, from any sender: a command without a {@code replyTo}, a count or length over the
+ * bytes left or over its cap, an alignment that is not a power of two, an unknown code, truncated input or
+ * trailing bytes, an unknown manifest throw {@link NotSerializableException}, and nothing else throws.
+ * Values that are well-formed but wrong (a negative offset, an unknown or {@code null} file handle, a
+ * {@code null} path) decode as they are: the ring refuses them with a reply. No input makes decoding
+ * allocate more than a small multiple of its size.
  */
 public final class RingProtocolSerializer extends SerializerWithStringManifest implements ByteBufferSerializer {
     /** The serializer's identifier: {@code "iurg"} in ASCII. */
@@ -618,8 +621,8 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
                 return statx(in);
             case BYTE_STRINGS: {
                 final List<ByteString> list = byteStrings(in);
-                if (list == null) {
-                    throw new NotSerializableException("a ByteStringList is never null");
+                if (list == null || list.contains(null)) {
+                    throw new NotSerializableException("a ByteStringList is never null and holds no null");
                 }
                 return ByteStringList.of(list);
             }
@@ -634,10 +637,23 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
         return in.bool() ? new FileHandle(in.i64()) : null;
     }
 
-    /** The {@code replyTo} of a {@code command}. */
+    /**
+     * The {@code replyTo} of a {@code command}: required, since a command nobody can be told about is
+     * refused here rather than by the ring. A path of no actor resolves to dead letters, as Pekko does.
+     */
     private <T> ActorRef<T> replyTo(In in, String command) throws NotSerializableException {
         final String path = string(in);
-        return path == null ? null : resolver().resolveActorRef(path);
+        if (path == null) {
+            throw new NotSerializableException(command + " without a replyTo: nobody could be answered");
+        }
+        try {
+            return resolver().resolveActorRef(path);
+        } catch (RuntimeException e) {
+            final NotSerializableException n = new NotSerializableException(
+                    command + " with an unresolvable replyTo: " + e);
+            n.initCause(e);
+            throw n;
+        }
     }
 
     /**
@@ -688,8 +704,8 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
             return null;
         }
         final int more = in.u8();
-        if ((bits & 1) == 0 || (more & ~1) != 0) {
-            throw new NotSerializableException("malformed open options");
+        if ((bits & 1) == 0 || (more & ~1) != 0 || (bits & 6) == 0) {
+            throw new NotSerializableException("malformed open options: bits=" + bits + ", more=" + more);
         }
         return new OpenOptions((bits & 2) != 0, (bits & 4) != 0, (bits & 8) != 0, (bits & 16) != 0,
                 (bits & 32) != 0, (bits & 64) != 0, (bits & 128) != 0, (more & 1) != 0);
@@ -729,12 +745,15 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
      */
     private BlockIo blockIo(In in) throws NotSerializableException {
         final int bytes = in.sVarInt();
+        if (bytes < 0) {
+            throw new NotSerializableException("a BlockIo moves no negative count of bytes, got " + bytes);
+        }
         final int capacity = in.nullableCount(maxBlockSize);
         if (capacity < 0) {
             return new BlockIo(null, bytes);
         }
         final int sentAlignment = alignment(in);
-        final int carried = in.nullableCount(capacity);
+        final int carried = in.nullableCount(Math.min(capacity, bytes));
         if (carried < 0) {
             // No bytes: how an older version answered a remote write, which now has no buffer.
             return new BlockIo(null, bytes);
@@ -757,6 +776,9 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
             return null;
         }
         final long seconds = in.sVarLong();
+        if (seconds < Instant.MIN.getEpochSecond() || seconds > Instant.MAX.getEpochSecond()) {
+            throw new NotSerializableException("instant out of range: " + seconds + " s");
+        }
         return Instant.ofEpochSecond(seconds, nanos(in));
     }
 

@@ -31,6 +31,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -193,6 +194,97 @@ class RingProtocolSerializerRemoteTest {
         final BlockIo eof = (BlockIo) decode(new BlockIo(randomBuffer(4096, 512, 5), 0));
         assertEquals(0, eof.buffer().capacity());
         assertEquals(512, eof.buffer().alignment());
+    }
+
+    /** Every command, each with a {@code null} replyTo: nobody could be told it is refused. */
+    private static List<RingCommand> commandsWithoutReplyTo() {
+        final AlignedBuffer buffer = AlignedBuffer.allocate(4096, 4096);
+        return List.of(
+                new Open("f", OpenOptions.readOnly(), null),
+                new Close(FILE, null),
+                new Read(FILE, 0, 10, null),
+                new Write(FILE, 0, ByteString.fromString("x"), null),
+                new ReadV(FILE, 0, List.of(1, 2), null),
+                new WriteV(FILE, 0, List.of(ByteString.fromString("x")), null),
+                new ReadBlock(FILE, 0, buffer, null),
+                new ReadBlock(FILE, 0, null, null),
+                new WriteBlock(FILE, 0, buffer, null),
+                new WriteBlock(FILE, 0, null, null),
+                new Trim(FILE, 0, 4096, null),
+                new Fsync(FILE, false, null),
+                new Stat(FILE, null),
+                new GetStats(null),
+                new Shutdown(null));
+    }
+
+    @Test
+    void aCommandWithoutReplyToIsRefusedAtDecoding() throws Exception {
+        final List<Object> commands = new ArrayList<>(commandsWithoutReplyTo());
+        for (Object command : commands) {
+            final byte[] bytes = serializer.toBinary(command);
+            final String manifest = serializer.manifest(command);
+            final NotSerializableException fromArray = assertThrows(NotSerializableException.class,
+                    () -> serializer.fromBinary(bytes, manifest), "decoding " + command);
+            assertTrue(fromArray.getMessage().contains("replyTo"), fromArray.getMessage());
+            assertThrows(NotSerializableException.class, () -> decodeFromDirectBuffer(command), "decoding " + command);
+        }
+    }
+
+    @Test
+    void aRemoteRequestWithoutReplyToIsRefusedAtDecoding() throws Exception {
+        for (RemoteBlockRequest r : List.of(
+                new RemoteBlockRequest(false, FILE, 0, 4096, 4096, null, null, null),
+                new RemoteBlockRequest(true, FILE, 0, 3, 4096, ByteString.fromString("abc"), null, null))) {
+            final byte[] bytes = serializer.toBinary(r);
+            final NotSerializableException e = assertThrows(NotSerializableException.class,
+                    () -> serializer.fromBinary(bytes, serializer.manifest(r)));
+            assertTrue(e.getMessage().contains("replyTo"), e.getMessage());
+        }
+    }
+
+    private static void assertRefused(byte[] bytes, String manifest, String why) {
+        final NotSerializableException e = assertThrows(NotSerializableException.class,
+                () -> serializer.fromBinary(bytes, manifest), why);
+        assertNotNull(e.getMessage(), why);
+        final ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
+        assertThrows(NotSerializableException.class, () -> serializer.fromBinary(direct, manifest), why);
+    }
+
+    @Test
+    void structurallyImpossibleValuesAreRefused() throws Exception {
+        // a reply moving a negative count, or carrying more bytes than it says it moved
+        assertRefused(serializer.toBinary(new BlockIo(null, -1)), RingProtocolSerializer.BLOCK_IO, "negative count");
+        final byte[] moved16 = serializer.toBinary(new BlockIo(randomBuffer(16, 512, 6), 16));
+        assertEquals(32, moved16[0], "zig-zag 16");
+        moved16[0] = 8; // says 4
+        assertRefused(moved16, RingProtocolSerializer.BLOCK_IO, "16 bytes carried, 4 moved");
+        // an alignment that is not a power of two
+        final byte[] read = serializer.toBinary(new RemoteBlockRequest(false, FILE, 0, 4096, 4096, null, null,
+                blockReplies));
+        final byte[] aligned3 = Arrays.copyOf(read, read.length - 1); // alignment 4096 is two bytes, 3 is one
+        aligned3[aligned3.length - 1] = 3;
+        assertRefused(aligned3, RingProtocolSerializer.READ_BLOCK, "alignment 3");
+        // a capacity over max-io-size
+        assertRefused(serializer.toBinary(new RemoteBlockRequest(false, FILE, 0, BIG + 1, 4096, null, null,
+                blockReplies)), RingProtocolSerializer.READ_BLOCK, "over max-io-size");
+        // a write with fewer bytes than its capacity
+        final byte[] write = serializer.toBinary(new RemoteBlockRequest(true, FILE, 0, 3, 512,
+                ByteString.fromString("abc"), null, blockReplies));
+        assertRefused(Arrays.copyOf(write, write.length - 1), RingProtocolSerializer.WRITE_BLOCK, "truncated write");
+        // open options with neither read nor write, an unknown failure kind, a boolean that is 2
+        final byte[] open = serializer.toBinary(new Open("f", OpenOptions.readOnly(),
+                testKit.<StatusReply<FileHandle>>createTestProbe().ref()));
+        assertEquals(3, open[2], "present, read");
+        open[2] = 1; // present, no flag
+        assertRefused(open, RingProtocolSerializer.OPEN, "no read, no write");
+        assertRefused(new byte[] {99}, RingProtocolSerializer.FAILURE, "failure kind 99");
+        assertRefused(new byte[] {2, 0}, RingProtocolSerializer.CLOSE, "file handle presence 2");
+        // a ByteStringList holding null, a ReadV counting more lengths than bytes are left
+        assertRefused(new byte[] {3, 2, 'a', 0}, RingProtocolSerializer.BYTE_STRINGS, "null element");
+        final byte[] readv = serializer.toBinary(new ReadV(FILE, 0, List.of(1, 2),
+                testKit.<StatusReply<List<ByteString>>>createTestProbe().ref()));
+        readv[readv.length - 3] = 100; // count 99, two bytes left
+        assertRefused(readv, RingProtocolSerializer.READV, "count over the bytes left");
     }
 
     @Test

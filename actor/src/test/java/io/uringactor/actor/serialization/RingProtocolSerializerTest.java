@@ -108,7 +108,7 @@ class RingProtocolSerializerTest {
         return List.of(
                 new Open("data/file.bin", OpenOptions.readWrite().withCreate().withDsync(), openReplies),
                 new Open("ünïcödé/../ファイル", new OpenOptions(false, true, true, true, true, true, true, false), openReplies),
-                new Open(null, null, null),
+                new Open(null, null, openReplies),
                 new Close(FILE, doneReplies),
                 new Close(null, doneReplies),
                 new Read(FILE, 0, 4096, readReplies),
@@ -116,7 +116,7 @@ class RingProtocolSerializerTest {
                 new Write(FILE, 1L << 40, randomBytes(10_000, 1), Duration.ofMillis(1500), writeReplies),
                 new Write(FILE, 7, randomBytes(100, 2).concat(randomBytes(50, 3)), writeReplies),
                 new Write(FILE, -1, ByteString.emptyByteString(), writeReplies),
-                new Write(FILE, 0, null, null),
+                new Write(FILE, 0, null, writeReplies),
                 new ReadV(FILE, 4096, List.of(1, 0, 65536, -5), Duration.ofNanos(1), readvReplies),
                 new ReadV(FILE, 0, null, readvReplies),
                 new WriteV(FILE, 12, List.of(randomBytes(7, 4), ByteString.emptyByteString(), randomBytes(300, 5)), writeReplies),
