@@ -12,6 +12,7 @@ import io.uringactor.actor.RingStats;
 import io.uringactor.actor.RingStoppedException;
 import io.uringactor.actor.RingTimeoutException;
 import io.uringactor.actor.internal.RemoteBlockRequest;
+import io.uringactor.actor.internal.RemoteShutdown;
 import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.ErrnoException;
 import io.uringactor.ring.IoUringException;
@@ -172,7 +173,7 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
             return STAT;
         } else if (o instanceof GetStats) {
             return GET_STATS;
-        } else if (o instanceof Shutdown) {
+        } else if (o instanceof Shutdown || o instanceof RemoteShutdown) {
             return SHUTDOWN;
         } else if (o instanceof FileHandle) {
             return FILE_HANDLE;
@@ -293,6 +294,8 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
             ref(out, ((GetStats) o).replyTo());
         } else if (o instanceof Shutdown) {
             ref(out, ((Shutdown) o).replyTo());
+        } else if (o instanceof RemoteShutdown) {
+            ref(out, ((RemoteShutdown) o).replyTo());
         } else if (o instanceof FileHandle) {
             out.i64(((FileHandle) o).id());
         } else if (o instanceof BlockIo) {
@@ -609,7 +612,8 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
             case GET_STATS:
                 return new GetStats(replyTo(in, "GetStats"));
             case SHUTDOWN:
-                return new Shutdown(replyTo(in, "Shutdown"));
+                // Marked as having crossed the wire: the ring obeys it only with allow-remote-shutdown.
+                return new RemoteShutdown(replyTo(in, "Shutdown"));
             case FILE_HANDLE:
                 return new FileHandle(in.i64());
             case BLOCK_IO:

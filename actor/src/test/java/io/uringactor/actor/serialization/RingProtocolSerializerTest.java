@@ -15,6 +15,7 @@ import io.uringactor.actor.RingStats;
 import io.uringactor.actor.RingStoppedException;
 import io.uringactor.actor.RingTimeoutException;
 import io.uringactor.actor.internal.RemoteBlockRequest;
+import io.uringactor.actor.internal.RemoteShutdown;
 import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.Errno;
 import io.uringactor.ring.ErrnoException;
@@ -132,7 +133,7 @@ class RingProtocolSerializerTest {
                 new Fsync(FileHandle.BOUND, false, doneReplies),
                 new Stat(FILE, statReplies),
                 new GetStats(statsReplies),
-                new Shutdown(shutdownReplies),
+                new RemoteShutdown(shutdownReplies), // a Shutdown decodes as one: see aShutdownArrivesMarkedAsRemote
                 FILE,
                 FileHandle.BOUND,
                 new FileHandle(0),
@@ -532,5 +533,13 @@ class RingProtocolSerializerTest {
         final ByteBuffer b = ByteBuffer.allocateDirect(bytes.length);
         b.put(bytes).flip();
         return b;
+    }
+
+    @Test
+    void aShutdownArrivesMarkedAsRemote() throws Exception {
+        final Shutdown shutdown = new Shutdown(shutdownReplies);
+        final Object decoded = serializer.fromBinary(serializer.toBinary(shutdown), serializer.manifest(shutdown));
+        assertEquals(new RemoteShutdown(shutdownReplies), decoded,
+                "the ring must be able to tell a Shutdown from another node from a local one");
     }
 }
