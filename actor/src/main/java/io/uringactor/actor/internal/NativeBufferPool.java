@@ -42,8 +42,11 @@ final class NativeBufferPool {
         return bytes <= MIN_BUFFER ? MIN_BUFFER : Long.highestOneBit(bytes - 1) << 1;
     }
 
-    /** Whether a buffer for {@code bytes} can be had now without passing the budget. */
+    /** Whether a buffer for {@code bytes} can be had now without passing the budget; 0 needs no buffer. */
     boolean fits(long bytes) {
+        if (bytes == 0) {
+            return true;
+        }
         final long size = sizeFor(bytes);
         return held - idle + size <= limit || hasFree(classOf(size));
     }

@@ -10,8 +10,9 @@ import java.util.List;
 /**
  * How much of the ring's native memory a request will hold while in flight: what the admission of a
  * request checks against the {@link NativeBufferPool}'s budget before it takes a slot. Block ops with
- * the caller's own buffer hold none of it; malformed fields count as nothing (the request is refused
- * before it allocates).
+ * the caller's own buffer hold none of it. A request that takes a pool buffer counts at least 1 byte (it
+ * gets at least a page), one that takes none counts 0 and is never held back for memory; malformed fields
+ * count as little as possible (the request is refused before it allocates).
  */
 final class RequestMemory {
     /** Most buffers of one vectored request. */
@@ -27,11 +28,11 @@ final class RequestMemory {
     static long of(Object request) {
         final Object r = request instanceof LocalRequest ? ((LocalRequest) request).command() : request;
         if (r instanceof RingCommand.Read) {
-            return Math.max(0, ((RingCommand.Read) r).length());
+            return Math.max(1, ((RingCommand.Read) r).length());
         }
         if (r instanceof RingCommand.Write) {
             final ByteString data = ((RingCommand.Write) r).data();
-            return data == null ? 0 : data.size();
+            return data == null ? 0 : Math.max(1, data.size());
         }
         if (r instanceof RingCommand.ReadV) {
             final List<Integer> lengths = ((RingCommand.ReadV) r).lengths();
@@ -59,7 +60,7 @@ final class RequestMemory {
             return Statx.BUFFER_SIZE;
         }
         if (r instanceof RemoteBlockRequest) {
-            return Math.max(0, ((RemoteBlockRequest) r).capacity());
+            return Math.max(1, ((RemoteBlockRequest) r).capacity());
         }
         return 0;
     }
