@@ -49,7 +49,8 @@ public final class RingActor {
 
     /**
      * A ring actor bound to one file, like the seed crate's actor per file: it opens {@code path} before it
-     * serves anything (failing to start with the open's {@link io.uringactor.ring.ErrnoException}) and
+     * serves anything (if it cannot, every request is answered with a {@link RingStoppedException} caused by
+     * the open's {@link io.uringactor.ring.ErrnoException}) and
      * closes it when it stops. Address the file as {@link FileHandle#BOUND}; other files may still be
      * opened through it (beneath the settings' root directory, if any; {@code path} itself is not confined).
      * Such an actor never registers with the receptionist.

@@ -2,6 +2,7 @@ package io.uringactor.actor;
 
 import io.uringactor.actor.internal.DeadLetterGuard;
 import io.uringactor.actor.internal.LocalRequest;
+import io.uringactor.actor.internal.ShutdownWatch;
 import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.Statx;
 
@@ -46,10 +47,12 @@ public final class RingClient {
     private final Duration askTimeout;
     private final boolean local;
     private final ActorRef<Object> localRing;
+    private final ShutdownWatch shutdownWatch;
 
-    private RingClient(ActorRef<RingCommand> ring, Scheduler scheduler, Duration askTimeout) {
+    private RingClient(ActorRef<RingCommand> ring, ActorSystem<?> system, Duration askTimeout) {
         this.ring = ring;
-        this.scheduler = scheduler;
+        this.shutdownWatch = ShutdownWatch.get(system);
+        this.scheduler = system.scheduler();
         this.askTimeout = askTimeout;
         this.local = ring.path().address().hasLocalScope();
         this.localRing = ring.unsafeUpcast();
@@ -67,21 +70,27 @@ public final class RingClient {
      */
     public static RingClient create(ActorRef<RingCommand> ring, ActorSystem<?> system, Duration askTimeout) {
         DeadLetterGuard.install(system);
-        return new RingClient(ring, system.scheduler(), askTimeout);
+        return new RingClient(ring, system, askTimeout);
     }
 
     /**
      * Sends the command built with a {@code replyTo}. A ring actor in this JVM gets it as a
      * {@link LocalRequest} and completes the returned future itself: no temporary ask actor and no timer
      * per request. It needs none: the actor answers every request it receives (op timeouts included), and
-     * the {@link DeadLetterGuard} answers those it never receives. A remote ring is asked.
+     * the {@link DeadLetterGuard} answers those it never receives; while the system shuts down, the
+     * {@link ShutdownWatch} answers those that nobody will. A remote ring is asked.
      */
     @SuppressWarnings("unchecked")
     private <T> CompletionStage<T> askWithStatus(Function<ActorRef<StatusReply<T>>, RingCommand> request) {
         if (local) {
             final CompletableFuture<Object> reply = new CompletableFuture<>();
-            localRing.tell(new LocalRequest(request.apply(null), reply));
+            if (shutdownWatch.admit(reply)) {
+                localRing.tell(new LocalRequest(request.apply(null), reply));
+            }
             return (CompletionStage<T>) (CompletionStage<?>) reply;
+        }
+        if (shutdownWatch.terminated()) {
+            return CompletableFuture.failedFuture(new RingStoppedException("the actor system has terminated"));
         }
         return direct(AskPattern.askWithStatus(ring, request::apply, askTimeout, scheduler));
     }
@@ -163,7 +172,11 @@ public final class RingClient {
         return askWithStatus(replyTo -> new RingCommand.Stat(file, replyTo));
     }
 
+    /** The ring actor's counters. */
     public CompletionStage<RingStats> stats() {
+        if (shutdownWatch.terminated()) {
+            return CompletableFuture.failedFuture(new RingStoppedException("the actor system has terminated"));
+        }
         return direct(AskPattern.ask(ring, RingCommand.GetStats::new, askTimeout, scheduler));
     }
 }

@@ -121,8 +121,10 @@ public sealed interface RingCommand {
 
     /**
      * Stops the actor gracefully: refuses new requests and queued ones with {@link RingStoppedException},
-     * lets in-flight ops complete and answers them, closes the files and the ring, then replies.
+     * lets in-flight ops complete and answers them, closes the files and the ring, then replies
+     * {@code Done}. From another node it is refused with {@link InvalidRequestException} unless
+     * {@code io-uring-actor.ring.allow-remote-shutdown = on}.
      */
-    record Shutdown(ActorRef<Done> replyTo) implements RingCommand {
+    record Shutdown(ActorRef<StatusReply<Done>> replyTo) implements RingCommand {
     }
 }

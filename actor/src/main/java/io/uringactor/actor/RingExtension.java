@@ -28,7 +28,7 @@ public final class RingExtension implements Extension {
         this.ring = system.systemActorOf(RingActor.create(settings), "io-uring-ring", RingActor.props(settings));
         this.client = RingClient.create(ring, system, settings.askTimeout());
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "io-uring-ring-stop",
-                () -> AskPattern.<RingCommand, Done>ask(ring, RingCommand.Shutdown::new,
+                () -> AskPattern.<RingCommand, Done>askWithStatus(ring, RingCommand.Shutdown::new,
                         settings.stopTimeout().plusSeconds(5), system.scheduler()));
     }
 

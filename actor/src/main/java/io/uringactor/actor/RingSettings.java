@@ -6,40 +6,33 @@ import org.apache.pekko.actor.typed.ActorSystem;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * Settings of one ring actor, read from {@code io-uring-actor.ring} (see {@code reference.conf}).
- * Immutable; {@code withX} returns a copy.
+ * Immutable; {@code withX} returns a checked copy.
  */
-public final class RingSettings {
-    private final int maxInFlight;
-    private final int sqEntries;
-    private final int maxQueued;
-    private final int maxIoSize;
-    private final Duration opTimeout;
-    private final Duration stopTimeout;
-    private final Duration askTimeout;
-    private final String dispatcher;
-    private final Path rootDirectory;
-    private final boolean registerWithReceptionist;
+public final class RingSettings implements Cloneable {
+    /** The largest {@code max-io-size}: a buffer of twice a request must still be an {@code int}. */
+    public static final int MAX_IO_SIZE_LIMIT = 1 << 30;
 
-    private RingSettings(int maxInFlight, int sqEntries, int maxQueued, int maxIoSize, Duration opTimeout,
-                         Duration stopTimeout, Duration askTimeout, String dispatcher, Path rootDirectory,
-                         boolean registerWithReceptionist) {
-        require(maxInFlight > 0 && maxInFlight <= 1 << 16, "max-in-flight", maxInFlight);
-        require(sqEntries >= 2 && sqEntries <= 1 << 15, "sq-entries", sqEntries); // an op and its timeout
-        require(maxQueued >= 0, "max-queued", maxQueued);
-        require(maxIoSize > 0, "max-io-size", maxIoSize);
-        this.maxInFlight = maxInFlight;
-        this.sqEntries = sqEntries;
-        this.maxQueued = maxQueued;
-        this.maxIoSize = maxIoSize;
-        this.opTimeout = opTimeout;
-        this.stopTimeout = stopTimeout;
-        this.askTimeout = askTimeout;
-        this.dispatcher = dispatcher;
-        this.rootDirectory = rootDirectory;
-        this.registerWithReceptionist = registerWithReceptionist;
+    private int maxInFlight;
+    private int sqEntries;
+    private int maxQueued;
+    private int maxIoSize;
+    private long maxNativeMemory;
+    private Duration opTimeout;
+    private Duration stopTimeout;
+    private Duration askTimeout;
+    private String dispatcher;
+    private Path rootDirectory;
+    private boolean resolveNoSymlinks;
+    private boolean resolveNoXdev;
+    private boolean registerWithReceptionist;
+    private boolean registerWithoutRoot;
+    private boolean allowRemoteShutdown;
+
+    private RingSettings() {
     }
 
     /** Reads {@code io-uring-actor.ring} from the system's configuration. */
@@ -47,85 +40,148 @@ public final class RingSettings {
         return create(system.settings().config().getConfig("io-uring-actor.ring"));
     }
 
-    /** Reads settings from a config shaped like {@code io-uring-actor.ring}. */
+    /** Reads settings from a config shaped like {@code io-uring-actor.ring}; unset keys keep their defaults. */
     public static RingSettings create(Config ring) {
-        final String timeout = ring.getString("op-timeout");
-        final String root = ring.hasPath("root-directory") ? ring.getString("root-directory") : "";
-        return new RingSettings(ring.getInt("max-in-flight"), ring.getInt("sq-entries"), ring.getInt("max-queued"),
-                (int) Math.min(Integer.MAX_VALUE, ring.getBytes("max-io-size")),
-                "off".equals(timeout) ? null : ring.getDuration("op-timeout"),
-                ring.getDuration("stop-timeout"), ring.getDuration("ask-timeout"), ring.getString("dispatcher"),
-                root.isEmpty() ? null : Path.of(root),
-                !ring.hasPath("register-with-receptionist") || ring.getBoolean("register-with-receptionist"));
+        final Config c = ring.withFallback(DEFAULTS);
+        final String timeout = c.getString("op-timeout");
+        final String root = c.getString("root-directory");
+        final RingSettings s = new RingSettings();
+        s.maxInFlight = c.getInt("max-in-flight");
+        s.sqEntries = c.getInt("sq-entries");
+        s.maxQueued = c.getInt("max-queued");
+        s.maxIoSize = (int) Math.min(Integer.MAX_VALUE, c.getBytes("max-io-size"));
+        s.maxNativeMemory = c.getBytes("max-native-memory");
+        s.opTimeout = "off".equals(timeout) ? null : c.getDuration("op-timeout");
+        s.stopTimeout = c.getDuration("stop-timeout");
+        s.askTimeout = c.getDuration("ask-timeout");
+        s.dispatcher = c.getString("dispatcher");
+        s.rootDirectory = root.isEmpty() ? null : Path.of(root);
+        s.resolveNoSymlinks = c.getBoolean("resolve-no-symlinks");
+        s.resolveNoXdev = c.getBoolean("resolve-no-xdev");
+        s.registerWithReceptionist = c.getBoolean("register-with-receptionist");
+        s.registerWithoutRoot = c.getBoolean("register-without-root");
+        s.allowRemoteShutdown = c.getBoolean("allow-remote-shutdown");
+        return s.checked();
     }
 
+    /** This library's {@code reference.conf} defaults, for configs that set only some keys. */
+    private static final Config DEFAULTS = com.typesafe.config.ConfigFactory
+            .defaultReference(RingSettings.class.getClassLoader()).getConfig("io-uring-actor.ring");
+
+    /** Most ops in the kernel at once (1 to 65536). */
     public RingSettings withMaxInFlight(int value) {
-        return new RingSettings(value, sqEntries, maxQueued, maxIoSize, opTimeout, stopTimeout, askTimeout,
-                dispatcher, rootDirectory, registerWithReceptionist);
+        return with(s -> s.maxInFlight = value);
     }
 
+    /** Submission queue entries (2 to 32768). */
     public RingSettings withSqEntries(int value) {
-        return new RingSettings(maxInFlight, value, maxQueued, maxIoSize, opTimeout, stopTimeout, askTimeout,
-                dispatcher, rootDirectory, registerWithReceptionist);
+        return with(s -> s.sqEntries = value);
     }
 
+    /** Requests that may wait for an in-flight slot or for memory before new ones are refused. */
     public RingSettings withMaxQueued(int value) {
-        return new RingSettings(maxInFlight, sqEntries, value, maxIoSize, opTimeout, stopTimeout, askTimeout,
-                dispatcher, rootDirectory, registerWithReceptionist);
+        return with(s -> s.maxQueued = value);
     }
 
+    /** Largest read or write of one request, up to {@link #MAX_IO_SIZE_LIMIT}. */
     public RingSettings withMaxIoSize(int value) {
-        return new RingSettings(maxInFlight, sqEntries, maxQueued, value, opTimeout, stopTimeout, askTimeout,
-                dispatcher, rootDirectory, registerWithReceptionist);
+        return with(s -> s.maxIoSize = value);
+    }
+
+    /**
+     * Native memory the ring's requests may hold at once, buffers in use and kept for reuse; at least twice
+     * {@code max-io-size} (buffers are rounded up to a power of two, so the largest request always fits).
+     * A request that does not fit waits in the queue until memory is released.
+     */
+    public RingSettings withMaxNativeMemory(long bytes) {
+        return with(s -> s.maxNativeMemory = bytes);
     }
 
     /** Default op timeout; {@code null} for none. */
     public RingSettings withOpTimeout(Duration value) {
-        return new RingSettings(maxInFlight, sqEntries, maxQueued, maxIoSize, value, stopTimeout, askTimeout,
-                dispatcher, rootDirectory, registerWithReceptionist);
+        return with(s -> s.opTimeout = value);
     }
 
+    /** How long a stop waits for in-flight ops before answering them with {@link RingStoppedException}. */
     public RingSettings withStopTimeout(Duration value) {
-        return new RingSettings(maxInFlight, sqEntries, maxQueued, maxIoSize, opTimeout, value, askTimeout,
-                dispatcher, rootDirectory, registerWithReceptionist);
+        return with(s -> s.stopTimeout = value);
     }
 
+    /** How long a {@link RingClient} waits for a ring on another node. */
     public RingSettings withAskTimeout(Duration value) {
-        return new RingSettings(maxInFlight, sqEntries, maxQueued, maxIoSize, opTimeout, stopTimeout, value,
-                dispatcher, rootDirectory, registerWithReceptionist);
+        return with(s -> s.askTimeout = value);
+    }
+
+    /** The config path of the dispatcher to spawn the actor on. */
+    public RingSettings withDispatcher(String value) {
+        return with(s -> s.dispatcher = value);
     }
 
     /**
      * Confines every {@link RingCommand.Open} to {@code value}: paths are opened beneath it with
      * {@code openat2(RESOLVE_BENEATH)} relative to a descriptor of the directory taken when the actor starts,
      * so absolute paths, {@code ..} and symlinks that lead out of it are refused by the kernel
-     * ({@link io.uringactor.ring.ErrnoException} {@code EXDEV}). {@code null} for no root.
+     * ({@link io.uringactor.ring.ErrnoException} {@code EXDEV}). {@code null} for no root. Hard links inside
+     * the root to files outside it are not detected (see the README on confinement).
      */
     public RingSettings withRootDirectory(Path value) {
-        return new RingSettings(maxInFlight, sqEntries, maxQueued, maxIoSize, opTimeout, stopTimeout, askTimeout,
-                dispatcher, value, registerWithReceptionist);
+        return with(s -> s.rootDirectory = value);
     }
 
-    /** Whether the actor registers itself with the receptionist under {@link RingActor#SERVICE_KEY}. */
+    /** With a root: refuse every symlink in an opened path ({@code RESOLVE_NO_SYMLINKS}, {@code ELOOP}). */
+    public RingSettings withResolveNoSymlinks(boolean value) {
+        return with(s -> s.resolveNoSymlinks = value);
+    }
+
+    /** With a root: refuse paths that cross a mount point ({@code RESOLVE_NO_XDEV}, {@code EXDEV}). */
+    public RingSettings withResolveNoXdev(boolean value) {
+        return with(s -> s.resolveNoXdev = value);
+    }
+
+    /**
+     * Whether the actor registers with the receptionist under {@link RingActor#SERVICE_KEY}; only a ring
+     * with a root directory does, unless {@link #withRegisterWithoutRoot} allows an unconfined one.
+     */
     public RingSettings withRegisterWithReceptionist(boolean value) {
-        return new RingSettings(maxInFlight, sqEntries, maxQueued, maxIoSize, opTimeout, stopTimeout, askTimeout,
-                dispatcher, rootDirectory, value);
+        return with(s -> s.registerWithReceptionist = value);
     }
 
+    /**
+     * Whether a ring without a root directory may register with the receptionist, offering every cluster
+     * member the whole filesystem this process can reach. Off by default; on logs a warning at start.
+     */
+    public RingSettings withRegisterWithoutRoot(boolean value) {
+        return with(s -> s.registerWithoutRoot = value);
+    }
+
+    /** Whether a {@link RingCommand.Shutdown} from another node is obeyed (by default it is refused). */
+    public RingSettings withAllowRemoteShutdown(boolean value) {
+        return with(s -> s.allowRemoteShutdown = value);
+    }
+
+    /** Most ops in the kernel at once. */
     public int maxInFlight() {
         return maxInFlight;
     }
 
+    /** Submission queue entries. */
     public int sqEntries() {
         return sqEntries;
     }
 
+    /** Requests that may wait for a slot or memory. */
     public int maxQueued() {
         return maxQueued;
     }
 
+    /** Largest read or write of one request. */
     public int maxIoSize() {
         return maxIoSize;
+    }
+
+    /** Native memory the ring's requests may hold at once. */
+    public long maxNativeMemory() {
+        return maxNativeMemory;
     }
 
     /** The default op timeout, or {@code null} for none. */
@@ -133,10 +189,12 @@ public final class RingSettings {
         return opTimeout;
     }
 
+    /** How long a stop waits for in-flight ops. */
     public Duration stopTimeout() {
         return stopTimeout;
     }
 
+    /** How long a {@link RingClient} waits for a ring on another node. */
     public Duration askTimeout() {
         return askTimeout;
     }
@@ -151,9 +209,52 @@ public final class RingSettings {
         return rootDirectory;
     }
 
-    /** Whether the actor registers itself with the receptionist under {@link RingActor#SERVICE_KEY}. */
+    /** Whether opens beneath the root refuse symlinks. */
+    public boolean resolveNoSymlinks() {
+        return resolveNoSymlinks;
+    }
+
+    /** Whether opens beneath the root refuse to cross mount points. */
+    public boolean resolveNoXdev() {
+        return resolveNoXdev;
+    }
+
+    /** Whether the actor registers with the receptionist (see {@link #withRegisterWithReceptionist}). */
     public boolean registerWithReceptionist() {
         return registerWithReceptionist;
+    }
+
+    /** Whether a ring without a root may register with the receptionist. */
+    public boolean registerWithoutRoot() {
+        return registerWithoutRoot;
+    }
+
+    /** Whether a Shutdown from another node is obeyed. */
+    public boolean allowRemoteShutdown() {
+        return allowRemoteShutdown;
+    }
+
+    private RingSettings with(Consumer<RingSettings> change) {
+        final RingSettings copy;
+        try {
+            copy = (RingSettings) clone();
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError(e);
+        }
+        change.accept(copy);
+        return copy.checked();
+    }
+
+    private RingSettings checked() {
+        require(maxInFlight > 0 && maxInFlight <= 1 << 16, "max-in-flight", maxInFlight);
+        require(sqEntries >= 2 && sqEntries <= 1 << 15, "sq-entries", sqEntries); // an op and its timeout
+        require(maxQueued >= 0, "max-queued", maxQueued);
+        require(maxIoSize > 0 && maxIoSize <= MAX_IO_SIZE_LIMIT, "max-io-size", maxIoSize);
+        if (maxNativeMemory < 2L * maxIoSize) {
+            throw new IllegalArgumentException("max-native-memory=" + maxNativeMemory
+                    + " must be at least twice max-io-size=" + maxIoSize);
+        }
+        return this;
     }
 
     private static void require(boolean ok, String name, long value) {
@@ -165,8 +266,10 @@ public final class RingSettings {
     @Override
     public String toString() {
         return "RingSettings[maxInFlight=" + maxInFlight + ", sqEntries=" + sqEntries + ", maxQueued=" + maxQueued
-                + ", maxIoSize=" + maxIoSize + ", opTimeout=" + opTimeout + ", stopTimeout=" + stopTimeout
-                + ", askTimeout=" + askTimeout + ", dispatcher=" + dispatcher + ", rootDirectory=" + rootDirectory
-                + ", registerWithReceptionist=" + registerWithReceptionist + "]";
+                + ", maxIoSize=" + maxIoSize + ", maxNativeMemory=" + maxNativeMemory + ", opTimeout=" + opTimeout
+                + ", stopTimeout=" + stopTimeout + ", askTimeout=" + askTimeout + ", dispatcher=" + dispatcher
+                + ", rootDirectory=" + rootDirectory + ", resolveNoSymlinks=" + resolveNoSymlinks
+                + ", resolveNoXdev=" + resolveNoXdev + ", registerWithReceptionist=" + registerWithReceptionist
+                + ", registerWithoutRoot=" + registerWithoutRoot + ", allowRemoteShutdown=" + allowRemoteShutdown + "]";
     }
 }

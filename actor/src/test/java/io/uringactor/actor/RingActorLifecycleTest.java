@@ -1,8 +1,13 @@
 package io.uringactor.actor;
 
+import io.uringactor.ring.Errno;
+
+import io.uringactor.ring.ErrnoException;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.apache.pekko.Done;
+import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -24,6 +29,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutionException;
 
 /** Overload, stop with ops in flight, idle CPU: every request answered, nothing leaked. */
 class RingActorLifecycleTest {
@@ -137,10 +143,10 @@ class RingActorLifecycleTest {
         for (int i = 0; i < 500; i++) {
             replies.add(ring.write(file, i * 1024L, ByteString.fromString("x".repeat(1024))).toCompletableFuture());
         }
-        final TestProbe<Done> stopped = testKit.createTestProbe();
+        final TestProbe<StatusReply<Done>> stopped = testKit.createTestProbe();
         ref.tell(new RingCommand.Shutdown(stopped.getRef()));
         final CompletableFuture<ByteString> late = ring.read(file, 0, 10).toCompletableFuture();
-        stopped.expectMessage(Duration.ofSeconds(10), Done.getInstance());
+        assertEquals(Done.getInstance(), stopped.expectMessageClass(StatusReply.class, Duration.ofSeconds(10)).getValue());
         stopped.expectTerminated(ref, Duration.ofSeconds(5));
 
         int ok = 0;
@@ -246,19 +252,25 @@ class RingActorLifecycleTest {
         assertEquals("bound", ring.read(FileHandle.BOUND, 0, 5).toCompletableFuture().get(10, TimeUnit.SECONDS).utf8String());
         assertEquals(4, ring.write(FileHandle.BOUND, 6, ByteString.fromString("FILE")).toCompletableFuture().get(10, TimeUnit.SECONDS));
         assertEquals("bound FILE", Files.readString(path));
-        final TestProbe<Done> stopped = testKit.createTestProbe();
+        final TestProbe<StatusReply<Done>> stopped = testKit.createTestProbe();
         ref.tell(new RingCommand.Shutdown(stopped.getRef()));
-        stopped.expectMessage(Done.getInstance());
+        assertEquals(Done.getInstance(), stopped.receiveMessage().getValue());
         stopped.expectTerminated(ref);
         assertEquals(fdsBefore, openFds(), "the bound file is closed at stop");
     }
 
     @Test
-    void aBoundActorWhoseFileCannotOpenFailsToStart() {
+    void aBoundActorWhoseFileCannotOpenAnswersEveryRequestWithTheCause() {
         final RingSettings settings = RingSettings.create(testKit.system());
         final ActorRef<RingCommand> ref = testKit.spawn(RingActor.createForFile(dir.resolve("absent"),
                 OpenOptions.readOnly(), settings), "bound-missing", RingActor.props(settings));
-        testKit.createTestProbe().expectTerminated(ref, Duration.ofSeconds(5));
+        final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(10));
+        final Throwable failure = assertThrows(ExecutionException.class,
+                () -> ring.read(FileHandle.BOUND, 0, 10).toCompletableFuture().get(10, TimeUnit.SECONDS)).getCause();
+        assertInstanceOf(RingStoppedException.class, failure);
+        final ErrnoException cause = assertInstanceOf(ErrnoException.class, failure.getCause());
+        assertEquals(Errno.ENOENT, cause.errno());
+        assertTrue(cause.getMessage().contains("absent"), cause.getMessage());
     }
 
     @Test

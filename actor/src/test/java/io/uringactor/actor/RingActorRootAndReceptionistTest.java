@@ -8,6 +8,7 @@ import io.uringactor.ring.ErrnoException;
 import com.typesafe.config.ConfigFactory;
 
 import org.apache.pekko.Done;
+import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -92,9 +93,9 @@ class RingActorRootAndReceptionistTest {
         }
         assertTrue(listed().contains(ring));
 
-        final TestProbe<Done> stopped = testKit.createTestProbe();
+        final TestProbe<StatusReply<Done>> stopped = testKit.createTestProbe();
         ring.tell(new RingCommand.Shutdown(stopped.ref()));
-        stopped.expectMessage(Done.getInstance());
+        assertEquals(Done.getInstance(), stopped.receiveMessage().getValue());
         stopped.expectTerminated(ring);
         assertFalse(listed().contains(ring));
         assertEquals(0, fdsOn(dir.toRealPath()), "the root's descriptor is closed");
@@ -104,7 +105,10 @@ class RingActorRootAndReceptionistTest {
     void unregisteredAndBoundRingsAreNotListed() throws Exception {
         final RingSettings settings = RingSettings.create(testKit.system());
         final ActorRef<RingCommand> plain = testKit.spawn(RingActor.create(settings), "unregistered", RingActor.props(settings));
-        final RingSettings registering = settings.withRegisterWithReceptionist(true);
+        final RingSettings registering = settings.withRegisterWithReceptionist(true).withRootDirectory(dir);
+        // registration is asked for, but a ring without a root offers the whole filesystem: not listed
+        final ActorRef<RingCommand> unconfined = testKit.spawn(RingActor.create(settings.withRegisterWithReceptionist(true)),
+                "unconfined", RingActor.props(settings));
         final ActorRef<RingCommand> bound = testKit.spawn(RingActor.createForFile(
                 Files.writeString(dir.resolve("bound"), "x"), OpenOptions.readOnly(), registering), "bound",
                 RingActor.props(registering));
@@ -119,17 +123,66 @@ class RingActorRootAndReceptionistTest {
         assertTrue(rings.contains(marker));
         assertFalse(rings.contains(plain));
         assertFalse(rings.contains(bound));
-        for (ActorRef<RingCommand> r : Set.of(plain, bound, marker)) {
-            final TestProbe<Done> probe = testKit.createTestProbe();
+        assertFalse(rings.contains(unconfined), "a ring without root-directory does not register by default");
+        for (ActorRef<RingCommand> r : Set.of(plain, bound, marker, unconfined)) {
+            final TestProbe<StatusReply<Done>> probe = testKit.createTestProbe();
             r.tell(new RingCommand.Shutdown(probe.ref()));
-            probe.expectMessage(Done.getInstance());
+            assertEquals(Done.getInstance(), probe.receiveMessage().getValue());
         }
     }
 
     @Test
-    void aMissingRootFailsTheStart() {
+    void aMissingRootFailsTheStartAndEveryRequestSaysWhy() {
         final RingSettings settings = RingSettings.create(testKit.system()).withRootDirectory(dir.resolve("absent"));
         final ActorRef<RingCommand> ring = testKit.spawn(RingActor.create(settings), "no-root", RingActor.props(settings));
-        testKit.createTestProbe().expectTerminated(ring);
+        final RingClient client = RingClient.create(ring, testKit.system(), Duration.ofSeconds(10));
+        final Throwable failure = assertThrows(CompletionException.class,
+                () -> client.open(Path.of("f"), OpenOptions.readOnly()).toCompletableFuture().join()).getCause();
+        assertInstanceOf(RingStoppedException.class, failure);
+        final ErrnoException cause = assertInstanceOf(ErrnoException.class, failure.getCause(), "the start's failure");
+        assertEquals(Errno.ENOENT, cause.errno());
+        assertTrue(failure.getMessage().contains("absent"), failure.getMessage());
+        final TestProbe<StatusReply<Done>> stopped = testKit.createTestProbe();
+        ring.tell(new RingCommand.Shutdown(stopped.ref()));
+        assertEquals(Done.getInstance(), stopped.receiveMessage().getValue());
+        stopped.expectTerminated(ring);
+    }
+
+    @Test
+    void unconfinedRegistrationIsAnExplicitChoice() throws Exception {
+        final RingSettings settings = RingSettings.create(testKit.system()).withRegisterWithReceptionist(true)
+                .withRegisterWithoutRoot(true);
+        assertFalse(RingSettings.create(ConfigFactory.load().getConfig("io-uring-actor.ring")).registerWithoutRoot(),
+                "off by default");
+        final ActorRef<RingCommand> ring = testKit.spawn(RingActor.create(settings), "unconfined-on-purpose",
+                RingActor.props(settings));
+        final long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!listed().contains(ring) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(listed().contains(ring));
+        final TestProbe<StatusReply<Done>> stopped = testKit.createTestProbe();
+        ring.tell(new RingCommand.Shutdown(stopped.ref()));
+        assertEquals(Done.getInstance(), stopped.receiveMessage().getValue());
+    }
+
+    @Test
+    void resolveNoSymlinksRefusesEvenASymlinkThatStaysInside() throws Exception {
+        Files.writeString(dir.resolve("target"), "inside");
+        Files.createSymbolicLink(dir.resolve("link"), Path.of("target")); // relative: it stays inside
+        final RingSettings base = RingSettings.create(testKit.system()).withRootDirectory(dir);
+        final RingSettings strict = base.withResolveNoSymlinks(true);
+        final RingClient lenient = RingClient.create(testKit.spawn(RingActor.create(base), "lenient",
+                RingActor.props(base)), testKit.system(), Duration.ofSeconds(10));
+        final RingClient refusing = RingClient.create(testKit.spawn(RingActor.create(strict), "no-symlinks",
+                RingActor.props(strict)), testKit.system(), Duration.ofSeconds(10));
+        final FileHandle viaLink = lenient.open(Path.of("link"), OpenOptions.readOnly()).toCompletableFuture().join();
+        assertEquals("inside", lenient.read(viaLink, 0, 6).toCompletableFuture().join().utf8String());
+        final Throwable refused = assertThrows(CompletionException.class,
+                () -> refusing.open(Path.of("link"), OpenOptions.readOnly()).toCompletableFuture().join()).getCause();
+        assertEquals(Errno.ELOOP, ((ErrnoException) refused).errno());
+        assertTrue(refused.getMessage().contains("resolve-no-symlinks"), refused.getMessage());
+        final FileHandle direct = refusing.open(Path.of("target"), OpenOptions.readOnly()).toCompletableFuture().join();
+        assertEquals("inside", refusing.read(direct, 0, 6).toCompletableFuture().join().utf8String());
     }
 }

@@ -1,5 +1,9 @@
 package io.uringactor.ring;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 /**
  * io_uring cannot be used in this process at all: the message says why and what to do about it
  * (an old or unsupported kernel, a seccomp profile, {@code kernel.io_uring_disabled}, a locked-memory limit).
@@ -11,6 +15,9 @@ public final class IoUringUnavailableException extends IoUringException {
         super(message, cause);
     }
 
+    /** Where Linux 6.6+ says whether io_uring may be used: 0 yes, 1 only for {@code io_uring_group}, 2 no. */
+    static final Path IO_URING_DISABLED = Path.of("/proc/sys/kernel/io_uring_disabled");
+
     /** Explains a failed {@code io_uring_setup} in terms of what a user can change. */
     static IoUringUnavailableException fromSetupErrno(int errno, int entries) {
         final String why;
@@ -19,9 +26,7 @@ public final class IoUringUnavailableException extends IoUringException {
                 why = "the kernel has no io_uring (needs Linux 5.6 or newer, built with CONFIG_IO_URING)";
                 break;
             case Errno.EPERM:
-                why = "io_uring is forbidden here: sysctl kernel.io_uring_disabled is 2, or is 1 and this user is"
-                        + " not in kernel.io_uring_group, or a seccomp profile (Docker, systemd) blocks it;"
-                        + " allow the io_uring_setup/enter/register syscalls or run outside the sandbox";
+                why = whyForbidden(readSysctl(IO_URING_DISABLED));
                 break;
             case Errno.ENOMEM:
                 why = "not enough locked memory for " + entries + " entries: raise RLIMIT_MEMLOCK (ulimit -l),"
@@ -35,5 +40,32 @@ public final class IoUringUnavailableException extends IoUringException {
                 why = "io_uring_setup failed";
         }
         return new IoUringUnavailableException(why, new ErrnoException("io_uring_setup", errno));
+    }
+
+    /**
+     * Why {@code io_uring_setup} got EPERM, told apart by {@code kernel.io_uring_disabled} ({@code null}
+     * when the sysctl does not exist or cannot be read): a sysctl that forbids it, else a seccomp filter.
+     */
+    static String whyForbidden(String ioUringDisabled) {
+        if ("2".equals(ioUringDisabled)) {
+            return "io_uring is disabled on this machine (sysctl kernel.io_uring_disabled = 2);"
+                    + " enable it with: sysctl -w kernel.io_uring_disabled=0";
+        }
+        if ("1".equals(ioUringDisabled)) {
+            return "io_uring is limited to the group kernel.io_uring_group (sysctl kernel.io_uring_disabled = 1)"
+                    + " and this user is not in it; add the user to that group or set kernel.io_uring_disabled=0";
+        }
+        return "io_uring is blocked by a seccomp filter (kernel.io_uring_disabled is "
+                + (ioUringDisabled == null ? "absent" : ioUringDisabled) + ", so not by the sysctl): a container"
+                + " runtime (Docker, Podman, Kubernetes) or systemd's SystemCallFilter must allow io_uring_setup,"
+                + " io_uring_enter and io_uring_register";
+    }
+
+    private static String readSysctl(Path path) {
+        try {
+            return Files.readString(path).trim();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 }

@@ -11,20 +11,20 @@ import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * Completes the future of a {@link LocalRequest} that became a dead letter (sent to a ring actor that
- * had stopped, or still in its mailbox when it stopped) with {@link RingStoppedException}. The ring
- * actor answers everything it received; this covers what it never received, so local requests need no
- * per-request timer to be sure of a reply.
+ * Answers every ring request that became a dead letter (sent to a ring actor that had stopped, or still
+ * in its mailbox when it stopped) with {@link RingStoppedException}: a {@link LocalRequest}'s future, a
+ * plain {@link io.uringactor.actor.RingCommand}'s {@code replyTo} (asked locally or from another node),
+ * a block request from another node. The ring actor answers everything it received; this covers what it
+ * never received, so no request needs a timer of its own to be sure of a reply. Installed by every ring
+ * actor and every {@link io.uringactor.actor.RingClient}.
  */
 public final class DeadLetterGuard implements Extension {
     private static final Id ID = new Id();
 
     private DeadLetterGuard(ActorSystem<?> system) {
         final ActorRef<DeadLetter> guard = system.systemActorOf(Behaviors.receiveMessage(dead -> {
-            if (dead.message() instanceof LocalRequest) {
-                ((LocalRequest) dead.message()).reply().completeExceptionally(new RingStoppedException(
-                        "the ring actor " + dead.recipient().path() + " is not running"));
-            }
+            Replies.fail(dead.message(), new RingStoppedException(
+                    "the ring actor " + dead.recipient().path() + " is not running"));
             return Behaviors.same();
         }), "io-uring-dead-letter-guard", org.apache.pekko.actor.typed.Props.empty());
         system.eventStream().tell(new EventStream.Subscribe<>(DeadLetter.class, guard));

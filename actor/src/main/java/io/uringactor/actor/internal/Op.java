@@ -23,13 +23,6 @@ final class Op {
     static final byte FSYNC = 10;
     static final byte STAT = 11;
 
-    /** Scratch buffers start at this size and grow to the largest request seen, in powers of two... */
-    private static final int MIN_SCRATCH = 64 * 1024;
-    /** ...up to this size; larger requests get a one-off buffer, so idle slots hold at most this much. */
-    private static final int MAX_SCRATCH = 1 << 20;
-    /** Page alignment, so scratch memory also suits O_DIRECT files. */
-    private static final int SCRATCH_ALIGNMENT = 4096;
-
     final int slot;
     int generation;
     byte kind;
@@ -43,36 +36,38 @@ final class Op {
     int done;
     /** CQEs still to come: 1, or 2 with a linked timeout. */
     int pendingCqes;
+    /** {@link System#nanoTime()} by which the op must finish, for a continuation's timeout; 0 for none. */
+    long deadline;
+    /** The open-file table index the op works on (counted in its in-flight ops), or -1. */
+    int file = -1;
+    /** A block request from another node: its buffer is the pool's and goes out with the reply. */
+    boolean remote;
     int result;
     boolean timedOut;
     /**
-     * The memory the kernel uses for the current op: this slot's scratch, a one-off buffer for a large
-     * request, the caller's buffer of a block op, or a path. Held until the op's last CQE is reaped.
+     * The memory the kernel uses for the current op: a buffer of the ring's {@link NativeBufferPool}
+     * (then {@link #pooled}), the caller's buffer of a block op, or a path. Held until the op's last CQE
+     * is reaped; a pooled buffer then goes back to the pool.
      */
     AlignedBuffer data;
-    private AlignedBuffer scratch;
+    /** Whether {@link #data} came from the pool. */
+    boolean pooled;
 
     Op(int slot) {
         this.slot = slot;
     }
 
-    /** Native memory of at least {@code size} bytes for this op, which becomes {@link #data}. */
-    AlignedBuffer buffer(int size) {
-        if (size > MAX_SCRATCH) {
-            data = AlignedBuffer.allocate(size, SCRATCH_ALIGNMENT);
-            return data;
-        }
-        if (scratch == null || scratch.capacity() < size) {
-            final int capacity = Math.max(MIN_SCRATCH, Integer.highestOneBit(Math.max(1, size - 1)) << 1);
-            scratch = AlignedBuffer.allocate(capacity, SCRATCH_ALIGNMENT);
-        }
-        data = scratch;
-        return data;
+    /** Uses {@code buffer}, taken from the ring's pool, for this op. */
+    AlignedBuffer usePooled(AlignedBuffer buffer) {
+        data = buffer;
+        pooled = true;
+        return buffer;
     }
 
     /** Uses memory the request brought (a block op's buffer, a path) for this op. */
     void borrow(AlignedBuffer memory) {
         data = memory;
+        pooled = false;
     }
 
     /** The native buffer the kernel may use for the current op. */
@@ -96,13 +91,27 @@ final class Op {
         this.pendingCqes = 1;
         this.result = 0;
         this.timedOut = false;
+        this.deadline = 0;
+        this.file = -1;
+        this.remote = false;
     }
 
-    /** Forgets the request so nothing it referenced is kept alive by an idle slot. */
-    void end() {
+    /**
+     * Forgets the request so nothing it referenced is kept alive by an idle slot; returns the pooled
+     * buffer it used, for the caller to give back, or {@code null}.
+     */
+    AlignedBuffer end() {
+        final AlignedBuffer pooledBuffer = pooled ? data : null;
         command = null;
         future = null;
         data = null;
+        pooled = false;
         pendingCqes = 0;
+        return pooledBuffer;
+    }
+
+    /** Whether the slot serves a request now (between {@link #begin} and {@link #end}). */
+    boolean busy() {
+        return command != null;
     }
 }

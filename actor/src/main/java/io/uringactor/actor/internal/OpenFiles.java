@@ -9,12 +9,19 @@ import java.util.Arrays;
  * The ring actor's table of open files. A {@link FileHandle} id is the table index in the low 32 bits
  * and a generation from a random start in the high 32 bits, so a handle forged, stale (closed, reused
  * index) or from another actor does not resolve. Lookups are array reads: nothing boxed per op.
+ *
+ * <p>Each file counts its ops in flight. A close waits for them: its handle stops resolving at once, but
+ * the descriptor is closed (and the entry freed) only when the last op on it has completed, so a short
+ * write's continuation can never land in another file that reused the descriptor number.
  */
 final class OpenFiles {
     private long[] ids = new long[16];
     private int[] fds = new int[16];
     private int[] directIoAlignment = new int[16];
     private String[] paths = new String[16];
+    private int[] inFlight = new int[16];
+    /** The close waiting for a file's ops to finish, or null; the entry stays taken until it runs. */
+    private Op[] pendingClose = new Op[16];
     private int size;
     private int open;
     private int nextGeneration = new SecureRandom().nextInt();
@@ -39,6 +46,8 @@ final class OpenFiles {
                 fds = Arrays.copyOf(fds, capacity);
                 this.directIoAlignment = Arrays.copyOf(this.directIoAlignment, capacity);
                 paths = Arrays.copyOf(paths, capacity);
+                inFlight = Arrays.copyOf(inFlight, capacity);
+                pendingClose = Arrays.copyOf(pendingClose, capacity);
             }
         }
         int generation = nextGeneration++;
@@ -61,7 +70,35 @@ final class OpenFiles {
         }
         final long id = handle.id();
         final int index = (int) id;
-        return index >= 0 && index < size && ids[index] == id && id != 0 ? index : -1;
+        return index >= 0 && index < size && ids[index] == id && id != 0 && pendingClose[index] == null ? index : -1;
+    }
+
+    /** An op on the file started. */
+    void retain(int index) {
+        inFlight[index]++;
+    }
+
+    /**
+     * An op on the file finished. Returns the close that waited for it to be the last one, now due, or
+     * {@code null}.
+     */
+    Op release(int index) {
+        if (--inFlight[index] == 0 && pendingClose[index] != null) {
+            final Op close = pendingClose[index];
+            pendingClose[index] = null;
+            return close;
+        }
+        return null;
+    }
+
+    /** Whether ops on the file are in flight. */
+    boolean busy(int index) {
+        return inFlight[index] > 0;
+    }
+
+    /** Parks {@code close} until the file's in-flight ops are done; the handle stops resolving now. */
+    void closeWhenIdle(int index, Op close) {
+        pendingClose[index] = close;
     }
 
     int fd(int index) {
@@ -91,6 +128,8 @@ final class OpenFiles {
     int remove(int index) {
         ids[index] = 0;
         paths[index] = null;
+        inFlight[index] = 0;
+        pendingClose[index] = null;
         open--;
         return fds[index];
     }

@@ -65,19 +65,26 @@ import java.util.concurrent.CompletableFuture;
  * they are refused as overloaded. Every request gets exactly one reply on every path.
  */
 public final class RingBehavior extends AbstractBehavior<Object> implements CompletionHandler {
-    private enum Signal { FLUSH, STOP_TIMEOUT }
+    private enum Signal { FLUSH, STOP_TIMEOUT, TRIM }
+
+    /** Free buffers kept for reuse when the ring goes idle; more is dropped by {@link Signal#TRIM}. */
+    private static final long KEEP_WHEN_IDLE = 4L << 20;
+    /** How long an idle ring keeps more than {@link #KEEP_WHEN_IDLE} of free buffers. */
+    private static final Duration TRIM_AFTER = Duration.ofSeconds(5);
 
     /** Memory of the kernel may still write after a stop that timed out: kept reachable for the process' life. */
     private static final List<Object> QUARANTINE = new ArrayList<>();
-    private static final int IOV_MAX = 1024;
+    private static final int IOV_MAX = RequestMemory.IOV_MAX;
     private static final int TIMESPEC_SIZE = 16;
-    private static final int IOVEC_SIZE = 16;
+    private static final int IOVEC_SIZE = RequestMemory.IOVEC_SIZE;
     private static final int FILE_MODE = 0644;
     /**
      * Longest sleep in {@code io_uring_enter} before the actor looks at its system messages, which
      * cannot wake it; only while ops are in flight, so an idle ring still sleeps for good.
      */
     private static final long MAX_SLEEP_NANOS = 100_000_000L;
+    /** Submissions tried before a request that needs SQ room is refused as overloaded. */
+    private static final int SUBMIT_ATTEMPTS = 3;
     /** An op and its linked timeout. */
     private static final int MAX_SQES_PER_OP = 2;
     /** {@code O_PATH}: a descriptor that only names a place in the filesystem, here the root directory. */
@@ -95,6 +102,9 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     private boolean wakeUpArmed;
     /** Waits for late completions when the actor runs without the ring mailbox; null with it. */
     private final Reaper reaper;
+    private final NativeBufferPool pool;
+    /** Whether a {@link Signal#TRIM} is scheduled to drop buffers kept after a burst. */
+    private boolean trimScheduled;
     private final Op[] ops;
     private final int[] freeSlots;
     private int freeCount;
@@ -104,10 +114,12 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     /** One {@code __kernel_timespec} per slot, for linked timeouts. */
     private final AlignedBuffer timespecs;
     private final AlignedBuffer emptyPath = AlignedBuffer.cString("");
-    private final List<ActorRef<Done>> shutdownRepliesTo = new ArrayList<>();
+    private final List<ActorRef<StatusReply<Done>>> shutdownRepliesTo = new ArrayList<>();
     /** The root directory every open stays beneath, or {@code null}; {@link #rootFd} is its descriptor. */
     private final Path root;
     private int rootFd = -1;
+    /** {@code open_how.resolve} for opens beneath the root: BENEATH, and the stricter flags the settings ask for. */
+    private final long resolveFlags;
     private final boolean registered;
 
     private boolean flushScheduled;
@@ -138,6 +150,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         }
         this.ring = IoUring.open(options);
         this.sq = ring.sq();
+        this.pool = new NativeBufferPool(settings.maxNativeMemory());
         this.ops = new Op[slots];
         this.freeSlots = new int[slots];
         for (int i = slots - 1; i >= 0; i--) {
@@ -146,6 +159,8 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         }
         this.timespecs = AlignedBuffer.allocate(slots * TIMESPEC_SIZE, Long.BYTES);
         this.root = settings.rootDirectory() == null ? null : settings.rootDirectory().toAbsolutePath().normalize();
+        this.resolveFlags = RESOLVE_BENEATH | (settings.resolveNoSymlinks() ? RESOLVE_NO_SYMLINKS : 0)
+                | (settings.resolveNoXdev() ? RESOLVE_NO_XDEV : 0);
         try {
             if (root != null) {
                 rootFd = openAtStart(root.toString(), O_RDONLY | O_DIRECTORY | O_PATH | O_CLOEXEC,
@@ -172,8 +187,15 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             this.reaper = new Reaper(ring, context.getSelf(), "io-uring-reaper-" + context.getSelf().path().name());
             this.reaper.start();
         }
-        // A ring bound to one file is no general disk service: it never registers.
-        this.registered = settings.registerWithReceptionist() && boundPath == null;
+        // A ring bound to one file is no general disk service: it never registers. Nor, unless a setting says
+        // so, one without a root: it would offer every cluster member the whole filesystem.
+        this.registered = settings.registerWithReceptionist() && boundPath == null
+                && (root != null || settings.registerWithoutRoot());
+        if (registered && root == null) {
+            context.getLog().warn("Ring actor {} registers with the receptionist without a root-directory: every"
+                    + " cluster member can read and write every file this process can reach"
+                    + " (io-uring-actor.ring.register-without-root = on)", context.getSelf().path());
+        }
         if (registered) {
             context.getSystem().receptionist().tell(
                     Receptionist.register(RingActor.SERVICE_KEY, context.getSelf().<RingCommand>narrow()));
@@ -214,12 +236,30 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
 
     /** The ring actor's behavior; spawn it on the dispatcher named by {@link RingSettings#dispatcher()}. */
     public static Behavior<RingCommand> create(RingSettings settings) {
-        return Behaviors.<Object>setup(context -> new RingBehavior(context, settings, null, null)).narrow();
+        return Behaviors.<Object>setup(context -> startOrRefuse(context, settings, null, null)).narrow();
     }
 
     /** A ring actor that opens {@code path} at start and serves it as {@link FileHandle#BOUND}. */
     public static Behavior<RingCommand> createForFile(RingSettings settings, String path, OpenOptions options) {
-        return Behaviors.<Object>setup(context -> new RingBehavior(context, settings, path, options)).narrow();
+        return Behaviors.<Object>setup(context -> startOrRefuse(context, settings, path, options)).narrow();
+    }
+
+    /**
+     * The ring actor or, when its ring cannot start (io_uring unavailable, a missing root directory, ...),
+     * an actor that answers every request with a {@link RingStoppedException} caused by the reason, so
+     * that callers see why rather than a bare "not running".
+     */
+    private static Behavior<Object> startOrRefuse(ActorContext<Object> context, RingSettings settings,
+                                                  String path, OpenOptions options) {
+        // Requests that reach this ring after it stopped become dead letters here, on its node: answer them.
+        DeadLetterGuard.install(context.getSystem());
+        try {
+            return new RingBehavior(context, settings, path, options);
+        } catch (RuntimeException e) {
+            context.getLog().warn("The io_uring ring actor {} could not start: {}", context.getSelf().path(),
+                    e.getMessage());
+            return NotStartedRing.create(e);
+        }
     }
 
     @Override
@@ -229,17 +269,39 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
                 .onMessageEquals(Reaper.Signal.REAP, this::onReap)
                 .onMessage(RingCommand.class, this::onRequest)
                 .onMessage(LocalRequest.class, this::onRequest)
+                .onMessage(RemoteBlockRequest.class, this::onRequest)
+                .onMessage(RemoteShutdown.class, this::onRemoteShutdown)
                 .onMessage(Reaper.Failed.class, failed -> fail(failed.cause()))
                 .onMessageEquals(Signal.STOP_TIMEOUT, this::onStopTimeout)
+                .onMessageEquals(Signal.TRIM, this::onTrim)
                 .onSignal(PostStop.class, signal -> onPostStop())
                 .build();
     }
 
     // ---------------------------------------------------------------- intake
 
-    /** A {@link RingCommand}, or a {@link LocalRequest} wrapping one. */
+    /**
+     * A {@link RingCommand}, a {@link LocalRequest} wrapping one, or a {@link RemoteBlockRequest}. Whatever
+     * its fields hold, it is answered (if it names where to) and the ring keeps serving; only a failure of
+     * the ring itself stops the actor.
+     */
     private Behavior<Object> onRequest(Object request) {
+        try {
+            return admit(request);
+        } catch (IoUringException e) {
+            return fail(e);
+        } catch (RuntimeException e) {
+            refuseMalformed(request, e);
+            return this;
+        }
+    }
+
+    private Behavior<Object> admit(Object request) {
         final RingCommand command = commandOf(request);
+        if (!Replies.canAnswer(request)) {
+            getContext().getLog().warn("Dropped a request that names no one to reply to: {}", request);
+            return this;
+        }
         if (command instanceof GetStats) {
             ((GetStats) command).replyTo().tell(stats());
             return this;
@@ -248,56 +310,154 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             return onShutdown((Shutdown) command);
         }
         if (stopping) {
-            replyError(request, new RingStoppedException("the ring actor is stopping"));
+            Replies.fail(request, new RingStoppedException("the ring actor is stopping"));
             return this;
         }
-        if (freeCount == 0 || !queue.isEmpty()) {
-            if (queue.size() < settings.maxQueued()) {
+        final long memory = memoryOf(request);
+        if (!pool.canEverFit(memory)) {
+            Replies.fail(request, new InvalidRequestException("the request needs " + memory + " bytes of native memory,"
+                    + " more than max-native-memory=" + pool.limit() + " (buffers are rounded up to a power of two)"));
+            return this;
+        }
+        if (freeCount == 0 || !queue.isEmpty() || !pool.fits(memory)) {
+            // A close only gives resources back: refusing it would leak the descriptor, so it always queues
+            // (the queue then holds at most one close per open file beyond max-queued).
+            if (queue.size() < settings.maxQueued() || command instanceof Close) {
                 queue.addLast(request);
             } else {
                 rejected++;
-                replyError(request, new RingOverloadedException("ring actor overloaded: " + inFlight
-                        + " ops in flight and " + queue.size() + " queued (max-queued=" + settings.maxQueued() + ")"));
+                Replies.fail(request, new RingOverloadedException("ring actor overloaded: " + inFlight
+                        + " ops in flight, " + queue.size() + " queued (max-queued=" + settings.maxQueued()
+                        + "), " + (pool.held() - pool.idle()) + " bytes of max-native-memory="
+                        + pool.limit() + " in use"));
             }
             return this;
         }
-        try {
-            start(request);
-        } catch (IoUringException e) {
-            return fail(e);
-        }
+        start(request);
         scheduleFlush();
+        return this;
+    }
+
+    /** A request's fields failed in a way the checks did not foresee (a bug): answer it, keep serving. */
+    private void refuseMalformed(Object request, RuntimeException e) {
+        getContext().getLog().warn("Refused malformed request {}: {}", request, e.toString());
+        try {
+            Replies.fail(request, new InvalidRequestException("malformed request " + request + ": " + e));
+        } catch (RuntimeException ignored) {
+            // its reply address itself is unusable: nothing more to do for it
+        }
+    }
+
+    /**
+     * The pool memory a request will hold, for admission. A request too large for its checks gets 0: it is
+     * refused before it allocates anything.
+     */
+    private long memoryOf(Object request) {
+        final long bytes = RequestMemory.of(request);
+        return bytes > settings.maxIoSize() + RequestMemory.VECTOR_OVERHEAD ? 0 : bytes;
+    }
+
+    /** A Shutdown that crossed the wire: obeyed only if {@code allow-remote-shutdown} says so. */
+    private Behavior<Object> onRemoteShutdown(RemoteShutdown shutdown) {
+        if (shutdown.replyTo() == null) {
+            getContext().getLog().warn("Dropped a Shutdown from another node that names no one to reply to");
+            return this;
+        }
+        if (settings.allowRemoteShutdown()) {
+            return onShutdown(new Shutdown(shutdown.replyTo()));
+        }
+        getContext().getLog().warn("Refused a Shutdown from another node ({}); set"
+                + " io-uring-actor.ring.allow-remote-shutdown = on to allow it", shutdown.replyTo().path().address());
+        shutdown.replyTo().tell(StatusReply.error(new InvalidRequestException("a Shutdown from another node is"
+                + " refused: the ring's node must set io-uring-actor.ring.allow-remote-shutdown = on")));
         return this;
     }
 
     /** Takes a slot, checks the request and writes its SQE(s); a refused request frees the slot at once. */
     private void start(Object request) {
-        final RingCommand command = commandOf(request);
         final Op op = ops[freeSlots[--freeCount]];
         final String refusal;
         op.future = futureOf(request);
         try {
             ensureSqSpace(MAX_SQES_PER_OP);
-            refusal = prepare(op, command);
+            refusal = request instanceof RemoteBlockRequest ? prepareRemoteBlock(op, (RemoteBlockRequest) request)
+                    : prepare(op, commandOf(request));
+        } catch (RingOverloadedException e) {
+            releaseSlot(op);
+            rejected++;
+            Replies.fail(request, e);
+            return;
+        } catch (OutOfMemoryError e) {
+            // Direct memory ran out below our budget (other users of -XX:MaxDirectMemorySize): refuse this one.
+            releaseSlot(op);
+            rejected++;
+            Replies.fail(request, new RingOverloadedException("no direct memory for the request (" + e.getMessage()
+                    + "); lower io-uring-actor.ring.max-native-memory or raise -XX:MaxDirectMemorySize"));
+            return;
         } catch (IoUringException e) {
             releaseSlot(op);
-            replyError(request, new RingStoppedException("the ring failed: " + e.getMessage(), e));
+            Replies.fail(request, new RingStoppedException("the ring failed: " + e.getMessage(), e));
             throw e;
         } catch (RuntimeException e) {
-            // A malformed command (a bug in its sender): answer it and keep serving everyone else.
             releaseSlot(op);
-            replyError(request, new InvalidRequestException("malformed request " + command + ": " + e));
-            getContext().getLog().warn("Refused malformed command {}", command, e);
+            refuseMalformed(request, e);
             return;
         }
         if (refusal != null) {
             releaseSlot(op);
-            replyError(request, new InvalidRequestException(refusal));
+            Replies.fail(request, new InvalidRequestException(refusal));
             return;
         }
         if (++inFlight > inFlightMax) {
             inFlightMax = inFlight;
         }
+    }
+
+    /** Starts {@code op} of {@code kind} on the open file at table index {@code file}, counted in its ops. */
+    private void beginOn(Op op, byte kind, RingCommand command, int file) {
+        op.begin(kind, command, files.fd(file));
+        op.file = file;
+        files.retain(file);
+    }
+
+    /** A buffer of at least {@code size} bytes from the pool for {@code op}; admission made sure it fits. */
+    private AlignedBuffer pooled(Op op, int size) {
+        return op.usePooled(pool.acquire(size));
+    }
+
+    /**
+     * A block request from another node: its buffer comes from the pool now, at admission, never at
+     * decoding. A read's buffer leaves with the reply; a write's goes back to the pool and the reply carries
+     * no bytes (the asker has them).
+     */
+    private String prepareRemoteBlock(Op op, RemoteBlockRequest r) {
+        if (r.alignment() <= 0 || Integer.bitCount(r.alignment()) != 1 || r.alignment() > NativeBufferPool.ALIGNMENT) {
+            return "a block request from another node needs a power-of-two alignment up to "
+                    + NativeBufferPool.ALIGNMENT + ", got " + r.alignment();
+        }
+        if (r.write() ? r.data() == null || r.data().size() != r.capacity() : r.data() != null) {
+            return "malformed block request from another node: capacity=" + r.capacity() + ", data="
+                    + (r.data() == null ? "none" : r.data().size() + " bytes");
+        }
+        final int file = files.indexOf(r.file());
+        final String refusal = checkIo(file, r.file(), r.offset(), r.capacity());
+        if (refusal != null) {
+            return refusal;
+        }
+        final AlignedBuffer buffer = pooled(op, r.capacity());
+        final RingCommand command;
+        if (r.write()) {
+            final ByteBuffer bytes = buffer.byteBuffer();
+            bytes.clear();
+            r.data().copyToBuffer(bytes);
+            command = new WriteBlock(r.file(), r.offset(), buffer, r.timeout(), r.replyTo());
+        } else {
+            command = new ReadBlock(r.file(), r.offset(), buffer, r.timeout(), r.replyTo());
+        }
+        beginOn(op, r.write() ? Op.WRITE_BLOCK : Op.READ_BLOCK, command, file);
+        op.remote = true;
+        return submitIo(op, r.offset(), r.capacity(), r.write() ? IORING_OP_WRITE : IORING_OP_READ,
+                buffer.address(), r.timeout());
     }
 
     /** Writes the SQEs of {@code command} into slot {@code op}, or returns why the request is refused. */
@@ -309,8 +469,8 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             if (refusal != null) {
                 return refusal;
             }
-            op.begin(Op.READ, command, files.fd(file));
-            final AlignedBuffer buffer = op.buffer(r.length());
+            beginOn(op, Op.READ, command, file);
+            final AlignedBuffer buffer = pooled(op, r.length());
             return submitIo(op, r.offset(), r.length(), IORING_OP_READ, buffer.address(), r.timeout());
         }
         if (command instanceof Write) {
@@ -321,8 +481,8 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             if (refusal != null) {
                 return refusal;
             }
-            op.begin(Op.WRITE, command, files.fd(file));
-            final AlignedBuffer buffer = op.buffer(length);
+            beginOn(op, Op.WRITE, command, file);
+            final AlignedBuffer buffer = pooled(op, length);
             final ByteBuffer bytes = buffer.byteBuffer();
             bytes.clear();
             w.data().copyToBuffer(bytes);
@@ -335,7 +495,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             if (refusal != null) {
                 return refusal;
             }
-            op.begin(Op.READ_BLOCK, command, files.fd(file));
+            beginOn(op, Op.READ_BLOCK, command, file);
             op.borrow(r.buffer());
             return submitIo(op, r.offset(), r.buffer().capacity(), IORING_OP_READ, r.buffer().address(), r.timeout());
         }
@@ -346,7 +506,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             if (refusal != null) {
                 return refusal;
             }
-            op.begin(Op.WRITE_BLOCK, command, files.fd(file));
+            beginOn(op, Op.WRITE_BLOCK, command, file);
             op.borrow(w.buffer());
             return submitIo(op, w.offset(), w.buffer().capacity(), IORING_OP_WRITE, w.buffer().address(), w.timeout());
         }
@@ -389,8 +549,15 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             if (file < 0) {
                 return unknownHandle(c.file());
             }
-            op.begin(Op.CLOSE, command, files.remove(file));
-            prep(sq.prepClose(op.fd, UserData.op(op.slot, op.generation)));
+            op.begin(Op.CLOSE, command, files.fd(file));
+            if (files.busy(file)) {
+                // Ops on the file are in flight (a short write may still continue): close after the last one,
+                // or the descriptor number could be reused by another file before they finish.
+                files.closeWhenIdle(file, op);
+            } else {
+                files.remove(file);
+                prep(sq.prepClose(op.fd, UserData.op(op.slot, op.generation)));
+            }
             return null;
         }
         if (command instanceof Trim) {
@@ -402,7 +569,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             if (t.offset() < 0 || t.length() <= 0) {
                 return "trim needs offset >= 0 and length > 0, got offset=" + t.offset() + ", length=" + t.length();
             }
-            op.begin(Op.TRIM, command, files.fd(file));
+            beginOn(op, Op.TRIM, command, file);
             op.offset = t.offset();
             prep(sq.prepFallocate(op.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, t.offset(), t.length(),
                     UserData.op(op.slot, op.generation)));
@@ -414,7 +581,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             if (file < 0) {
                 return unknownHandle(f.file());
             }
-            op.begin(Op.FSYNC, command, files.fd(file));
+            beginOn(op, Op.FSYNC, command, file);
             prep(sq.prepFsync(op.fd, f.dataOnly() ? IORING_FSYNC_DATASYNC : 0, UserData.op(op.slot, op.generation)));
             return null;
         }
@@ -424,9 +591,9 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             if (file < 0) {
                 return unknownHandle(s.file());
             }
-            op.begin(Op.STAT, command, files.fd(file));
+            beginOn(op, Op.STAT, command, file);
             prep(sq.prepStatx(op.fd, emptyPath.address(), AT_EMPTY_PATH, Statx.DEFAULT_MASK,
-                    op.buffer(Statx.BUFFER_SIZE).address(), UserData.op(op.slot, op.generation)));
+                    pooled(op, Statx.BUFFER_SIZE).address(), UserData.op(op.slot, op.generation)));
             return null;
         }
         throw new IllegalArgumentException("unhandled command " + command);
@@ -445,7 +612,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         b.putLong(0, flags & 0xFFFFFFFFL);
         // openat2 refuses a mode without O_CREAT
         b.putLong(Long.BYTES, (flags & O_CREAT) != 0 ? FILE_MODE : 0);
-        b.putLong(2 * Long.BYTES, RESOLVE_BENEATH);
+        b.putLong(2 * Long.BYTES, resolveFlags);
         b.put(OPEN_HOW_SIZE, path); // the NUL after it is already there: the memory starts zeroed
         op.begin(Op.OPEN, open, rootFd);
         op.borrow(how);
@@ -470,11 +637,11 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         if (refusal != null) {
             return refusal;
         }
-        op.begin(kind, command, files.fd(file));
+        beginOn(op, kind, command, file);
         // Data and iovecs share the slot's scratch: the data first, the iovec array after it, 16-aligned.
         final int dataBytes = (int) total;
         final int iovecsAt = (dataBytes + 15) & ~15;
-        final AlignedBuffer scratch = op.buffer(iovecsAt + lengths.size() * IOVEC_SIZE);
+        final AlignedBuffer scratch = pooled(op, iovecsAt + lengths.size() * IOVEC_SIZE);
         final ByteBuffer b = scratch.byteBuffer();
         int at = 0;
         for (int i = 0; i < lengths.size(); i++) {
@@ -490,29 +657,38 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         final byte opcode = kind == Op.READV ? IORING_OP_READV : IORING_OP_WRITEV;
         op.offset = offset;
         op.length = dataBytes;
-        prepareIo(op, opcode, scratch.address() + iovecsAt, lengths.size(), offset, timeout);
-        return null;
+        return prepareIo(op, opcode, scratch.address() + iovecsAt, lengths.size(), offset, timeout);
     }
 
     private String submitIo(Op op, long offset, int length, byte opcode, long address, Duration timeout) {
         op.offset = offset;
         op.length = length;
-        prepareIo(op, opcode, address, length, offset, timeout);
+        return prepareIo(op, opcode, address, length, offset, timeout);
+    }
+
+    /** The op's SQE, and a linked timeout when one applies; or why the request is refused. */
+    private String prepareIo(Op op, byte opcode, long address, int len, long offset, Duration timeout) {
+        final Duration limit = timeout != null ? timeout : settings.opTimeout();
+        if (limit != null && (limit.isNegative() || limit.isZero())) {
+            return "a timeout must be positive, got " + limit;
+        }
+        prep(sq.prep(opcode, 0, op.fd, offset, address, len, 0, UserData.op(op.slot, op.generation), 0, 0));
+        if (limit != null) {
+            final long nanos = limit.toNanos();
+            op.deadline = System.nanoTime() + nanos;
+            linkTimeout(op, nanos);
+        }
         return null;
     }
 
-    /** The op's SQE, and a linked timeout when one applies. */
-    private void prepareIo(Op op, byte opcode, long address, int len, long offset, Duration timeout) {
-        final Duration limit = timeout != null ? timeout : settings.opTimeout();
-        prep(sq.prep(opcode, 0, op.fd, offset, address, len, 0, UserData.op(op.slot, op.generation), 0, 0));
-        if (limit != null) {
-            sq.setLastFlags(IOSQE_IO_LINK);
-            final int at = op.slot * TIMESPEC_SIZE;
-            timespecs.byteBuffer().putLong(at, limit.getSeconds());
-            timespecs.byteBuffer().putLong(at + Long.BYTES, limit.getNano());
-            prep(sq.prepLinkTimeout(timespecs.address(at), 0, UserData.linkTimeout(op.slot, op.generation)));
-            op.pendingCqes = 2;
-        }
+    /** Links a timeout of {@code nanos} to the SQE just prepared: the op then has two CQEs. */
+    private void linkTimeout(Op op, long nanos) {
+        sq.setLastFlags(IOSQE_IO_LINK);
+        final int at = op.slot * TIMESPEC_SIZE;
+        timespecs.byteBuffer().putLong(at, nanos / 1_000_000_000L);
+        timespecs.byteBuffer().putLong(at + Long.BYTES, nanos % 1_000_000_000L);
+        prep(sq.prepLinkTimeout(timespecs.address(at), 0, UserData.linkTimeout(op.slot, op.generation)));
+        op.pendingCqes = 2;
     }
 
     private String checkIo(int file, FileHandle handle, long offset, long length) {
@@ -563,13 +739,19 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
 
     // ---------------------------------------------------------------- submission
 
+    /**
+     * Makes room for {@code sqes} SQEs by submitting what is prepared. The kernel keeps SQEs back only on a
+     * transient EAGAIN/EBUSY ({@link IoUring#submit} then returns without taking them; the CQ is sized so
+     * that it never overflows): retry a few times, then refuse the one request that needed the room, never
+     * the ring. No reaping here: this also runs inside a completion callback.
+     */
     private void ensureSqSpace(int sqes) {
-        if (sq.space() < sqes) {
-            submitBatch();
-            if (sq.space() < sqes) {
-                // Only EAGAIN (the kernel is out of memory) leaves SQEs behind: the CQ cannot overflow here.
-                throw new IoUringException("the kernel does not accept submissions (SQ stays full)");
+        for (int attempt = 0; sq.space() < sqes; attempt++) {
+            if (attempt == SUBMIT_ATTEMPTS) {
+                throw new RingOverloadedException("the kernel accepts no submissions right now (io_uring_enter:"
+                        + " EAGAIN/EBUSY, " + sq.pending() + " SQEs waiting)");
             }
+            submitBatch();
         }
     }
 
@@ -625,6 +807,29 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         }
         if (stopping && inFlight == 0) {
             return finishStop();
+        }
+        if (inFlight == 0 && queue.isEmpty() && pool.idle() > KEEP_WHEN_IDLE && !trimScheduled) {
+            scheduleTrim();
+        }
+        return this;
+    }
+
+    /**
+     * After a burst the pool keeps its free buffers for the next one; if the ring stays idle they are
+     * dropped down to {@link #KEEP_WHEN_IDLE}. One timer per burst, none while idle.
+     */
+    private void scheduleTrim() {
+        trimScheduled = true;
+        // Not context.scheduleOnce, for the same reason as the stop timeout (see onShutdown).
+        final ActorRef<Object> self = getContext().getSelf();
+        getContext().getSystem().scheduler().scheduleOnce(TRIM_AFTER, () -> self.tell(Signal.TRIM),
+                getContext().getSystem().executionContext());
+    }
+
+    private Behavior<Object> onTrim() {
+        trimScheduled = false;
+        if (inFlight == 0 && queue.isEmpty()) {
+            pool.dropIdleUntil(KEEP_WHEN_IDLE);
         }
         return this;
     }
@@ -701,7 +906,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     /** Starts queued requests on free slots; whether any started. */
     private boolean refill() {
         boolean started = false;
-        while (freeCount > 0 && !queue.isEmpty() && !stopping) {
+        while (freeCount > 0 && !queue.isEmpty() && !stopping && pool.fits(memoryOf(queue.peekFirst()))) {
             start(queue.pollFirst());
             started = true;
         }
@@ -730,7 +935,25 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             op.result = res;
         }
         if (--op.pendingCqes == 0) {
-            complete(op);
+            try {
+                complete(op);
+            } catch (RingOverloadedException | OutOfMemoryError e) {
+                // A continuation the kernel would not take, or no memory for the reply: answer the op anyway.
+                finishIfOpen(op, new RingOverloadedException(describe(op) + " could not be completed: " + e.getMessage()));
+            } catch (IoUringException e) {
+                finishIfOpen(op, new RingStoppedException("the ring failed: " + e.getMessage(), e));
+                throw e;
+            } catch (RuntimeException e) {
+                getContext().getLog().error("Failed to complete {}", describe(op), e);
+                finishIfOpen(op, new IoUringException(describe(op) + " completed, but its reply failed: " + e));
+            }
+        }
+    }
+
+    /** Answers {@code op} with {@code error} unless it was answered, or continued, before the failure. */
+    private void finishIfOpen(Op op, IoUringException error) {
+        if (op.busy() && op.pendingCqes == 0) {
+            finish(op, null, error);
         }
     }
 
@@ -751,6 +974,11 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             case Op.WRITEV:
             case Op.WRITE_BLOCK:
                 op.done += res;
+                if (op.done < op.length && op.timedOut) {
+                    finish(op, null, new RingTimeoutException(describe(op) + " timed out after "
+                            + timeoutOf(op.command) + " with " + op.done + " bytes written"));
+                    return;
+                }
                 if (op.done < op.length) {
                     if (res == 0) {
                         finish(op, null, new ErrnoException(describe(op) + " made no progress after "
@@ -760,10 +988,15 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
                     }
                     return;
                 }
-                finish(op, op.kind == Op.WRITE_BLOCK ? new BlockIo(op.data, op.done) : (Object) op.done, null);
+                if (op.kind != Op.WRITE_BLOCK) {
+                    finish(op, op.done, null);
+                } else {
+                    // A remote asker has the bytes already: its reply carries none, and the buffer stays ours.
+                    finish(op, new BlockIo(op.remote ? null : op.data, op.done), null);
+                }
                 return;
             case Op.READ_BLOCK:
-                finish(op, new BlockIo(op.data, res), null);
+                finish(op, new BlockIo(op.remote ? handOut(op) : op.data, res), null);
                 return;
             case Op.READV:
                 finish(op, splitRead(op, res), null);
@@ -784,12 +1017,37 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         }
     }
 
-    /** A short write: the kernel took part of the data; write the rest, with the same slot and generation. */
+    /**
+     * A short write: the kernel took part of the data; write the rest, with the same slot and generation,
+     * and with what is left of the op's timeout. The file stays open meanwhile (a close waits for it).
+     */
     private void resubmitRest(Op op) {
-        ensureSqSpace(1);
+        long remaining = 0;
+        if (op.deadline != 0) {
+            remaining = op.deadline - System.nanoTime();
+            if (remaining <= 0) {
+                finish(op, null, new RingTimeoutException(describe(op) + " timed out after " + timeoutOf(op.command)
+                        + " with " + op.done + " bytes written"));
+                return;
+            }
+        }
+        ensureSqSpace(op.deadline != 0 ? 2 : 1);
         op.pendingCqes = 1;
         prep(sq.prepWrite(op.fd, op.dataAddress(), op.length - op.done, op.offset + op.done,
                 UserData.op(op.slot, op.generation)));
+        if (op.deadline != 0) {
+            linkTimeout(op, remaining);
+        }
+    }
+
+    /** Takes the op's pooled buffer out of the pool's books: it leaves with the reply and is never reused. */
+    private AlignedBuffer handOut(Op op) {
+        final AlignedBuffer buffer = op.data;
+        if (op.pooled) {
+            pool.forget(buffer);
+            op.pooled = false;
+        }
+        return buffer;
     }
 
     private List<ByteString> splitRead(Op op, int res) {
@@ -822,7 +1080,12 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             return new RingTimeoutException(describe(op) + " timed out after " + limit + " and was cancelled");
         }
         if (op.kind == Op.OPEN && root != null && res == -Errno.EXDEV) {
-            return new ErrnoException(describe(op) + " (the path escapes the root directory)", res);
+            return new ErrnoException(describe(op) + (settings.resolveNoXdev()
+                    ? " (the path escapes the root directory or crosses a mount point: resolve-no-xdev)"
+                    : " (the path escapes the root directory)"), res);
+        }
+        if (op.kind == Op.OPEN && root != null && res == -Errno.ELOOP && settings.resolveNoSymlinks()) {
+            return new ErrnoException(describe(op) + " (symlinks are refused beneath the root: resolve-no-symlinks)", res);
         }
         return new ErrnoException(describe(op), res);
     }
@@ -881,7 +1144,6 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         reply(command, future, value, error);
     }
 
-    @SuppressWarnings("unchecked")
     private static void reply(RingCommand command, CompletableFuture<Object> future, Object value, IoUringException error) {
         if (future != null) {
             if (error == null) {
@@ -889,33 +1151,57 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             } else {
                 future.completeExceptionally(error);
             }
-        } else if (command.replyTo() != null) {
-            ((ActorRef<Object>) command.replyTo()).tell(error == null ? StatusReply.success(value) : StatusReply.error(error));
+        } else {
+            Replies.tell(command.replyTo(), error == null ? StatusReply.success(value) : StatusReply.error(error));
         }
     }
 
+    /** The command of a request, or {@code null} for a {@link RemoteBlockRequest}. */
     private static RingCommand commandOf(Object request) {
-        return request instanceof LocalRequest ? ((LocalRequest) request).command() : (RingCommand) request;
+        if (request instanceof LocalRequest) {
+            return ((LocalRequest) request).command();
+        }
+        return request instanceof RingCommand ? (RingCommand) request : null;
     }
 
     private static CompletableFuture<Object> futureOf(Object request) {
         return request instanceof LocalRequest ? ((LocalRequest) request).reply() : null;
     }
 
+    /**
+     * Frees the op's slot and gives its pooled buffer back; the last op on a file that is waiting to be
+     * closed lets the close go in.
+     */
     private void releaseSlot(Op op) {
-        op.end();
+        final int file = op.file;
+        final AlignedBuffer buffer = op.end();
+        op.file = -1;
+        if (buffer != null) {
+            pool.release(buffer);
+        }
         freeSlots[freeCount++] = op.slot;
+        if (file >= 0) {
+            final Op close = files.release(file);
+            if (close != null) {
+                submitClose(close, file);
+            }
+        }
     }
 
-    private static void replyError(Object request, IoUringException error) {
-        final RingCommand command = commandOf(request);
-        if (command instanceof Shutdown) {
-            ((Shutdown) command).replyTo().tell(Done.getInstance());
-        } else if (command instanceof GetStats) {
-            throw new IllegalArgumentException("GetStats never fails");
-        } else {
-            reply(command, futureOf(request), null, error);
+    /** The close that waited for the file's last op: its descriptor is free of ops now. */
+    private void submitClose(Op close, int file) {
+        try {
+            ensureSqSpace(1);
+        } catch (RingOverloadedException e) {
+            // The descriptor stays in the table, unreachable (its handle no longer resolves), and is closed
+            // when the ring stops; the caller learns that this close did not happen.
+            files.closeWhenIdle(file, close);
+            finish(close, null, e);
+            return;
         }
+        files.remove(file);
+        prep(sq.prepClose(close.fd, UserData.op(close.slot, close.generation)));
+        scheduleFlush();
     }
 
     private RingStats stats() {
@@ -957,8 +1243,8 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     /** Nothing in flight any more: close the files and the ring, and answer the stoppers. */
     private Behavior<Object> finishStop() {
         release();
-        for (ActorRef<Done> replyTo : shutdownRepliesTo) {
-            replyTo.tell(Done.getInstance());
+        for (ActorRef<StatusReply<Done>> replyTo : shutdownRepliesTo) {
+            replyTo.tell(StatusReply.success(Done.getInstance()));
         }
         return Behaviors.stopped();
     }
@@ -982,7 +1268,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     private void failQueued(IoUringException error) {
         Object queued;
         while ((queued = queue.pollFirst()) != null) {
-            replyError(queued, error);
+            Replies.fail(queued, error);
         }
     }
 
@@ -1006,6 +1292,9 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
             }
             final long deadline = System.nanoTime() + settings.stopTimeout().toNanos();
             while (inFlight > 0 && System.nanoTime() < deadline) {
+                if (sq.pending() > 0) {
+                    submitBatch(); // closes that became due as the ops on their files were cancelled
+                }
                 ring.processCompletions();
                 if (ring.cq().drain(this) == 0) {
                     // Shutdown only: a short sleep, not a spin, while the kernel finishes cancelled ops.
@@ -1019,8 +1308,9 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         }
         for (Op op : ops) {
             if (op.pendingCqes > 0) {
+                // The kernel may still write this memory: never reuse it, keep it alive for good.
                 synchronized (QUARANTINE) {
-                    QUARANTINE.add(op.memoryInUse());
+                    QUARANTINE.add(handOut(op));
                 }
                 finish(op, null, error);
             }

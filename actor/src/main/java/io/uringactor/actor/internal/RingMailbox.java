@@ -2,6 +2,7 @@ package io.uringactor.actor.internal;
 
 import com.typesafe.config.Config;
 
+import io.uringactor.actor.RingStoppedException;
 import io.uringactor.ring.EventFd;
 
 import org.apache.pekko.actor.ActorRef;
@@ -83,11 +84,18 @@ public final class RingMailbox implements MailboxType, ProducesMessageQueue<Ring
             return !queue.isEmpty();
         }
 
+        /**
+         * The actor stopped: answer the requests still queued here at once, also while the system terminates
+         * (when the dead-letter guard may be gone already); anything else goes to the dead letters.
+         */
         @Override
         public void cleanUp(ActorRef owner, MessageQueue deadLetters) {
             Envelope envelope;
             while ((envelope = queue.poll()) != null) {
-                deadLetters.enqueue(owner, envelope);
+                if (!Replies.fail(envelope.message(), new RingStoppedException("the ring actor " + owner.path()
+                        + " stopped before it read this request"))) {
+                    deadLetters.enqueue(owner, envelope);
+                }
             }
         }
 

@@ -11,6 +11,8 @@ import io.uringactor.actor.RingOverloadedException;
 import io.uringactor.actor.RingStats;
 import io.uringactor.actor.RingStoppedException;
 import io.uringactor.actor.RingTimeoutException;
+import io.uringactor.actor.internal.RemoteBlockRequest;
+import io.uringactor.actor.internal.RemoteShutdown;
 import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.ErrnoException;
 import io.uringactor.ring.IoUringException;
@@ -20,6 +22,7 @@ import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.serialization.ByteBufferSerializer;
 import org.apache.pekko.serialization.SerializerWithStringManifest;
 import org.apache.pekko.util.ByteString;
@@ -30,10 +33,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Set;
-import java.util.WeakHashMap;
 
 /**
  * The binary serializer of the ring protocol, for ring actors used across a cluster: every
@@ -57,14 +59,24 @@ import java.util.WeakHashMap;
  *
  * <p>Block IO across the wire copies: a {@link ReadBlock}/{@link WriteBlock} holds an {@link AlignedBuffer}
  * of the sender's process, so it travels as the buffer's capacity and alignment (and, for a write, its
- * bytes) and the receiving node allocates a fresh aligned buffer. A {@link BlockIo} reply travels with the
- * bytes that were read, and the asker gets them in a fresh buffer of the same capacity and alignment; the
- * reply of a remote {@link WriteBlock} does not send the written bytes back (its buffer arrives zeroed).
- * A block's capacity is bounded by {@code io-uring-actor.ring.max-io-size} on the receiving node.
+ * bytes). The receiving node decodes it into a {@link RemoteBlockRequest} and allocates nothing: the ring
+ * actor takes the aligned buffer from its budget when it admits the request, so a few bytes on the wire
+ * never reserve megabytes. A remote write's bytes stay the heap bytes of the message until then. (A block
+ * command without a buffer stays the block command, for the ring to refuse with a reply.) A
+ * {@link RemoteBlockRequest} encodes as the block command it came from, so it can be forwarded. A block's
+ * capacity is bounded by {@code io-uring-actor.ring.max-io-size} on the receiving node.
  *
- * <p>Malformed input (truncated, random, trailing bytes, an unknown manifest) throws
- * {@link NotSerializableException} and nothing else; every length is checked against the bytes left, so
- * no input makes it allocate more than the input's size (block buffers: more than {@code max-io-size}).
+ * <p>A {@link BlockIo} reply travels with the bytes that were read, and the asker gets exactly those bytes in
+ * a fresh buffer of that size, aligned as sent (or, when the buffer is smaller than that alignment, to
+ * {@code max(4096, its largest power of two)}: every O_DIRECT op its bytes can hold, with at most 4 KiB of
+ * slack). The ring answers a remote write with no buffer (the asker has the bytes).
+ *
+ * <p>Decoding is strict, from any sender: a command without a {@code replyTo}, a count or length over the
+ * bytes left or over its cap, an alignment that is not a power of two, an unknown code, truncated input or
+ * trailing bytes, an unknown manifest throw {@link NotSerializableException}, and nothing else throws.
+ * Values that are well-formed but wrong (a negative offset, an unknown or {@code null} file handle, a
+ * {@code null} path) decode as they are: the ring refuses them with a reply. No input makes decoding
+ * allocate more than a small multiple of its size.
  */
 public final class RingProtocolSerializer extends SerializerWithStringManifest implements ByteBufferSerializer {
     /** The serializer's identifier: {@code "iurg"} in ASCII. */
@@ -100,15 +112,15 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
     private static final int MAX_CAUSE_DEPTH = 8;
     private static final int MAX_ALIGNMENT = 1 << 20;
 
+    /**
+     * A decoded {@link BlockIo} buffer smaller than its alignment is aligned to at most this, or to its largest
+     * power of two: the alignment slack stays bounded by the bytes carried, plus this.
+     */
+    private static final int REPLY_ALIGNMENT_FLOOR = AlignedBuffer.DEFAULT_DIRECT_IO_ALIGNMENT;
+
     private final ExtendedActorSystem system;
     private final int maxBlockSize;
     private volatile ActorRefResolver resolver;
-    /**
-     * Buffers this serializer allocated for remote {@link WriteBlock}s: the {@link BlockIo} replying to one
-     * goes back without the bytes the asker already has. Weak, identity-keyed (AlignedBuffer has no equals).
-     */
-    private final Set<AlignedBuffer> remoteWriteBuffers = Collections.synchronizedSet(
-            Collections.newSetFromMap(new WeakHashMap<>()));
 
     public RingProtocolSerializer(ExtendedActorSystem system) {
         this.system = system;
@@ -151,6 +163,8 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
             return READ_BLOCK;
         } else if (o instanceof WriteBlock) {
             return WRITE_BLOCK;
+        } else if (o instanceof RemoteBlockRequest) {
+            return ((RemoteBlockRequest) o).write() ? WRITE_BLOCK : READ_BLOCK;
         } else if (o instanceof Trim) {
             return TRIM;
         } else if (o instanceof Fsync) {
@@ -159,7 +173,7 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
             return STAT;
         } else if (o instanceof GetStats) {
             return GET_STATS;
-        } else if (o instanceof Shutdown) {
+        } else if (o instanceof Shutdown || o instanceof RemoteShutdown) {
             return SHUTDOWN;
         } else if (o instanceof FileHandle) {
             return FILE_HANDLE;
@@ -261,6 +275,8 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
             if (w.buffer() != null) {
                 out.bytes(w.buffer().byteBuffer(), w.buffer().capacity());
             }
+        } else if (o instanceof RemoteBlockRequest) {
+            remoteBlockRequest(out, (RemoteBlockRequest) o);
         } else if (o instanceof Trim) {
             final Trim t = (Trim) o;
             handle(out, t.file());
@@ -278,6 +294,8 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
             ref(out, ((GetStats) o).replyTo());
         } else if (o instanceof Shutdown) {
             ref(out, ((Shutdown) o).replyTo());
+        } else if (o instanceof RemoteShutdown) {
+            ref(out, ((RemoteShutdown) o).replyTo());
         } else if (o instanceof FileHandle) {
             out.i64(((FileHandle) o).id());
         } else if (o instanceof BlockIo) {
@@ -377,20 +395,34 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
         }
     }
 
-    private void blockIo(Out out, BlockIo io) {
+    /** As the {@link ReadBlock} or {@link WriteBlock} it came from: same manifest, same bytes. */
+    private void remoteBlockRequest(Out out, RemoteBlockRequest r) {
+        final int capacity = r.write() ? (r.data() == null ? -1 : r.data().size()) : r.capacity();
+        if (capacity < 0 || capacity != r.capacity() || (!r.write() && r.data() != null)) {
+            throw new IllegalArgumentException("malformed RemoteBlockRequest: write=" + r.write() + ", capacity="
+                    + r.capacity() + ", data=" + (r.data() == null ? "null" : r.data().size() + " bytes"));
+        }
+        if (r.alignment() <= 0 || r.alignment() > MAX_ALIGNMENT || Integer.bitCount(r.alignment()) != 1) {
+            throw new IllegalArgumentException("malformed RemoteBlockRequest: alignment=" + r.alignment()
+                    + " is not a power of two up to " + MAX_ALIGNMENT);
+        }
+        handle(out, r.file());
+        out.sVarLong(r.offset());
+        duration(out, r.timeout());
+        ref(out, r.replyTo());
+        out.varInt(capacity + 1);
+        out.varInt(r.alignment());
+        if (r.write()) {
+            out.bytes(r.data());
+        }
+    }
+
+    /** The bytes read travel, and only those: {@code min(bytes, capacity)} of them. */
+    private static void blockIo(Out out, BlockIo io) {
         out.sVarInt(io.bytes());
         final AlignedBuffer buffer = io.buffer();
         bufferShape(out, buffer);
-        if (buffer == null) {
-            return;
-        }
-        if (remoteWriteBuffers.contains(buffer)) {
-            // The reply to a remote WriteBlock: the asker has these bytes already.
-            if (out instanceof BufferOut) {
-                remoteWriteBuffers.remove(buffer);
-            }
-            out.varInt(0);
-        } else {
+        if (buffer != null) {
             final int n = Math.max(0, Math.min(io.bytes(), buffer.capacity()));
             out.varInt(n + 1);
             out.bytes(buffer.byteBuffer(), n);
@@ -518,37 +550,37 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
                 final long offset = in.sVarLong();
                 final int length = in.sVarInt();
                 final Duration timeout = duration(in);
-                return new Read(file, offset, length, timeout, ref(in));
+                return new Read(file, offset, length, timeout, replyTo(in, "Read"));
             }
             case WRITE: {
                 final FileHandle file = handle(in);
                 final long offset = in.sVarLong();
                 final Duration timeout = duration(in);
-                final ActorRef<org.apache.pekko.pattern.StatusReply<Integer>> replyTo = ref(in);
+                final ActorRef<StatusReply<Integer>> replyTo = replyTo(in, "Write");
                 return new Write(file, offset, byteString(in), timeout, replyTo);
             }
             case OPEN: {
                 final String path = string(in);
                 final OpenOptions options = options(in);
-                return new Open(path, options, ref(in));
+                return new Open(path, options, replyTo(in, "Open"));
             }
             case CLOSE: {
                 final FileHandle file = handle(in);
-                return new Close(file, ref(in));
+                return new Close(file, replyTo(in, "Close"));
             }
             case READV: {
                 final FileHandle file = handle(in);
                 final long offset = in.sVarLong();
                 final Duration timeout = duration(in);
-                final ActorRef<org.apache.pekko.pattern.StatusReply<List<ByteString>>> replyTo = ref(in);
-                final int count = in.nullableCount();
+                final ActorRef<StatusReply<List<ByteString>>> replyTo = replyTo(in, "ReadV");
+                final int count = in.nullableCount(); // each length takes a byte at least
                 List<Integer> lengths = null;
                 if (count >= 0) {
                     final Integer[] array = new Integer[count];
                     for (int i = 0; i < count; i++) {
                         array[i] = in.sVarInt();
                     }
-                    lengths = List.of(array);
+                    lengths = Collections.unmodifiableList(Arrays.asList(array));
                 }
                 return new ReadV(file, offset, lengths, timeout, replyTo);
             }
@@ -556,53 +588,32 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
                 final FileHandle file = handle(in);
                 final long offset = in.sVarLong();
                 final Duration timeout = duration(in);
-                final ActorRef<org.apache.pekko.pattern.StatusReply<Integer>> replyTo = ref(in);
+                final ActorRef<StatusReply<Integer>> replyTo = replyTo(in, "WriteV");
                 return new WriteV(file, offset, byteStrings(in), timeout, replyTo);
             }
-            case READ_BLOCK: {
-                final FileHandle file = handle(in);
-                final long offset = in.sVarLong();
-                final Duration timeout = duration(in);
-                final ActorRef<org.apache.pekko.pattern.StatusReply<io.uringactor.actor.BlockIo>> replyTo = ref(in);
-                final int capacity = in.nullableCount(maxBlockSize);
-                final AlignedBuffer buffer = capacity < 0 ? null : AlignedBuffer.allocate(capacity, alignment(in));
-                return new ReadBlock(file, offset, buffer, timeout, replyTo);
-            }
-            case WRITE_BLOCK: {
-                final FileHandle file = handle(in);
-                final long offset = in.sVarLong();
-                final Duration timeout = duration(in);
-                final ActorRef<org.apache.pekko.pattern.StatusReply<io.uringactor.actor.BlockIo>> replyTo = ref(in);
-                final int capacity = in.nullableCount(Math.min(maxBlockSize, in.remaining()));
-                AlignedBuffer buffer = null;
-                if (capacity >= 0) {
-                    final int alignment = alignment(in);
-                    in.require(capacity);
-                    buffer = AlignedBuffer.allocate(capacity, alignment);
-                    in.copyTo(buffer.byteBuffer(), capacity);
-                    remoteWriteBuffers.add(buffer);
-                }
-                return new WriteBlock(file, offset, buffer, timeout, replyTo);
-            }
+            case READ_BLOCK:
+            case WRITE_BLOCK:
+                return blockCommand(in, manifest.equals(WRITE_BLOCK));
             case TRIM: {
                 final FileHandle file = handle(in);
                 final long offset = in.sVarLong();
                 final long length = in.sVarLong();
-                return new Trim(file, offset, length, ref(in));
+                return new Trim(file, offset, length, replyTo(in, "Trim"));
             }
             case FSYNC: {
                 final FileHandle file = handle(in);
                 final boolean dataOnly = in.bool();
-                return new Fsync(file, dataOnly, ref(in));
+                return new Fsync(file, dataOnly, replyTo(in, "Fsync"));
             }
             case STAT: {
                 final FileHandle file = handle(in);
-                return new Stat(file, ref(in));
+                return new Stat(file, replyTo(in, "Stat"));
             }
             case GET_STATS:
-                return new GetStats(ref(in));
+                return new GetStats(replyTo(in, "GetStats"));
             case SHUTDOWN:
-                return new Shutdown(ref(in));
+                // Marked as having crossed the wire: the ring obeys it only with allow-remote-shutdown.
+                return new RemoteShutdown(replyTo(in, "Shutdown"));
             case FILE_HANDLE:
                 return new FileHandle(in.i64());
             case BLOCK_IO:
@@ -614,8 +625,8 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
                 return statx(in);
             case BYTE_STRINGS: {
                 final List<ByteString> list = byteStrings(in);
-                if (list == null) {
-                    throw new NotSerializableException("a ByteStringList is never null");
+                if (list == null || list.contains(null)) {
+                    throw new NotSerializableException("a ByteStringList is never null and holds no null");
                 }
                 return ByteStringList.of(list);
             }
@@ -630,9 +641,44 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
         return in.bool() ? new FileHandle(in.i64()) : null;
     }
 
-    private <T> ActorRef<T> ref(In in) throws NotSerializableException {
+    /**
+     * The {@code replyTo} of a {@code command}: required, since a command nobody can be told about is
+     * refused here rather than by the ring. A path of no actor resolves to dead letters, as Pekko does.
+     */
+    private <T> ActorRef<T> replyTo(In in, String command) throws NotSerializableException {
         final String path = string(in);
-        return path == null ? null : resolver().resolveActorRef(path);
+        if (path == null) {
+            throw new NotSerializableException(command + " without a replyTo: nobody could be answered");
+        }
+        try {
+            return resolver().resolveActorRef(path);
+        } catch (RuntimeException e) {
+            final NotSerializableException n = new NotSerializableException(
+                    command + " with an unresolvable replyTo: " + e);
+            n.initCause(e);
+            throw n;
+        }
+    }
+
+    /**
+     * A {@link ReadBlock} or {@link WriteBlock} from the wire, as a {@link RemoteBlockRequest}: its capacity
+     * is checked against {@code max-io-size}, no buffer is allocated; a write's bytes are those of the
+     * message. Without a buffer it stays the block command, which the ring refuses with a reply.
+     */
+    private Object blockCommand(In in, boolean write) throws NotSerializableException {
+        final String command = write ? "WriteBlock" : "ReadBlock";
+        final FileHandle file = handle(in);
+        final long offset = in.sVarLong();
+        final Duration timeout = duration(in);
+        final ActorRef<StatusReply<BlockIo>> replyTo = replyTo(in, command);
+        final int capacity = in.nullableCount(write ? Math.min(maxBlockSize, in.remaining()) : maxBlockSize);
+        if (capacity < 0) {
+            return write ? new WriteBlock(file, offset, null, timeout, replyTo)
+                    : new ReadBlock(file, offset, null, timeout, replyTo);
+        }
+        final int alignment = alignment(in);
+        final ByteString data = write ? in.byteString(capacity) : null;
+        return new RemoteBlockRequest(write, file, offset, capacity, alignment, data, timeout, replyTo);
     }
 
     private static String string(In in) throws NotSerializableException {
@@ -662,8 +708,8 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
             return null;
         }
         final int more = in.u8();
-        if ((bits & 1) == 0 || (more & ~1) != 0) {
-            throw new NotSerializableException("malformed open options");
+        if ((bits & 1) == 0 || (more & ~1) != 0 || (bits & 6) == 0) {
+            throw new NotSerializableException("malformed open options: bits=" + bits + ", more=" + more);
         }
         return new OpenOptions((bits & 2) != 0, (bits & 4) != 0, (bits & 8) != 0, (bits & 16) != 0,
                 (bits & 32) != 0, (bits & 64) != 0, (bits & 128) != 0, (more & 1) != 0);
@@ -695,19 +741,31 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
         return alignment;
     }
 
+    /**
+     * A block reply, in a fresh buffer of exactly the bytes it carries: the capacity on the wire (the
+     * remote buffer's) is only checked. The buffer keeps the alignment sent, unless it is smaller than that
+     * alignment: then no O_DIRECT op of that alignment fits in it, and it is aligned to the largest power of
+     * two it holds (at least {@value #REPLY_ALIGNMENT_FLOOR}), so that its slack stays proportional.
+     */
     private BlockIo blockIo(In in) throws NotSerializableException {
         final int bytes = in.sVarInt();
+        if (bytes < 0) {
+            throw new NotSerializableException("a BlockIo moves no negative count of bytes, got " + bytes);
+        }
         final int capacity = in.nullableCount(maxBlockSize);
         if (capacity < 0) {
             return new BlockIo(null, bytes);
         }
-        final int alignment = alignment(in);
-        final int data = in.nullableCount(capacity);
-        in.require(Math.max(0, data));
-        final AlignedBuffer buffer = AlignedBuffer.allocate(capacity, alignment);
-        if (data > 0) {
-            in.copyTo(buffer.byteBuffer(), data);
+        final int sentAlignment = alignment(in);
+        final int carried = in.nullableCount(Math.min(capacity, bytes));
+        if (carried < 0) {
+            // No bytes: how an older version answered a remote write, which now has no buffer.
+            return new BlockIo(null, bytes);
         }
+        in.require(carried);
+        final int alignment = Math.min(sentAlignment, Math.max(REPLY_ALIGNMENT_FLOOR, Integer.highestOneBit(carried)));
+        final AlignedBuffer buffer = AlignedBuffer.allocate(carried, alignment);
+        in.copyTo(buffer.byteBuffer(), carried);
         return new BlockIo(buffer, bytes);
     }
 
@@ -722,6 +780,9 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
             return null;
         }
         final long seconds = in.sVarLong();
+        if (seconds < Instant.MIN.getEpochSecond() || seconds > Instant.MAX.getEpochSecond()) {
+            throw new NotSerializableException("instant out of range: " + seconds + " s");
+        }
         return Instant.ofEpochSecond(seconds, nanos(in));
     }
 
