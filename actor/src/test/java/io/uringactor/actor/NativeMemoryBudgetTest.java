@@ -39,6 +39,7 @@ class NativeMemoryBudgetTest {
             child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         final String out = Files.readString(output);
+        System.out.println("--- forked JVM output ---\n" + out + "--- end ---");
         assertTrue(exited, "the forked JVM did not finish within 120 s; its output:\n" + out);
         assertEquals(0, child.exitValue(), "the forked JVM's exit code (0 = every reply was data or "
                 + "RingOverloadedException; 2 = a wrong reply; 3 = missing replies; else it died); its output:\n" + out);

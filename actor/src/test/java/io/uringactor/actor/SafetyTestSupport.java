@@ -103,8 +103,9 @@ final class SafetyTestSupport {
 
     /**
      * Waits, until one shared deadline, for every future and classifies its outcome: "ok" (passing
-     * {@code check}), the failure's simple class name, "timeout" for a Pekko ask timeout, or unanswered
-     * when the deadline passed first.
+     * {@code check}), the failure's simple class name, "ask-timeout" for a Pekko ask timeout,
+     * "recipient-terminated" for an ask Pekko failed at once because it knew the recipient (a local actor)
+     * had terminated, or unanswered when the deadline passed first.
      */
     static <T> Outcomes classify(List<? extends CompletableFuture<T>> futures, Duration within,
                                  java.util.function.Predicate<T> check) {
@@ -119,7 +120,10 @@ final class SafetyTestSupport {
                 outcomes.unanswered++;
             } catch (ExecutionException e) {
                 final Throwable cause = unwrap(e.getCause());
-                outcomes.add(cause instanceof TimeoutException ? "ask-timeout" : cause.getClass().getSimpleName(), cause);
+                final String kind = !(cause instanceof TimeoutException) ? cause.getClass().getSimpleName()
+                        : String.valueOf(cause.getMessage()).contains("had already been terminated")
+                        ? "recipient-terminated" : "ask-timeout";
+                outcomes.add(kind, cause);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted", e);
