@@ -2,13 +2,23 @@ package io.uringactor.actor;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import static io.uringactor.actor.SafetyTestSupport.*;
+
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,8 +34,55 @@ class NativeMemoryBudgetTest {
     /** The default {@code io-uring-actor.ring.max-native-memory}. */
     private static final long DEFAULT_BUDGET = 64 * MIB;
 
+    private static final ActorTestKit testKit = ActorTestKit.create("NativeMemoryBudgetTest");
+
     @TempDir
     Path dir;
+
+    @AfterAll
+    static void shutdownTestKit() {
+        testKit.shutdownTestKit();
+    }
+
+    /**
+     * In this JVM, a ring with max-io-size 4 MiB and {@code withMaxNativeMemory(8 MiB)}: 48 concurrent 4 MiB
+     * reads, 16 writes of 4 MiB and 16 readv of 2 x 2 MiB, max-queued 16. Each is answered with the right
+     * data or RingOverloadedException, and never more than two 4 MiB requests are in flight at once.
+     */
+    @Test
+    void theBudgetBoundsTheRequestsInFlight() throws Exception {
+        final int size = 4 << 20;
+        final RingSettings settings = RingSettings.create(testKit.system()).withRegisterWithReceptionist(false)
+                .withMaxIoSize(size).withMaxNativeMemory(8L << 20).withMaxQueued(16);
+        final ActorRef<RingCommand> ref = testKit.spawn(RingActor.create(settings), "budget-ring", RingActor.props(settings));
+        final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(30));
+        final byte[] content = new byte[size];
+        new Random(9).nextBytes(content);
+        final Path path = Files.write(dir.resolve("budget.bin"), content);
+        final FileHandle file = await(ring.open(path, OpenOptions.readWrite()), Duration.ofSeconds(10), "open");
+        final ByteString expected = ByteString.fromArrayUnsafe(content);
+
+        final List<CompletableFuture<Boolean>> replies = new ArrayList<>();
+        for (int i = 0; i < 80; i++) {
+            if (i % 5 == 3) {
+                replies.add(ring.write(file, 0, expected).toCompletableFuture().thenApply(n -> n == size));
+            } else if (i % 5 == 4) {
+                replies.add(ring.readv(file, 0, List.of(size / 2, size / 2)).toCompletableFuture()
+                        .thenApply(parts -> parts.get(0).concat(parts.get(1)).equals(expected)));
+            } else {
+                replies.add(ring.read(file, 0, size).toCompletableFuture().thenApply(expected::equals));
+            }
+        }
+        final Outcomes outcomes = classify(replies, Duration.ofSeconds(30), ok -> ok);
+        assertEquals(0, outcomes.unanswered, outcomes.toString());
+        assertEquals(replies.size(), outcomes.count("ok") + outcomes.count("RingOverloadedException"),
+                "data or RingOverloadedException only: " + outcomes);
+        assertTrue(outcomes.count("ok") >= 2, "some requests were served: " + outcomes);
+        final RingStats stats = await(ring.stats(), Duration.ofSeconds(10), "stats");
+        assertTrue(stats.inFlightMax() <= 2, "an 8 MiB budget holds at most two 4 MiB requests in flight: " + stats);
+        assertEquals(ByteString.fromArray(content, 0, 4096), await(ring.read(file, 0, 4096), Duration.ofSeconds(10),
+                "a read after the burst"));
+    }
 
     @Test
     void burstsBeyondDirectMemoryAreAnsweredAndTheJvmSurvives() throws Exception {
