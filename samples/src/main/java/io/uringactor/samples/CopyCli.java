@@ -7,6 +7,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.stream.IOResult;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +17,8 @@ import java.util.concurrent.ExecutionException;
 /**
  * Sample 3: {@code copy SRC DST [--chunk N] [--in-flight N] [--direct] [--fsync]}, a streaming file copy
  * through the ring actor with a progress bar. Exit codes: 0 copied, 2 bad usage, 3 source missing or not
- * a file, 4 permission denied, 5 no space left, 1 any other IO error; the cause is one line on stderr.
+ * a file, 4 permission denied, 5 no space left, 1 any other IO error (also: source and destination are the
+ * same file, found by device and inode after following links); the cause is one line on stderr.
  */
 public final class CopyCli {
     public static final int EXIT_OK = 0;
@@ -94,6 +96,10 @@ public final class CopyCli {
             err.println(USAGE);
             return EXIT_USAGE;
         }
+        final int refused = checkBeforeCopying(options, err);
+        if (refused != EXIT_OK) {
+            return refused;
+        }
         final ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "copy");
         try {
             final long total = Files.isRegularFile(options.source()) ? Files.size(options.source()) : 0;
@@ -115,6 +121,26 @@ public final class CopyCli {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().join();
         }
+    }
+
+    /**
+     * What can be checked before anything opens the destination, since opening it truncates it: returns
+     * {@link #EXIT_OK}, or the exit code after printing why on one line.
+     */
+    static int checkBeforeCopying(Options options, PrintStream err) {
+        final Path source = options.source();
+        final Path target = options.target();
+        try {
+            // Same device and inode after following links, so ./x, a hard link and a symlink count too.
+            if (Files.exists(target) && Files.isSameFile(source, target)) {
+                err.println("copy: " + source + " -> " + target + ": source and destination are the same file");
+                return EXIT_IO_ERROR;
+            }
+        } catch (IOException e) {
+            err.println("copy: " + e.getMessage());
+            return EXIT_IO_ERROR;
+        }
+        return EXIT_OK;
     }
 
     /** One line naming the cause, and the exit code that classifies it. */

@@ -1,0 +1,80 @@
+package io.uringactor.samples;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+/** The copy CLI refuses what it cannot do safely, before it touches the destination, in one line. */
+class CopyCliTest {
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+    private final PrintStream out = new PrintStream(outBytes, true, StandardCharsets.UTF_8);
+    private final PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
+
+    private String out() {
+        return outBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The single line on stderr; fails the test if there are more (a stack trace, a usage line). */
+    private String errLine() {
+        final String text = errBytes.toString(StandardCharsets.UTF_8);
+        final String[] lines = text.split("\n");
+        assertEquals(1, lines.length, "one line on stderr: " + text);
+        assertFalse(lines[0].contains("Exception"), "no exception class names: " + text);
+        return lines[0];
+    }
+
+    private int copy(String... args) {
+        return CopyCli.run(args, out, err);
+    }
+
+    private Path randomFile(String name, int size) throws Exception {
+        final byte[] bytes = new byte[size];
+        new Random(size).nextBytes(bytes);
+        return Files.write(dir.resolve(name), bytes);
+    }
+
+    // Copy onto itself: refused with "other error" (1), as cp does, and the file keeps its bytes.
+
+    private void assertCopyOntoItselfIsRefused(Path source, Path sameFile) throws Exception {
+        final byte[] before = Files.readAllBytes(source);
+        assertEquals(CopyCli.EXIT_IO_ERROR, copy(source.toString(), sameFile.toString()));
+        assertTrue(errLine().contains("same file"), errLine());
+        assertArrayEquals(before, Files.readAllBytes(source));
+    }
+
+    @Test
+    void copyingAFileOntoItselfIsRefused() throws Exception {
+        final Path same = randomFile("same.bin", 10_000);
+        assertCopyOntoItselfIsRefused(same, same);
+    }
+
+    @Test
+    void copyingAFileOntoADotPathToItselfIsRefused() throws Exception {
+        final Path same = randomFile("same.bin", 10_000);
+        assertCopyOntoItselfIsRefused(same, dir.resolve(".").resolve("same.bin"));
+    }
+
+    @Test
+    void copyingAFileOntoAHardLinkToItIsRefused() throws Exception {
+        final Path same = randomFile("same.bin", 10_000);
+        assertCopyOntoItselfIsRefused(same, Files.createLink(dir.resolve("hard-link.bin"), same));
+    }
+
+    @Test
+    void copyingAFileOntoASymlinkToItIsRefused() throws Exception {
+        final Path same = randomFile("same.bin", 10_000);
+        assertCopyOntoItselfIsRefused(same, Files.createSymbolicLink(dir.resolve("symlink.bin"), same));
+    }
+}
