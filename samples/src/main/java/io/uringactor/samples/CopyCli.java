@@ -1,5 +1,6 @@
 package io.uringactor.samples;
 
+import io.uringactor.ring.Errno;
 import io.uringactor.ring.ErrnoException;
 import io.uringactor.stream.javadsl.UringFileIO;
 
@@ -9,8 +10,11 @@ import org.apache.pekko.stream.IOResult;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -124,13 +128,33 @@ public final class CopyCli {
     }
 
     /**
-     * What can be checked before anything opens the destination, since opening it truncates it: returns
+     * What can be checked before anything opens the destination, since opening it truncates it: the source
+     * is a readable file, the destination's directory exists, and the two are not one file. Returns
      * {@link #EXIT_OK}, or the exit code after printing why on one line.
      */
     static int checkBeforeCopying(Options options, PrintStream err) {
         final Path source = options.source();
         final Path target = options.target();
         try {
+            final BasicFileAttributes attributes;
+            try {
+                attributes = Files.readAttributes(source, BasicFileAttributes.class); // follows links
+            } catch (NoSuchFileException e) {
+                return refuse(err, EXIT_NO_SOURCE, "source " + source, Errno.ENOENT);
+            } catch (AccessDeniedException e) {
+                return refuse(err, EXIT_PERMISSION, "source " + source, Errno.EACCES); // a directory on the way
+            }
+            if (attributes.isDirectory()) {
+                return refuse(err, EXIT_NO_SOURCE, "source " + source, Errno.EISDIR);
+            }
+            if (!Files.isReadable(source)) {
+                return refuse(err, EXIT_PERMISSION, "source " + source, Errno.EACCES);
+            }
+            final Path directory = target.toAbsolutePath().getParent();
+            if (directory != null && !Files.isDirectory(directory)) {
+                return refuse(err, EXIT_IO_ERROR, "destination " + target,
+                        Files.exists(directory) ? Errno.ENOTDIR : Errno.ENOENT);
+            }
             // Same device and inode after following links, so ./x, a hard link and a symlink count too.
             if (Files.exists(target) && Files.isSameFile(source, target)) {
                 err.println("copy: " + source + " -> " + target + ": source and destination are the same file");
@@ -141,6 +165,12 @@ public final class CopyCli {
             return EXIT_IO_ERROR;
         }
         return EXIT_OK;
+    }
+
+    /** Prints {@code copy: <what>: ENAME (strerror)}, as the ring words its own failures. */
+    private static int refuse(PrintStream err, int exitCode, String what, int errno) {
+        err.println("copy: " + new ErrnoException(what, errno).getMessage());
+        return exitCode;
     }
 
     /** One line naming the cause, and the exit code that classifies it. */
@@ -156,9 +186,6 @@ public final class CopyCli {
         final ErrnoException errno = (ErrnoException) cause;
         err.println("copy: " + errno.getMessage());
         switch (errno.errnoName()) {
-            case "ENOENT":
-            case "EISDIR":
-                return errno.operation().contains(options.source().toString()) ? EXIT_NO_SOURCE : EXIT_IO_ERROR;
             case "EACCES":
             case "EPERM":
             case "EROFS":

@@ -77,4 +77,65 @@ class CopyCliTest {
         final Path same = randomFile("same.bin", 10_000);
         assertCopyOntoItselfIsRefused(same, Files.createSymbolicLink(dir.resolve("symlink.bin"), same));
     }
+
+    // Source first: a bad source leaves the destination as it was and creates nothing.
+
+    private Path oldDestination() throws Exception {
+        return Files.writeString(dir.resolve("old.txt"), "the old contents");
+    }
+
+    private void assertOnlyTheseFiles(String... names) throws Exception {
+        try (var files = Files.list(dir)) {
+            assertEquals(java.util.Set.of(names), files.map(p -> p.getFileName().toString())
+                    .collect(java.util.stream.Collectors.toSet()));
+        }
+    }
+
+    @Test
+    void aMissingSourceLeavesAnExistingDestinationUntouched() throws Exception {
+        final Path target = oldDestination();
+        assertEquals(CopyCli.EXIT_NO_SOURCE, copy(dir.resolve("missing.bin").toString(), target.toString()));
+        assertTrue(errLine().contains("ENOENT") && errLine().contains("missing.bin"), errLine());
+        assertEquals("the old contents", Files.readString(target));
+        assertOnlyTheseFiles("old.txt");
+    }
+
+    @Test
+    void aMissingSourceCreatesNoDestination() throws Exception {
+        assertEquals(CopyCli.EXIT_NO_SOURCE, copy(dir.resolve("missing.bin").toString(), dir.resolve("new.bin").toString()));
+        assertOnlyTheseFiles();
+    }
+
+    @Test
+    void aDirectoryAsSourceLeavesAnExistingDestinationUntouched() throws Exception {
+        final Path source = Files.createDirectory(dir.resolve("a-directory"));
+        final Path target = oldDestination();
+        assertEquals(CopyCli.EXIT_NO_SOURCE, copy(source.toString(), target.toString()));
+        assertTrue(errLine().contains("EISDIR") && errLine().contains("a-directory"), errLine());
+        assertEquals("the old contents", Files.readString(target));
+        assertOnlyTheseFiles("old.txt", "a-directory");
+    }
+
+    @Test
+    void anUnreadableSourceLeavesAnExistingDestinationUntouched() throws Exception {
+        final Path source = randomFile("secret.bin", 1000);
+        Files.setPosixFilePermissions(source, java.nio.file.attribute.PosixFilePermissions.fromString("-w-------"));
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.isReadable(source), "running as root: permissions are not enforced");
+        final Path target = oldDestination();
+        assertEquals(CopyCli.EXIT_PERMISSION, copy(source.toString(), target.toString()));
+        assertTrue(errLine().contains("EACCES") && errLine().contains("secret.bin"), errLine());
+        assertEquals("the old contents", Files.readString(target));
+    }
+
+    // A destination whose directory is missing is an "other" error (1) naming the destination, not a missing source.
+
+    @Test
+    void aMissingDestinationDirectoryExitsWith1AndNamesTheDestination() throws Exception {
+        final Path source = randomFile("data", 1000);
+        // As in "copy data data-backup/data": the error then names a path that contains the source's.
+        final Path target = dir.resolve("data-backup").resolve("data");
+        assertEquals(CopyCli.EXIT_IO_ERROR, copy(source.toString(), target.toString()));
+        assertTrue(errLine().contains("ENOENT") && errLine().contains(target.toString()), errLine());
+        assertOnlyTheseFiles("data");
+    }
 }
