@@ -4,6 +4,9 @@ import io.uringactor.ring.Errno;
 import io.uringactor.ring.ErrnoException;
 import io.uringactor.stream.javadsl.UringFileIO;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.stream.IOResult;
@@ -41,20 +44,48 @@ public final class CopyCli {
     record Options(Path source, Path target, int chunk, int inFlight, boolean direct, boolean fsync) {
     }
 
-    static Options parse(String[] args) {
+    /** At most this many bytes in chunks in flight ({@code --chunk} × {@code --in-flight}), whatever the ring allows. */
+    static final long MAX_IN_FLIGHT_BYTES = 1L << 30;
+    /** {@code O_DIRECT} wants whole 4 KiB blocks on the devices we run on. */
+    static final int DIRECT_ALIGNMENT = 4096;
+
+    /** What the ring can serve: {@code io-uring-actor.ring.max-io-size} and {@code max-in-flight}. */
+    record Limits(int maxIoSize, int maxInFlight) {
+        static Limits of(Config config) {
+            return new Limits((int) Math.min(Integer.MAX_VALUE, config.getBytes("io-uring-actor.ring.max-io-size")),
+                    config.getInt("io-uring-actor.ring.max-in-flight"));
+        }
+    }
+
+    /** A bad command line; the usage line is printed too unless the message already says what to change. */
+    static final class UsageException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        final boolean showUsage;
+
+        UsageException(String message, boolean showUsage) {
+            super(message);
+            this.showUsage = showUsage;
+        }
+    }
+
+    /**
+     * Parses and checks the command line: every value the ring could not serve is refused here, rather
+     * than failing the copy once it has started.
+     */
+    static Options parse(String[] args, Limits limits) {
         Path source = null;
         Path target = null;
-        int chunk = 1 << 20;
-        int inFlight = 8;
+        String chunkText = "1m";
+        String inFlightText = "8";
         boolean direct = false;
         boolean fsync = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--chunk":
-                    chunk = (int) Samples.parseSize(value(args, ++i, "--chunk"));
+                    chunkText = value(args, ++i, "--chunk");
                     break;
                 case "--in-flight":
-                    inFlight = Integer.parseInt(value(args, ++i, "--in-flight"));
+                    inFlightText = value(args, ++i, "--in-flight");
                     break;
                 case "--direct":
                     direct = true;
@@ -64,47 +95,89 @@ public final class CopyCli {
                     break;
                 default:
                     if (args[i].startsWith("--")) {
-                        throw new IllegalArgumentException("unknown option " + args[i]);
+                        throw new UsageException("unknown option " + args[i], true);
                     }
                     if (source == null) {
                         source = Path.of(args[i]);
                     } else if (target == null) {
                         target = Path.of(args[i]);
                     } else {
-                        throw new IllegalArgumentException("unexpected argument " + args[i]);
+                        throw new UsageException("unexpected argument " + args[i], true);
                     }
             }
         }
         if (source == null || target == null) {
-            throw new IllegalArgumentException("SRC and DST are required");
+            throw new UsageException("SRC and DST are required", true);
         }
-        if (chunk <= 0 || inFlight <= 0) {
-            throw new IllegalArgumentException("--chunk and --in-flight must be positive");
+        final long chunk;
+        try {
+            chunk = Samples.parseSize(chunkText);
+        } catch (IllegalArgumentException e) {
+            throw badValue("--chunk", chunkText, e.getMessage());
         }
-        return new Options(source, target, chunk, inFlight, direct, fsync);
+        if (chunk < 1) {
+            throw badValue("--chunk", chunkText, "must be at least 1 byte");
+        }
+        if (chunk > limits.maxIoSize()) {
+            throw badValue("--chunk", chunkText, Samples.bytes(chunk) + " is more than the ring's "
+                    + "io-uring-actor.ring.max-io-size (" + Samples.bytes(limits.maxIoSize()) + ")");
+        }
+        if (direct && chunk % DIRECT_ALIGNMENT != 0) {
+            throw badValue("--chunk", chunkText, "with --direct it must be a multiple of " + DIRECT_ALIGNMENT);
+        }
+        final int inFlight;
+        try {
+            inFlight = Integer.parseInt(inFlightText.trim());
+        } catch (NumberFormatException e) {
+            throw badValue("--in-flight", inFlightText, "not a number");
+        }
+        if (inFlight < 1) {
+            throw badValue("--in-flight", inFlightText, "must be at least 1");
+        }
+        if (inFlight > limits.maxInFlight()) {
+            throw badValue("--in-flight", inFlightText, "more than the ring's io-uring-actor.ring.max-in-flight ("
+                    + limits.maxInFlight() + ")");
+        }
+        if (chunk > MAX_IN_FLIGHT_BYTES / inFlight) { // chunk * inFlight > bound, without overflow
+            throw badValue("--in-flight", inFlightText, inFlight + " × --chunk " + Samples.bytes(chunk)
+                    + " is more than the " + Samples.bytes(MAX_IN_FLIGHT_BYTES) + " a copy may have in flight");
+        }
+        return new Options(source, target, (int) chunk, inFlight, direct, fsync);
+    }
+
+    private static UsageException badValue(String option, String text, String why) {
+        return new UsageException(option + " " + (text.isEmpty() ? "''" : text) + ": " + why, false);
     }
 
     private static String value(String[] args, int i, String option) {
         if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
+            throw new UsageException(option + " needs a value", true);
         }
         return args[i];
     }
 
+    /** Copies as {@code args} say, with the limits of the ring in {@code ConfigFactory.load()}; returns the exit code. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, ConfigFactory.load(), out, err);
+    }
+
+    /** As {@link #run(String[], PrintStream, PrintStream)}, with the ActorSystem's config given. */
+    static int run(String[] args, Config config, PrintStream out, PrintStream err) {
         final Options options;
         try {
-            options = parse(args);
-        } catch (IllegalArgumentException e) {
+            options = parse(args, Limits.of(config));
+        } catch (UsageException e) {
             err.println("copy: " + e.getMessage());
-            err.println(USAGE);
+            if (e.showUsage) {
+                err.println(USAGE);
+            }
             return EXIT_USAGE;
         }
         final int refused = checkBeforeCopying(options, err);
         if (refused != EXIT_OK) {
             return refused;
         }
-        final ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "copy");
+        final ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "copy", config);
         try {
             final long total = Files.isRegularFile(options.source()) ? Files.size(options.source()) : 0;
             final StreamCopy copy = StreamCopy.start(system, options);

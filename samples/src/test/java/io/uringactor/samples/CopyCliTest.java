@@ -2,6 +2,9 @@ package io.uringactor.samples;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -137,5 +140,99 @@ class CopyCliTest {
         assertEquals(CopyCli.EXIT_IO_ERROR, copy(source.toString(), target.toString()));
         assertTrue(errLine().contains("ENOENT") && errLine().contains(target.toString()), errLine());
         assertOnlyTheseFiles("data");
+    }
+
+    // Options: any value the ring cannot serve is refused while parsing (2), on one line naming the option.
+
+    private void assertBadOption(String option, String because, String... options) throws Exception {
+        final Path source = randomFile("source.bin", 1000);
+        final Path target = dir.resolve("target.bin");
+        final String[] args = new String[options.length + 2];
+        args[0] = source.toString();
+        args[1] = target.toString();
+        System.arraycopy(options, 0, args, 2, options.length);
+        assertEquals(CopyCli.EXIT_USAGE, copy(args));
+        final String line = errLine();
+        assertTrue(line.startsWith("copy: ") && line.contains(option) && line.contains(because), line);
+        assertFalse(Files.exists(target));
+    }
+
+    @Test
+    void anEmptyChunkSizeIsRefused() throws Exception {
+        assertBadOption("--chunk", "not a size", "--chunk", "");
+    }
+
+    @Test
+    void aChunkSizeThatOverflowsAnIntIsRefusedAsTooLargeNotAsNegative() throws Exception {
+        assertBadOption("--chunk 3g", "max-io-size", "--chunk", "3g");
+    }
+
+    @Test
+    void aChunkSizeThatWrapsToAValidIntIsRefused() throws Exception {
+        assertBadOption("--chunk 5g", "max-io-size", "--chunk", "5g");
+    }
+
+    @Test
+    void aChunkSizeThatOverflowsALongIsRefused() throws Exception {
+        assertBadOption("--chunk", "not a size", "--chunk", "9999999999999g");
+    }
+
+    @Test
+    void aChunkSizeAboveTheRingsMaxIoSizeIsRefused() throws Exception {
+        assertBadOption("--chunk 17m", "max-io-size (16 MiB)", "--chunk", "17m");
+    }
+
+    @Test
+    void aZeroChunkSizeIsRefused() throws Exception {
+        assertBadOption("--chunk 0", "at least 1", "--chunk", "0");
+    }
+
+    @Test
+    void anUnalignedDirectChunkSizeIsRefused() throws Exception {
+        assertBadOption("--chunk 1000", "multiple of 4096", "--direct", "--chunk", "1000");
+    }
+
+    @Test
+    void moreInFlightThanTheRingsMaxInFlightIsRefused() throws Exception {
+        assertBadOption("--in-flight 100000", "max-in-flight (256)", "--in-flight", "100000");
+    }
+
+    @Test
+    void zeroOrNonNumericInFlightIsRefused() throws Exception {
+        assertBadOption("--in-flight 0", "at least 1", "--in-flight", "0");
+        errBytes.reset();
+        Files.delete(dir.resolve("source.bin"));
+        assertBadOption("--in-flight x", "not a number", "--in-flight", "x");
+    }
+
+    @Test
+    void moreThanAGibibyteInFlightIsRefused() throws Exception {
+        assertBadOption("--in-flight 128", "1.0 GiB", "--chunk", "16m", "--in-flight", "128");
+    }
+
+    @Test
+    void aGibibyteInFlightIsAccepted() {
+        final CopyCli.Options options = CopyCli.parse(new String[] {"a", "b", "--chunk", "16m", "--in-flight", "64"},
+                CopyCli.Limits.of(ConfigFactory.load()));
+        assertEquals(16 << 20, options.chunk());
+        assertEquals(64, options.inFlight());
+    }
+
+    @Test
+    void theLimitsComeFromTheRingsConfig() throws Exception {
+        final Config small = ConfigFactory.parseString("io-uring-actor.ring { max-io-size = 64k, max-in-flight = 4 }")
+                .withFallback(ConfigFactory.load());
+        final Path source = randomFile("source.bin", 100_000);
+        final Path target = dir.resolve("target.bin");
+        assertEquals(CopyCli.EXIT_USAGE, CopyCli.run(new String[] {source.toString(), target.toString(), "--chunk", "128k"},
+                small, out, err));
+        assertTrue(errLine().contains("max-io-size (64 KiB)"), errLine());
+        errBytes.reset();
+        assertEquals(CopyCli.EXIT_USAGE, CopyCli.run(new String[] {source.toString(), target.toString(), "--chunk", "64k",
+            "--in-flight", "5"}, small, out, err));
+        assertTrue(errLine().contains("max-in-flight (4)"), errLine());
+        assertEquals(CopyCli.EXIT_OK, CopyCli.run(new String[] {source.toString(), target.toString(), "--chunk", "64k",
+            "--in-flight", "4"}, small, out, err));
+        assertEquals(-1, Files.mismatch(source, target));
     }
 }
