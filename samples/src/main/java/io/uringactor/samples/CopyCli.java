@@ -2,7 +2,7 @@ package io.uringactor.samples;
 
 import io.uringactor.ring.Errno;
 import io.uringactor.ring.ErrnoException;
-import io.uringactor.stream.javadsl.UringFileIO;
+import io.uringactor.ring.IoUringException;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -18,8 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 
 /**
  * Sample 3: {@code copy SRC DST [--chunk N] [--in-flight N] [--direct] [--fsync]}, a streaming file copy
@@ -181,19 +179,20 @@ public final class CopyCli {
         try {
             final long total = Files.isRegularFile(options.source()) ? Files.size(options.source()) : 0;
             final StreamCopy copy = StreamCopy.start(system, options);
-            final Progress progress = new Progress("copy", total, copy::bytesCopied, out, Progress.isTerminal());
-            final IOResult result;
+            // Redraw in place only when printing to the real stdout and that is a terminal.
+            final boolean terminal = out == System.out && Progress.isTerminal();
+            final Progress progress = new Progress("copy", total, copy::bytesCopied, out, terminal,
+                    terminal ? Progress.terminalWidth() : Progress.DEFAULT_WIDTH);
+            IOResult result = null;
             try {
                 result = copy.result().toCompletableFuture().get();
             } finally {
-                progress.finish();
+                progress.finish(result != null);
             }
             out.printf("copied %s to %s: %s%n", options.source(), options.target(), Samples.bytes(result.count()));
             return EXIT_OK;
-        } catch (ExecutionException | CompletionException e) {
-            return report(e.getCause(), options, err);
         } catch (Exception e) {
-            return report(e, options, err);
+            return report(e, err);
         } finally {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().join();
@@ -246,18 +245,31 @@ public final class CopyCli {
         return exitCode;
     }
 
-    /** One line naming the cause, and the exit code that classifies it. */
-    static int report(Throwable failure, Options options, PrintStream err) {
-        Throwable cause = failure;
-        while (cause != null && !(cause instanceof ErrnoException)) {
-            cause = cause.getCause();
+    /**
+     * Prints {@code copy: <what>: <cause>} on one line: the message of the ring's own exception (an errno
+     * where there is one) under the CompletionException, ExecutionException and
+     * IOOperationIncompleteException wrappers, whose messages repeat their causes' class names; else the
+     * innermost cause's. Returns the exit code that classifies it.
+     */
+    static int report(Throwable failure, PrintStream err) {
+        ErrnoException errno = null;
+        IoUringException uring = null;
+        Throwable root = failure;
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            root = t;
+            if (errno == null && t instanceof ErrnoException) {
+                errno = (ErrnoException) t;
+            }
+            if (t instanceof IoUringException) {
+                uring = (IoUringException) t;
+            }
         }
-        if (cause == null) {
-            err.println("copy: " + failure);
+        final Throwable cause = errno != null ? errno : uring != null ? uring : root;
+        final String message = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        err.println("copy: " + message.replace('\n', ' '));
+        if (errno == null) {
             return EXIT_IO_ERROR;
         }
-        final ErrnoException errno = (ErrnoException) cause;
-        err.println("copy: " + errno.getMessage());
         switch (errno.errnoName()) {
             case "EACCES":
             case "EPERM":

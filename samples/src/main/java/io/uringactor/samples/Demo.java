@@ -74,12 +74,13 @@ public final class Demo {
     /** Runs one copy with a progress bar, then flushes, verifies and deletes its target. */
     private static double timedCopy(PrintStream out, boolean terminal, String label, long size, Path source,
                                     Verified verified, StreamCopy copy) throws Exception {
-        final Progress progress = new Progress(label, size, copy::bytesCopied, out, terminal);
-        final IOResult result;
+        final Progress progress = new Progress(label, size, copy::bytesCopied, out, terminal,
+                terminal ? Progress.terminalWidth() : Progress.DEFAULT_WIDTH);
+        IOResult result = null;
         try {
             result = copy.result().toCompletableFuture().get();
         } finally {
-            progress.finish();
+            progress.finish(result != null);
         }
         final double seconds = copy.seconds();
         out.printf("%-12s %s in %.2f s = %.0f MB/s%n", label, Samples.bytes(result.count()), seconds,

@@ -5,6 +5,12 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 
+import io.uringactor.actor.InvalidRequestException;
+import io.uringactor.ring.Errno;
+import io.uringactor.ring.ErrnoException;
+
+import org.apache.pekko.stream.IOOperationIncompleteException;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,6 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 /** The copy CLI refuses what it cannot do safely, before it touches the destination, in one line. */
 class CopyCliTest {
@@ -234,5 +242,32 @@ class CopyCliTest {
         assertEquals(CopyCli.EXIT_OK, CopyCli.run(new String[] {source.toString(), target.toString(), "--chunk", "64k",
             "--in-flight", "4"}, small, out, err));
         assertEquals(-1, Files.mismatch(source, target));
+    }
+
+    // Errors: one line with the root cause, never a chain of exception class names; never 100% on failure.
+
+    @Test
+    void aFailureIsReportedAsItsRootCauseOnOneLine() {
+        final Throwable failure = new CompletionException(new IOOperationIncompleteException(4096,
+                new InvalidRequestException("read length=33554432 is more than max-io-size=16777216")));
+        assertEquals(CopyCli.EXIT_IO_ERROR, CopyCli.report(failure, err));
+        assertEquals("copy: read length=33554432 is more than max-io-size=16777216", errLine());
+    }
+
+    @Test
+    void anErrnoIsReportedAsItsMessageOnOneLineAndClassified() {
+        final Throwable failure = new ExecutionException(new IOOperationIncompleteException(0,
+                new ErrnoException("write(/x, offset=0)", Errno.ENOSPC)));
+        assertEquals(CopyCli.EXIT_NO_SPACE, CopyCli.report(failure, err));
+        assertEquals("copy: write(/x, offset=0): ENOSPC (No space left on device)", errLine());
+    }
+
+    @Test
+    void aCopyThatFailsMidwayPrintsOneLineAndNever100Percent() throws Exception {
+        Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/full")), "/dev/full is not writable here");
+        final Path source = randomFile("full.bin", 256 * 1024);
+        assertEquals(CopyCli.EXIT_NO_SPACE, copy(source.toString(), "/dev/full"));
+        assertTrue(errLine().contains("ENOSPC"), errLine());
+        assertFalse(out().contains("100%"), out());
     }
 }
