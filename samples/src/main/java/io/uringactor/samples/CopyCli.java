@@ -18,12 +18,16 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
 
 /**
- * Sample 3: {@code copy SRC DST [--chunk N] [--in-flight N] [--direct] [--fsync]}, a streaming file copy
- * through the ring actor with a progress bar. Exit codes: 0 copied, 2 bad usage, 3 source missing or not
- * a file, 4 permission denied, 5 no space left, 1 any other IO error (also: source and destination are the
- * same file, found by device and inode after following links); the cause is one line on stderr.
+ * Sample 3: {@code copy SRC DST [--chunk N] [--in-flight N] [--direct] [--fsync] [--in-place]}, a streaming
+ * file copy through the ring actor with a progress bar. {@link #help} says what each mode leaves in DST
+ * after a failure or a crash. Before anything touches DST it refuses a missing, unreadable or directory
+ * SRC, a missing directory of DST, SRC and DST being one file, and option values the ring cannot serve.
+ * Exit codes: 0 copied, 2 bad usage, 3 source missing or a directory, 4 permission denied, 5 no space
+ * left, 1 any other error (also: a missing destination directory; source and destination the same file,
+ * by device and inode after following links); the cause is one line on stderr.
  */
 public final class CopyCli {
     public static final int EXIT_OK = 0;
@@ -33,13 +37,55 @@ public final class CopyCli {
     public static final int EXIT_PERMISSION = 4;
     public static final int EXIT_NO_SPACE = 5;
 
-    private static final String USAGE = "usage: copy SRC DST [--chunk BYTES] [--in-flight N] [--direct] [--fsync]";
+    private static final String USAGE = "usage: copy SRC DST [--chunk BYTES] [--in-flight N] [--direct] [--fsync] "
+            + "[--in-place] (copy --help for more)";
+
+    /** What {@code copy --help} prints, with the ring's limits in the config. */
+    static String help(Limits limits) {
+        return String.join(System.lineSeparator(),
+                "usage: copy SRC DST [--chunk BYTES] [--in-flight N] [--direct] [--fsync]",
+                "                    [--in-place]",
+                "Copies SRC to DST through io_uring. By default DST is replaced atomically: the",
+                "bytes go to a temporary file .DST.<random>.tmp beside it, which is fsynced and",
+                "renamed over DST, and then the directory is fsynced. After a failure, Ctrl-C,",
+                "kill -9 or a machine crash DST is the old file (or absent, if it was) or the",
+                "complete new one; kill -9 or a crash may leave the temporary file behind. The",
+                "new file gets DST's mode, not its owner, ACLs or other hard links.",
+                "  --in-place     write into DST itself, keeping its inode, owner and hard",
+                "                 links. After a failure or a kill DST is the old file or a",
+                "                 part of the new one; after a machine crash any mix of old",
+                "                 and new, unless copy exited 0 with --fsync. A device, pipe",
+                "                 or socket DST is always written in place.",
+                "  --chunk BYTES  bytes per read and write, like 4096, 128k, 4m (default 1m):",
+                "                 at most io-uring-actor.ring.max-io-size (" + Samples.bytes(limits.maxIoSize())
+                        + "),",
+                "                 a multiple of " + DIRECT_ALIGNMENT + " with --direct",
+                "  --in-flight N  reads and writes in flight (default 8): at most",
+                "                 io-uring-actor.ring.max-in-flight (" + limits.maxInFlight() + "), and chunk x N",
+                "                 at most " + Samples.bytes(MAX_IN_FLIGHT_BYTES),
+                "  --direct       O_DIRECT: bypass the page cache",
+                "  --fsync        in place: fsync DST before exiting (atomic replace always",
+                "                 does)",
+                "Exit codes: 0 copied, 2 bad usage, 3 source missing or a directory,",
+                "4 permission denied, 5 no space left, 1 any other error (such as a missing",
+                "destination directory, or SRC and DST being the same file).");
+    }
 
     private CopyCli() {
     }
 
     /** What the command line asks for. */
-    record Options(Path source, Path target, int chunk, int inFlight, boolean direct, boolean fsync) {
+    record Options(Path source, Path target, int chunk, int inFlight, boolean direct, boolean fsync,
+                   boolean inPlace) {
+    }
+
+    /**
+     * Atomic replace unless {@code --in-place}, or the destination is a device, a pipe or a socket: there is
+     * no file to replace there, and renaming a file over {@code /dev/null} would replace the device itself.
+     */
+    static boolean replacesAtomically(Options options) {
+        final Path target = options.target();
+        return !options.inPlace() && (!Files.exists(target) || Files.isRegularFile(target)); // follows links
     }
 
     /** At most this many bytes in chunks in flight ({@code --chunk} × {@code --in-flight}), whatever the ring allows. */
@@ -77,6 +123,7 @@ public final class CopyCli {
         String inFlightText = "8";
         boolean direct = false;
         boolean fsync = false;
+        boolean inPlace = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--chunk":
@@ -90,6 +137,9 @@ public final class CopyCli {
                     break;
                 case "--fsync":
                     fsync = true;
+                    break;
+                case "--in-place":
+                    inPlace = true;
                     break;
                 default:
                     if (args[i].startsWith("--")) {
@@ -140,7 +190,7 @@ public final class CopyCli {
             throw badValue("--in-flight", inFlightText, inFlight + " × --chunk " + Samples.bytes(chunk)
                     + " is more than the " + Samples.bytes(MAX_IN_FLIGHT_BYTES) + " a copy may have in flight");
         }
-        return new Options(source, target, (int) chunk, inFlight, direct, fsync);
+        return new Options(source, target, (int) chunk, inFlight, direct, fsync, inPlace);
     }
 
     private static UsageException badValue(String option, String text, String why) {
@@ -161,9 +211,14 @@ public final class CopyCli {
 
     /** As {@link #run(String[], PrintStream, PrintStream)}, with the ActorSystem's config given. */
     static int run(String[] args, Config config, PrintStream out, PrintStream err) {
+        final Limits limits = Limits.of(config);
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            out.println(help(limits));
+            return EXIT_OK;
+        }
         final Options options;
         try {
-            options = parse(args, Limits.of(config));
+            options = parse(args, limits);
         } catch (UsageException e) {
             err.println("copy: " + e.getMessage());
             if (e.showUsage) {

@@ -16,12 +16,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /** The copy CLI refuses what it cannot do safely, before it touches the destination, in one line. */
 class CopyCliTest {
@@ -269,5 +275,133 @@ class CopyCliTest {
         assertEquals(CopyCli.EXIT_NO_SPACE, copy(source.toString(), "/dev/full"));
         assertTrue(errLine().contains("ENOSPC"), errLine());
         assertFalse(out().contains("100%"), out());
+    }
+
+    // Atomic by default: after a failure (or Ctrl-C, kill -9, a crash) the destination is the old file or the
+    // complete new one; --in-place writes into the old file instead.
+
+    /** Reading /proc/self/mem at offset 0 fails with EIO: a real file whose copy fails after the target is opened. */
+    private static Path failingSource() {
+        final Path mem = Path.of("/proc/self/mem");
+        Assumptions.assumeTrue(Files.isReadable(mem), "no /proc/self/mem here");
+        return mem;
+    }
+
+    @Test
+    void aFailedCopyLeavesTheOldDestinationAndNoTemporaryFile() throws Exception {
+        final Path target = oldDestination();
+        assertEquals(CopyCli.EXIT_IO_ERROR, copy(failingSource().toString(), target.toString()));
+        assertTrue(errLine().contains("EIO"), errLine());
+        assertEquals("the old contents", Files.readString(target));
+        assertOnlyTheseFiles("old.txt");
+    }
+
+    @Test
+    void theDestinationIsReplacedByANewFileNotWrittenInto() throws Exception {
+        final Path source = randomFile("source.bin", 300_000);
+        final Path target = oldDestination();
+        final Path oldName = Files.createLink(dir.resolve("old-name.txt"), target);
+        assertEquals(CopyCli.EXIT_OK, copy(source.toString(), target.toString(), "--chunk", "64k"));
+        assertEquals(-1, Files.mismatch(source, target));
+        assertArrayEquals("the old contents".getBytes(StandardCharsets.UTF_8), Files.readAllBytes(oldName),
+                "the old file was never written");
+        assertOnlyTheseFiles("source.bin", "old.txt", "old-name.txt");
+    }
+
+    @Test
+    void inPlaceWritesIntoTheOldFile() throws Exception {
+        final Path source = randomFile("source.bin", 300_000);
+        final Path target = oldDestination();
+        final Path oldName = Files.createLink(dir.resolve("old-name.txt"), target);
+        assertEquals(CopyCli.EXIT_OK, copy(source.toString(), target.toString(), "--chunk", "64k", "--in-place"));
+        assertEquals(-1, Files.mismatch(source, oldName), "the other name sees the new bytes");
+    }
+
+    @Test
+    void aSymlinkDestinationIsFollowedAndKept() throws Exception {
+        final Path source = randomFile("source.bin", 10_000);
+        final Path real = oldDestination();
+        final Path link = Files.createSymbolicLink(dir.resolve("link.txt"), real);
+        assertEquals(CopyCli.EXIT_OK, copy(source.toString(), link.toString()));
+        assertTrue(Files.isSymbolicLink(link), "still a symlink");
+        assertEquals(-1, Files.mismatch(source, real));
+    }
+
+    @Test
+    void aDeviceDestinationIsWrittenInPlaceNotReplaced() throws Exception {
+        Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/null")), "/dev/null is not writable here");
+        final Path source = randomFile("source.bin", 10_000);
+        assertEquals(CopyCli.EXIT_OK, copy(source.toString(), "/dev/null"));
+        assertFalse(Files.isRegularFile(Path.of("/dev/null")), "still a device");
+    }
+
+    /** A named pipe: a real source whose end the test decides, so the copy is mid-way for as long as needed. */
+    private Path fifo(String name) throws Exception {
+        final Path fifo = dir.resolve(name);
+        final Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        Assumptions.assumeTrue(mkfifo.waitFor() == 0, "no mkfifo here");
+        return fifo;
+    }
+
+    /** The copy CLI in a child JVM, which the test can kill -9. */
+    private static Process copyInAChildJvm(String... args) throws Exception {
+        final List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-Xmx128m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "copy"));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+    }
+
+    /** Whether some file in the test's directory (the target or a temporary file beside it) holds {@code size} bytes. */
+    private boolean someFileHolds(long size) throws Exception {
+        try (var files = Files.list(dir)) {
+            return files.filter(Files::isRegularFile).anyMatch(p -> p.toFile().length() == size);
+        }
+    }
+
+    /** Starts a copy from a pipe onto the old destination, waits until it has written 60 KiB, and kills it -9. */
+    private void killACopyMidway(String... options) throws Exception {
+        final Path source = fifo("source.fifo");
+        final String[] args = new String[options.length + 2];
+        args[0] = source.toString();
+        args[1] = dir.resolve("old.txt").toString();
+        System.arraycopy(options, 0, args, 2, options.length);
+        final Process child = copyInAChildJvm(args);
+        try (FileChannel pipe = FileChannel.open(source, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            // Opened read-write, so opening does not wait for the child; 60 KiB fit in the pipe's buffer.
+            final int written = 60 * 1024;
+            pipe.write(ByteBuffer.wrap(new byte[written]));
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120); // a stuck child, not a slow one
+            while (!someFileHolds(written)) {
+                assertTrue(child.isAlive(), "the child exited with " + (child.isAlive() ? "" : child.exitValue()));
+                assertTrue(System.nanoTime() < deadline, "the child never wrote the bytes");
+                Thread.sleep(10);
+            }
+        } finally {
+            child.destroyForcibly(); // SIGKILL
+            child.waitFor();
+        }
+    }
+
+    @Test
+    void aCopyKilledMidwayLeavesTheOldDestination() throws Exception {
+        final Path target = oldDestination();
+        killACopyMidway("--chunk", "4k");
+        assertEquals("the old contents".length(), Files.size(target), "the size of the destination");
+        assertEquals("the old contents", Files.readString(target));
+    }
+
+    @Test
+    void aCopyInPlaceKilledMidwayLeavesAPartialDestination() throws Exception {
+        final Path target = oldDestination();
+        killACopyMidway("--chunk", "4k", "--in-place");
+        assertEquals(60 * 1024, Files.size(target), "neither the old file nor the whole new one");
+    }
+
+    @Test
+    void helpSaysWhatEachModeLeavesAfterACrash() {
+        assertEquals(CopyCli.EXIT_OK, copy("--help"));
+        assertTrue(out().contains("replaced atomically") && out().contains("--in-place") && out().contains("kill -9"),
+                out());
     }
 }
