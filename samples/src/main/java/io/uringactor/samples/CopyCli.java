@@ -37,6 +37,11 @@ public final class CopyCli {
     public static final int EXIT_PERMISSION = 4;
     public static final int EXIT_NO_SPACE = 5;
 
+    /** At most this many bytes in flight ({@code --chunk} × {@code --in-flight}), whatever the ring allows. */
+    static final long MAX_IN_FLIGHT_BYTES = 1L << 30;
+    /** {@code O_DIRECT} wants whole 4 KiB blocks on the devices we run on. */
+    static final int DIRECT_ALIGNMENT = 4096;
+
     private static final String USAGE = "usage: copy SRC DST [--chunk BYTES] [--in-flight N] [--direct] [--fsync] "
             + "[--in-place] (copy --help for more)";
 
@@ -78,20 +83,6 @@ public final class CopyCli {
     record Options(Path source, Path target, int chunk, int inFlight, boolean direct, boolean fsync,
                    boolean inPlace) {
     }
-
-    /**
-     * Atomic replace unless {@code --in-place}, or the destination is a device, a pipe or a socket: there is
-     * no file to replace there, and renaming a file over {@code /dev/null} would replace the device itself.
-     */
-    static boolean replacesAtomically(Options options) {
-        final Path target = options.target();
-        return !options.inPlace() && (!Files.exists(target) || Files.isRegularFile(target)); // follows links
-    }
-
-    /** At most this many bytes in chunks in flight ({@code --chunk} × {@code --in-flight}), whatever the ring allows. */
-    static final long MAX_IN_FLIGHT_BYTES = 1L << 30;
-    /** {@code O_DIRECT} wants whole 4 KiB blocks on the devices we run on. */
-    static final int DIRECT_ALIGNMENT = 4096;
 
     /** What the ring can serve: {@code io-uring-actor.ring.max-io-size} and {@code max-in-flight}. */
     record Limits(int maxIoSize, int maxInFlight) {
@@ -204,7 +195,16 @@ public final class CopyCli {
         return args[i];
     }
 
-    /** Copies as {@code args} say, with the limits of the ring in {@code ConfigFactory.load()}; returns the exit code. */
+    /**
+     * Atomic replace unless {@code --in-place}, or the destination is a device, a pipe or a socket: there is
+     * no file to replace there, and renaming a file over {@code /dev/null} would replace the device itself.
+     */
+    static boolean replacesAtomically(Options options) {
+        final Path target = options.target();
+        return !options.inPlace() && (!Files.exists(target) || Files.isRegularFile(target)); // follows links
+    }
+
+    /** Copies as {@code args} say, with the ring's config from {@code ConfigFactory.load()}; returns the exit code. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         return run(args, ConfigFactory.load(), out, err);
     }
@@ -255,8 +255,8 @@ public final class CopyCli {
     }
 
     /**
-     * What can be checked before anything opens the destination, since opening it truncates it: the source
-     * is a readable file, the destination's directory exists, and the two are not one file. Returns
+     * What can be checked before anything opens or creates the destination: the source is a readable
+     * file, the destination's directory exists, and the two are not one file. Returns
      * {@link #EXIT_OK}, or the exit code after printing why on one line.
      */
     static int checkBeforeCopying(Options options, PrintStream err) {
@@ -301,6 +301,23 @@ public final class CopyCli {
     }
 
     /**
+     * The errno a failure stands for, if any: the ring's own, or the one the JDK's file exceptions (from
+     * the atomic replace's create, fsync and rename) carry only in their type, as their message is a bare path.
+     */
+    private static ErrnoException asErrno(Throwable t) {
+        if (t instanceof ErrnoException) {
+            return (ErrnoException) t;
+        }
+        if (t instanceof AccessDeniedException) {
+            return new ErrnoException(((AccessDeniedException) t).getFile(), Errno.EACCES);
+        }
+        if (t instanceof NoSuchFileException) {
+            return new ErrnoException(((NoSuchFileException) t).getFile(), Errno.ENOENT);
+        }
+        return null;
+    }
+
+    /**
      * Prints {@code copy: <what>: <cause>} on one line: the message of the ring's own exception (an errno
      * where there is one) under the CompletionException, ExecutionException and
      * IOOperationIncompleteException wrappers, whose messages repeat their causes' class names; else the
@@ -312,8 +329,8 @@ public final class CopyCli {
         Throwable root = failure;
         for (Throwable t = failure; t != null; t = t.getCause()) {
             root = t;
-            if (errno == null && t instanceof ErrnoException) {
-                errno = (ErrnoException) t;
+            if (errno == null) {
+                errno = asErrno(t);
             }
             if (t instanceof IoUringException) {
                 uring = (IoUringException) t;

@@ -404,4 +404,17 @@ class CopyCliTest {
         assertTrue(out().contains("replaced atomically") && out().contains("--in-place") && out().contains("kill -9"),
                 out());
     }
+
+    @Test
+    void aDestinationWhereNoFileCanBeCreatedExitsWith4InEitherMode() throws Exception {
+        // sysfs refuses to create files even for root, so this runs where permissions are not enforced.
+        Assumptions.assumeTrue(Files.isDirectory(Path.of("/sys/kernel")), "no sysfs here");
+        final Path source = randomFile("source.bin", 1000);
+        final String target = "/sys/io-uring-actor-copy-test.bin";
+        assertEquals(CopyCli.EXIT_PERMISSION, copy(source.toString(), target));
+        assertTrue(errLine().contains("EACCES (Permission denied)"), errLine());
+        errBytes.reset();
+        assertEquals(CopyCli.EXIT_PERMISSION, copy(source.toString(), target, "--in-place"));
+        assertTrue(errLine().contains("EACCES (Permission denied)"), errLine());
+    }
 }
