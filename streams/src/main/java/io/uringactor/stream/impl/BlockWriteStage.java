@@ -24,7 +24,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>The file is opened when the first write arrives (or the stream completes empty), after checking it is
  * not a file this system is reading ({@link WriteTarget}), so a stream failing before any write leaves it
- * alone.
+ * alone. When the stream fails later, the writes received are still made before the stage fails.
  */
 public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, BlockWrite>, BlockWriteSettings> {
     private final Inlet<BlockWrite> in = Inlet.create("UringBlockWriter.in");
@@ -68,6 +68,8 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
         private OpenOptions openOptions;
         /** The target's check and open have started. */
         private boolean opening;
+        /** Upstream failed: the writes received are still made, then the stage fails with this. */
+        private Throwable upstreamFailure;
         /** The end has begun: the final fsync (if any), then completion. */
         private boolean ending;
 
@@ -82,6 +84,16 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
                 @Override
                 public void onUpstreamFinish() {
                     endIfDone();
+                }
+
+                @Override
+                public void onUpstreamFailure(Throwable cause) {
+                    upstreamFailure = cause;
+                    if (!opening) {
+                        failWith(cause); // nothing received: the file is not touched
+                    } else {
+                        failOnceWritten();
+                    }
                 }
             });
             setOutHandler(out, this::emit);
@@ -124,6 +136,20 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
             issue();
             pullIfRoom();
             endIfDone();
+            failOnceWritten();
+        }
+
+        /** After an upstream failure: fails the stage once every write received is on disk (emitted or not). */
+        private void failOnceWritten() {
+            if (upstreamFailure == null || file == null) {
+                return;
+            }
+            for (Pending p : pending) {
+                if (!p.done) {
+                    return;
+                }
+            }
+            failWith(upstreamFailure);
         }
 
         private void pullIfRoom() {
@@ -179,6 +205,7 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
                     bytes += count;
                     issue();
                     emit();
+                    failOnceWritten();
                 });
             }
         }
@@ -195,7 +222,7 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
             if (isClosed(in)) {
                 openTarget(); // an empty stream still creates the file, and reports the open's errors
             }
-            if (!isClosed(in) || !pending.isEmpty() || ending || file == null) {
+            if (!isClosed(in) || !pending.isEmpty() || ending || file == null || upstreamFailure != null) {
                 return;
             }
             ending = true;
