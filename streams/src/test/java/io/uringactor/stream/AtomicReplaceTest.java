@@ -218,4 +218,18 @@ class AtomicReplaceTest {
         assertThrows(IllegalArgumentException.class, () -> ToPathSettings.create().withStartPosition(10)
                 .withAtomicReplace(true));
     }
+
+    @Test
+    void aTargetThatIsNoRegularFileIsRefusedNotReplaced() throws Exception {
+        final Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        final IOOperationIncompleteException incomplete = assertInstanceOf(IOOperationIncompleteException.class,
+                failure(Source.single(ByteString.fromString("x")).runWith(UringFileIO.toPath(system, fifo, ATOMIC),
+                        system)));
+        assertEquals(0, incomplete.count());
+        assertTrue(String.valueOf(incomplete.getCause().getMessage()).contains("regular file"),
+                String.valueOf(incomplete.getCause()));
+        assertTrue(Files.exists(fifo) && !Files.isRegularFile(fifo), "the FIFO is still a FIFO");
+        assertEquals(List.of(), tempFiles(dir), "no temporary file is left");
+    }
 }

@@ -5,6 +5,7 @@ import io.uringactor.stream.javadsl.SameFileException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -89,6 +90,12 @@ final class WriteTarget {
         }
         // A symlink stays a symlink: the file it names is the one replaced.
         replaced = existing.isPresent() ? target.toRealPath() : target;
+        if (existing.isPresent() && !Files.isRegularFile(replaced)) {
+            // Renaming a regular file over a device, pipe or socket would replace the node itself (as root,
+            // /dev/null would become a file): there is nothing to replace atomically, so refuse.
+            throw new FileSystemException(target.toString(), null,
+                    "atomic replace needs a regular file as target; write a device, pipe or socket in place");
+        }
         mode = existing.isPresent() ? Files.getPosixFilePermissions(replaced) : NEW_FILE;
         temp = createTemp(replaced);
         return temp;
