@@ -42,6 +42,10 @@ public final class Demo {
         final Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "io-uring-demo");
         final ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "demo");
         try {
+            // Fail in a second, not after writing the file, where io_uring cannot be used: the failure's
+            // cause says why (a sysctl, a seccomp filter) and Main prints it as one line.
+            final RingClient ring = RingExtension.get(system).client();
+            ring.close(ring.open(dir, OpenOptions.readOnly()).toCompletableFuture().join()).toCompletableFuture().join();
             final Path source = dir.resolve("source.bin");
             out.printf("io-uring-actor demo: a %s file in %s%n", Samples.bytes(size), dir);
             writeRandomFile(source, size);

@@ -30,6 +30,25 @@ final class Samples {
         }
     }
 
+    /**
+     * One line for a sample's failure: the outermost {@link io.uringactor.ring.IoUringException}'s message
+     * under the CompletionException/ExecutionException wrappers (e.g. "the ring actor could not start: io_uring
+     * is disabled on this machine ..."), else the innermost cause's.
+     */
+    static String oneLine(Throwable failure) {
+        Throwable chosen = null;
+        Throwable root = failure;
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            root = t;
+            if (chosen == null && t instanceof io.uringactor.ring.IoUringException) {
+                chosen = t;
+            }
+        }
+        final Throwable t = chosen != null ? chosen : root;
+        final String message = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+        return message.replace('\n', ' ');
+    }
+
     /** {@code 268435456} → {@code "256 MiB"}. */
     static String bytes(long n) {
         if (n >= 1L << 30) {
