@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.*;
 // #imports
 import io.uringactor.stream.javadsl.BlockRead;
 import io.uringactor.stream.javadsl.BlockWrite;
+import io.uringactor.stream.javadsl.CopySettings;
 import io.uringactor.stream.javadsl.FromPathSettings;
+import io.uringactor.stream.javadsl.SameFileException;
 import io.uringactor.stream.javadsl.ToPathSettings;
 import io.uringactor.stream.javadsl.UringFileIO;
 
@@ -68,6 +70,46 @@ class UringFileIODocTest {
 
         assertEquals(6, await(written).count());
         assertEquals("/a\n/c\n", Files.readString(report));
+    }
+
+    @Test
+    void replaceAConfigFileAtomically() throws Exception {
+        final Path config = Files.writeString(dir.resolve("app.conf"), "threads = 2\n");
+        final Path backup = dir.resolve("app.conf.bak");
+
+        // #atomic-replace
+        // Readers of app.conf see the old file or the complete new one, never a half-written one,
+        // even after a crash: the bytes go to a hidden file beside it, fsynced and renamed over it.
+        CompletionStage<IOResult> replaced = Source.single(ByteString.fromString("threads = 8\n"))
+                .runWith(UringFileIO.toPath(system, config, ToPathSettings.create().withAtomicReplace(true)), system);
+        CompletionStage<IOResult> copied = replaced.thenCompose(done -> UringFileIO.copy(system, config, backup,
+                CopySettings.create().withAtomicReplace(true)));
+        // #atomic-replace
+
+        assertEquals(12, await(replaced).count());
+        assertEquals(12, await(copied).count());
+        assertEquals("threads = 8\n", Files.readString(backup));
+    }
+
+    @Test
+    void copyingAFileOntoItselfIsRefused() throws Exception {
+        final Path file = Files.writeString(dir.resolve("notes.txt"), "keep me\n");
+
+        // #same-file
+        CompletionStage<IOResult> copied = UringFileIO.copy(system, file, dir.resolve(".").resolve("notes.txt"));
+        copied.whenComplete((result, failure) -> {
+            // IOOperationIncompleteException(0, SameFileException): the file was not touched
+            if (failure != null && failure.getCause() instanceof SameFileException sameFile) {
+                // "<file> -> <other file>: source and target are the same file (device ..., inode ...)"
+                system.log().warn("not copied: {}", sameFile.getMessage());
+            }
+        });
+        // #same-file
+
+        final Exception failure = assertThrows(Exception.class, () -> await(copied));
+        assertInstanceOf(IOOperationIncompleteException.class, failure.getCause());
+        assertInstanceOf(SameFileException.class, failure.getCause().getCause());
+        assertEquals("keep me\n", Files.readString(file));
     }
 
     @Test

@@ -1,22 +1,33 @@
 package io.uringactor.samples;
 
+import io.uringactor.ring.Errno;
 import io.uringactor.ring.ErrnoException;
-import io.uringactor.stream.javadsl.UringFileIO;
+import io.uringactor.ring.IoUringException;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.stream.IOResult;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
 
 /**
- * Sample 3: {@code copy SRC DST [--chunk N] [--in-flight N] [--direct] [--fsync]}, a streaming file copy
- * through the ring actor with a progress bar. Exit codes: 0 copied, 2 bad usage, 3 source missing or not
- * a file, 4 permission denied, 5 no space left, 1 any other IO error; the cause is one line on stderr.
+ * Sample 3: {@code copy SRC DST [--chunk N] [--in-flight N] [--direct] [--fsync] [--in-place]}, a streaming
+ * file copy through the ring actor with a progress bar. {@link #help} says what each mode leaves in DST
+ * after a failure or a crash. Before anything touches DST it refuses a missing, unreadable or directory
+ * SRC, a missing directory of DST, SRC and DST being one file, and option values the ring cannot serve.
+ * Exit codes: 0 copied, 2 bad usage, 3 source missing or a directory, 4 permission denied, 5 no space
+ * left, 1 any other error (also: a missing destination directory; source and destination the same file,
+ * by device and inode after following links); the cause is one line on stderr.
  */
 public final class CopyCli {
     public static final int EXIT_OK = 0;
@@ -26,29 +37,91 @@ public final class CopyCli {
     public static final int EXIT_PERMISSION = 4;
     public static final int EXIT_NO_SPACE = 5;
 
-    private static final String USAGE = "usage: copy SRC DST [--chunk BYTES] [--in-flight N] [--direct] [--fsync]";
+    /** At most this many bytes in flight ({@code --chunk} × {@code --in-flight}), whatever the ring allows. */
+    static final long MAX_IN_FLIGHT_BYTES = 1L << 30;
+    /** {@code O_DIRECT} wants whole 4 KiB blocks on the devices we run on. */
+    static final int DIRECT_ALIGNMENT = 4096;
+
+    private static final String USAGE = "usage: copy SRC DST [--chunk BYTES] [--in-flight N] [--direct] [--fsync] "
+            + "[--in-place] (copy --help for more)";
+
+    /** What {@code copy --help} prints, with the ring's limits in the config. */
+    static String help(Limits limits) {
+        return String.join(System.lineSeparator(),
+                "usage: copy SRC DST [--chunk BYTES] [--in-flight N] [--direct] [--fsync]",
+                "                    [--in-place]",
+                "Copies SRC to DST through io_uring. By default DST is replaced atomically: the",
+                "bytes go to a temporary file .DST.<random>.tmp beside it, which is fsynced and",
+                "renamed over DST, and then the directory is fsynced. After a failure, Ctrl-C,",
+                "kill -9 or a machine crash DST is the old file (or absent, if it was) or the",
+                "complete new one; kill -9 or a crash may leave the temporary file behind. The",
+                "new file gets DST's mode, not its owner, ACLs or other hard links.",
+                "  --in-place     write into DST itself, keeping its inode, owner and hard",
+                "                 links. After a failure or a kill DST is the old file or a",
+                "                 part of the new one; after a machine crash any mix of old",
+                "                 and new, unless copy exited 0 with --fsync. A device, pipe",
+                "                 or socket DST is always written in place.",
+                "  --chunk BYTES  bytes per read and write, like 4096, 128k, 4m (default 1m):",
+                "                 at most io-uring-actor.ring.max-io-size (" + Samples.bytes(limits.maxIoSize())
+                        + "),",
+                "                 a multiple of " + DIRECT_ALIGNMENT + " with --direct",
+                "  --in-flight N  reads and writes in flight (default 8): at most",
+                "                 io-uring-actor.ring.max-in-flight (" + limits.maxInFlight() + "), and chunk x N",
+                "                 at most " + Samples.bytes(MAX_IN_FLIGHT_BYTES),
+                "  --direct       O_DIRECT: bypass the page cache",
+                "  --fsync        in place: fsync DST before exiting (atomic replace always",
+                "                 does)",
+                "Exit codes: 0 copied, 2 bad usage, 3 source missing or a directory,",
+                "4 permission denied, 5 no space left, 1 any other error (such as a missing",
+                "destination directory, or SRC and DST being the same file).");
+    }
 
     private CopyCli() {
     }
 
     /** What the command line asks for. */
-    record Options(Path source, Path target, int chunk, int inFlight, boolean direct, boolean fsync) {
+    record Options(Path source, Path target, int chunk, int inFlight, boolean direct, boolean fsync,
+                   boolean inPlace) {
     }
 
-    static Options parse(String[] args) {
+    /** What the ring can serve: {@code io-uring-actor.ring.max-io-size} and {@code max-in-flight}. */
+    record Limits(int maxIoSize, int maxInFlight) {
+        static Limits of(Config config) {
+            return new Limits((int) Math.min(Integer.MAX_VALUE, config.getBytes("io-uring-actor.ring.max-io-size")),
+                    config.getInt("io-uring-actor.ring.max-in-flight"));
+        }
+    }
+
+    /** A bad command line; the usage line is printed too unless the message already says what to change. */
+    static final class UsageException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        final boolean showUsage;
+
+        UsageException(String message, boolean showUsage) {
+            super(message);
+            this.showUsage = showUsage;
+        }
+    }
+
+    /**
+     * Parses and checks the command line: every value the ring could not serve is refused here, rather
+     * than failing the copy once it has started.
+     */
+    static Options parse(String[] args, Limits limits) {
         Path source = null;
         Path target = null;
-        int chunk = 1 << 20;
-        int inFlight = 8;
+        String chunkText = "1m";
+        String inFlightText = "8";
         boolean direct = false;
         boolean fsync = false;
+        boolean inPlace = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--chunk":
-                    chunk = (int) Samples.parseSize(value(args, ++i, "--chunk"));
+                    chunkText = value(args, ++i, "--chunk");
                     break;
                 case "--in-flight":
-                    inFlight = Integer.parseInt(value(args, ++i, "--in-flight"));
+                    inFlightText = value(args, ++i, "--in-flight");
                     break;
                 case "--direct":
                     direct = true;
@@ -56,83 +129,220 @@ public final class CopyCli {
                 case "--fsync":
                     fsync = true;
                     break;
+                case "--in-place":
+                    inPlace = true;
+                    break;
                 default:
                     if (args[i].startsWith("--")) {
-                        throw new IllegalArgumentException("unknown option " + args[i]);
+                        throw new UsageException("unknown option " + args[i], true);
                     }
                     if (source == null) {
                         source = Path.of(args[i]);
                     } else if (target == null) {
                         target = Path.of(args[i]);
                     } else {
-                        throw new IllegalArgumentException("unexpected argument " + args[i]);
+                        throw new UsageException("unexpected argument " + args[i], true);
                     }
             }
         }
         if (source == null || target == null) {
-            throw new IllegalArgumentException("SRC and DST are required");
+            throw new UsageException("SRC and DST are required", true);
         }
-        if (chunk <= 0 || inFlight <= 0) {
-            throw new IllegalArgumentException("--chunk and --in-flight must be positive");
+        final long chunk;
+        try {
+            chunk = Samples.parseSize(chunkText);
+        } catch (IllegalArgumentException e) {
+            throw badValue("--chunk", chunkText, e.getMessage());
         }
-        return new Options(source, target, chunk, inFlight, direct, fsync);
+        if (chunk < 1) {
+            throw badValue("--chunk", chunkText, "must be at least 1 byte");
+        }
+        if (chunk > limits.maxIoSize()) {
+            throw badValue("--chunk", chunkText, Samples.bytes(chunk) + " is more than the ring's "
+                    + "io-uring-actor.ring.max-io-size (" + Samples.bytes(limits.maxIoSize()) + ")");
+        }
+        if (direct && chunk % DIRECT_ALIGNMENT != 0) {
+            throw badValue("--chunk", chunkText, "with --direct it must be a multiple of " + DIRECT_ALIGNMENT);
+        }
+        final int inFlight;
+        try {
+            inFlight = Integer.parseInt(inFlightText.trim());
+        } catch (NumberFormatException e) {
+            throw badValue("--in-flight", inFlightText, "not a number");
+        }
+        if (inFlight < 1) {
+            throw badValue("--in-flight", inFlightText, "must be at least 1");
+        }
+        if (inFlight > limits.maxInFlight()) {
+            throw badValue("--in-flight", inFlightText, "more than the ring's io-uring-actor.ring.max-in-flight ("
+                    + limits.maxInFlight() + ")");
+        }
+        if (chunk > MAX_IN_FLIGHT_BYTES / inFlight) { // chunk * inFlight > bound, without overflow
+            throw badValue("--in-flight", inFlightText, inFlight + " × --chunk " + Samples.bytes(chunk)
+                    + " is more than the " + Samples.bytes(MAX_IN_FLIGHT_BYTES) + " a copy may have in flight");
+        }
+        return new Options(source, target, (int) chunk, inFlight, direct, fsync, inPlace);
+    }
+
+    private static UsageException badValue(String option, String text, String why) {
+        return new UsageException(option + " " + (text.isEmpty() ? "''" : text) + ": " + why, false);
     }
 
     private static String value(String[] args, int i, String option) {
         if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
+            throw new UsageException(option + " needs a value", true);
         }
         return args[i];
     }
 
+    /**
+     * Atomic replace unless {@code --in-place}, or the destination is a device, a pipe or a socket: there is
+     * no file to replace there, and renaming a file over {@code /dev/null} would replace the device itself.
+     */
+    static boolean replacesAtomically(Options options) {
+        final Path target = options.target();
+        return !options.inPlace() && (!Files.exists(target) || Files.isRegularFile(target)); // follows links
+    }
+
+    /** Copies as {@code args} say, with the ring's config from {@code ConfigFactory.load()}; returns the exit code. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, ConfigFactory.load(), out, err);
+    }
+
+    /** As {@link #run(String[], PrintStream, PrintStream)}, with the ActorSystem's config given. */
+    static int run(String[] args, Config config, PrintStream out, PrintStream err) {
+        final Limits limits = Limits.of(config);
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            out.println(help(limits));
+            return EXIT_OK;
+        }
         final Options options;
         try {
-            options = parse(args);
-        } catch (IllegalArgumentException e) {
+            options = parse(args, limits);
+        } catch (UsageException e) {
             err.println("copy: " + e.getMessage());
-            err.println(USAGE);
+            if (e.showUsage) {
+                err.println(USAGE);
+            }
             return EXIT_USAGE;
         }
-        final ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "copy");
+        final int refused = checkBeforeCopying(options, err);
+        if (refused != EXIT_OK) {
+            return refused;
+        }
+        final ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "copy", config);
         try {
             final long total = Files.isRegularFile(options.source()) ? Files.size(options.source()) : 0;
             final StreamCopy copy = StreamCopy.start(system, options);
-            final Progress progress = new Progress("copy", total, copy::bytesCopied, out, Progress.isTerminal());
-            final IOResult result;
+            // Redraw in place only when printing to the real stdout and that is a terminal.
+            final boolean terminal = out == System.out && Progress.isTerminal();
+            final Progress progress = new Progress("copy", total, copy::bytesCopied, out, terminal,
+                    terminal ? Progress.terminalWidth() : Progress.DEFAULT_WIDTH);
+            IOResult result = null;
             try {
                 result = copy.result().toCompletableFuture().get();
             } finally {
-                progress.finish();
+                progress.finish(result != null);
             }
             out.printf("copied %s to %s: %s%n", options.source(), options.target(), Samples.bytes(result.count()));
             return EXIT_OK;
-        } catch (ExecutionException | CompletionException e) {
-            return report(e.getCause(), options, err);
         } catch (Exception e) {
-            return report(e, options, err);
+            return report(e, err);
         } finally {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().join();
         }
     }
 
-    /** One line naming the cause, and the exit code that classifies it. */
-    static int report(Throwable failure, Options options, PrintStream err) {
-        Throwable cause = failure;
-        while (cause != null && !(cause instanceof ErrnoException)) {
-            cause = cause.getCause();
-        }
-        if (cause == null) {
-            err.println("copy: " + failure);
+    /**
+     * What can be checked before anything opens or creates the destination: the source is a readable
+     * file, the destination's directory exists, and the two are not one file. Returns
+     * {@link #EXIT_OK}, or the exit code after printing why on one line.
+     */
+    static int checkBeforeCopying(Options options, PrintStream err) {
+        final Path source = options.source();
+        final Path target = options.target();
+        try {
+            final BasicFileAttributes attributes;
+            try {
+                attributes = Files.readAttributes(source, BasicFileAttributes.class); // follows links
+            } catch (NoSuchFileException e) {
+                return refuse(err, EXIT_NO_SOURCE, "source " + source, Errno.ENOENT);
+            } catch (AccessDeniedException e) {
+                return refuse(err, EXIT_PERMISSION, "source " + source, Errno.EACCES); // a directory on the way
+            }
+            if (attributes.isDirectory()) {
+                return refuse(err, EXIT_NO_SOURCE, "source " + source, Errno.EISDIR);
+            }
+            if (!Files.isReadable(source)) {
+                return refuse(err, EXIT_PERMISSION, "source " + source, Errno.EACCES);
+            }
+            final Path directory = target.toAbsolutePath().getParent();
+            if (directory != null && !Files.isDirectory(directory)) {
+                return refuse(err, EXIT_IO_ERROR, "destination " + target,
+                        Files.exists(directory) ? Errno.ENOTDIR : Errno.ENOENT);
+            }
+            // Same device and inode after following links, so ./x, a hard link and a symlink count too.
+            if (Files.exists(target) && Files.isSameFile(source, target)) {
+                err.println("copy: " + source + " -> " + target + ": source and destination are the same file");
+                return EXIT_IO_ERROR;
+            }
+        } catch (IOException e) {
+            err.println("copy: " + e.getMessage());
             return EXIT_IO_ERROR;
         }
-        final ErrnoException errno = (ErrnoException) cause;
-        err.println("copy: " + errno.getMessage());
+        return EXIT_OK;
+    }
+
+    /** Prints {@code copy: <what>: ENAME (strerror)}, as the ring words its own failures. */
+    private static int refuse(PrintStream err, int exitCode, String what, int errno) {
+        err.println("copy: " + new ErrnoException(what, errno).getMessage());
+        return exitCode;
+    }
+
+    /**
+     * The errno a failure stands for, if any: the ring's own, or the one the JDK's file exceptions (from
+     * the atomic replace's create, fsync and rename) carry only in their type, as their message is a bare path.
+     */
+    private static ErrnoException asErrno(Throwable t) {
+        if (t instanceof ErrnoException) {
+            return (ErrnoException) t;
+        }
+        if (t instanceof AccessDeniedException) {
+            return new ErrnoException(((AccessDeniedException) t).getFile(), Errno.EACCES);
+        }
+        if (t instanceof NoSuchFileException) {
+            return new ErrnoException(((NoSuchFileException) t).getFile(), Errno.ENOENT);
+        }
+        return null;
+    }
+
+    /**
+     * Prints {@code copy: <what>: <cause>} on one line: the message of the ring's own exception (an errno
+     * where there is one) under the CompletionException, ExecutionException and
+     * IOOperationIncompleteException wrappers, whose messages repeat their causes' class names; else the
+     * innermost cause's. Returns the exit code that classifies it.
+     */
+    static int report(Throwable failure, PrintStream err) {
+        ErrnoException errno = null;
+        IoUringException uring = null;
+        Throwable root = failure;
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            root = t;
+            if (errno == null) {
+                errno = asErrno(t);
+            }
+            if (t instanceof IoUringException) {
+                uring = (IoUringException) t;
+            }
+        }
+        final Throwable cause = errno != null ? errno : uring != null ? uring : root;
+        final String message = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        err.println("copy: " + message.replace('\n', ' '));
+        if (errno == null) {
+            return EXIT_IO_ERROR;
+        }
         switch (errno.errnoName()) {
-            case "ENOENT":
-            case "EISDIR":
-                return errno.operation().contains(options.source().toString()) ? EXIT_NO_SOURCE : EXIT_IO_ERROR;
             case "EACCES":
             case "EPERM":
             case "EROFS":

@@ -15,27 +15,32 @@ public final class Main {
         org.slf4j.LoggerFactory.getLogger(Main.class);
         final String sample = args.length == 0 ? "demo" : args[0];
         final String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
-        final int exitCode;
-        switch (sample) {
-            case "demo":
-                exitCode = Demo.run(rest, System.out);
-                break;
-            case "copy":
-                exitCode = CopyCli.run(rest, System.out, System.err);
-                break;
-            case "ask":
-                exitCode = AskSample.run(rest, System.out);
-                break;
-            case "facade":
-                exitCode = FacadeSample.run(rest, System.out);
-                break;
-            case "cluster":
-                exitCode = ClusterSample.run(rest, System.out);
-                break;
-            default:
-                System.err.println("unknown sample '" + sample + "'; try: demo, copy SRC DST [options], ask, facade, cluster");
-                exitCode = CopyCli.EXIT_USAGE;
+        int exitCode;
+        try {
+            exitCode = run(sample, rest);
+        } catch (Exception e) {
+            // One line, not a stack trace: e.g. io_uring disabled by a sysctl, and how to enable it.
+            System.err.println(sample + ": " + Samples.oneLine(e));
+            exitCode = 1;
         }
         System.exit(exitCode);
+    }
+
+    private static int run(String sample, String[] rest) throws Exception {
+        switch (sample) {
+            case "demo":
+                return Demo.run(rest, System.out);
+            case "copy":
+                return CopyCli.run(rest, System.out, System.err);
+            case "ask":
+                return AskSample.run(rest, System.out);
+            case "facade":
+                return FacadeSample.run(rest, System.out);
+            case "cluster":
+                return ClusterSample.run(rest, System.out);
+            default:
+                System.err.println("unknown sample '" + sample + "'; try: demo, copy SRC DST [options], ask, facade, cluster");
+                return CopyCli.EXIT_USAGE;
+        }
     }
 }

@@ -42,7 +42,8 @@ final class StreamCopy {
                 })
                 .toMat(UringFileIO.toPath(system, options.target(), ToPathSettings.create().withChunkSize(options.chunk())
                         .withWritesInFlight(options.inFlight()).withDirect(options.direct())
-                        .withFsyncAtEnd(options.fsync())), Keep.right())
+                        .withFsyncAtEnd(options.fsync()).withAtomicReplace(CopyCli.replacesAtomically(options))),
+                        Keep.right())
                 .run(system);
         return new StreamCopy(options.target(), counter::get, result);
     }

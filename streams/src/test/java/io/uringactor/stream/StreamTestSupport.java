@@ -90,6 +90,34 @@ public final class StreamTestSupport {
         }
     }
 
+    /** The temporary files an atomic replace leaves in {@code dir} ({@code .<name>.<random>.tmp}). */
+    public static java.util.List<Path> tempFiles(Path dir) {
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> {
+                final String name = f.getFileName().toString();
+                return name.startsWith(".") && name.endsWith(".tmp");
+            }).toList();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * Waits until {@code condition} holds, polling every 10 ms for at most 10 s; fails the test if it does
+     * not. Not a timing assumption: the wait ends as soon as the condition holds, and only a condition
+     * that never holds fails.
+     */
+    public static void awaitCondition(String what, java.util.function.BooleanSupplier condition)
+            throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("not within 10 s: " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
     /** Waits up to 2 s for {@code value} to drop to {@code atMost}; returns its last value. */
     public static long awaitAtMost(LongSupplier value, long atMost) throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);

@@ -55,7 +55,7 @@ public final class BlockReadStage extends RingFileStage<FlowShape<Long, BlockRea
         private final int blockSize = settings.blockSize();
 
         Logic(RingClient client, CompletableFuture<IOResult> result) {
-            super(shape, client, result);
+            super(shape, system, client, result);
             setHandler(in, new AbstractInHandler() {
                 @Override
                 public void onPush() {

@@ -1,5 +1,6 @@
 package io.uringactor.stream.impl;
 
+import io.uringactor.actor.OpenOptions;
 import io.uringactor.actor.RingClient;
 import io.uringactor.stream.javadsl.BlockWrite;
 import io.uringactor.stream.javadsl.BlockWriteSettings;
@@ -20,6 +21,10 @@ import java.util.concurrent.CompletableFuture;
  * each one, in order, once it is written. Writes are issued in stream order; one that overlaps a write
  * still in flight waits for it (and the writes behind it wait too), so overlapping writes land in stream
  * order. At the end of the stream it optionally fsyncs, then completes.
+ *
+ * <p>The file is opened when the first write arrives (or the stream completes empty), after checking it is
+ * not a file this system is reading ({@link WriteTarget}), so a stream failing before any write leaves it
+ * alone. When the stream fails later, the writes received are still made before the stage fails.
  */
 public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, BlockWrite>, BlockWriteSettings> {
     private final Inlet<BlockWrite> in = Inlet.create("UringBlockWriter.in");
@@ -59,11 +64,17 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
     private final class Logic extends RingStageLogic {
         /** Issued or waiting writes and written ones not yet emitted, in stream order. */
         private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+        private final WriteTarget target = WriteTarget.inPlace(path);
+        private OpenOptions openOptions;
+        /** The target's check and open have started. */
+        private boolean opening;
+        /** Upstream failed: the writes received are still made, then the stage fails with this. */
+        private Throwable upstreamFailure;
         /** The end has begun: the final fsync (if any), then completion. */
         private boolean ending;
 
         Logic(RingClient client, CompletableFuture<IOResult> result) {
-            super(shape, client, result);
+            super(shape, system, client, result);
             setHandler(in, new AbstractInHandler() {
                 @Override
                 public void onPush() {
@@ -74,6 +85,16 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
                 public void onUpstreamFinish() {
                     endIfDone();
                 }
+
+                @Override
+                public void onUpstreamFailure(Throwable cause) {
+                    upstreamFailure = cause;
+                    if (!opening) {
+                        failWith(cause); // nothing received: the file is not touched
+                    } else {
+                        failOnceWritten();
+                    }
+                }
             });
             setOutHandler(out, this::emit);
         }
@@ -81,33 +102,87 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
         @Override
         protected void start() {
             setKeepGoing(true); // the final fsync may outlive the ports
-            openForWriting(path, settings.options(), settings.direct(), this::opened);
+            try {
+                openOptions = writeOptions(settings.options(), settings.direct());
+            } catch (IllegalArgumentException e) {
+                failWith(e);
+                return;
+            }
+            pullIfRoom();
+        }
+
+        /** Once: checks the target (on the blocking-IO dispatcher), then opens it. */
+        private void openTarget() {
+            if (opening) {
+                return;
+            }
+            opening = true;
+            final OpenReaders.Snapshot readers = openReaders(); // now: a reader that fed this write is in it
+            onBlocking(() -> target.prepare(readers), (file, error) -> {
+                if (error != null) {
+                    failWith(error);
+                } else {
+                    openForWriting(file, openOptions, this::opened);
+                }
+            });
         }
 
         private void opened() {
+            for (Pending p : pending) {
+                if (!aligned(p.write)) {
+                    return; // failed
+                }
+            }
+            issue();
             pullIfRoom();
             endIfDone();
+            failOnceWritten();
+        }
+
+        /** After an upstream failure: fails the stage once every write received is on disk (emitted or not). */
+        private void failOnceWritten() {
+            if (upstreamFailure == null || file == null) {
+                return;
+            }
+            for (Pending p : pending) {
+                if (!p.done) {
+                    return;
+                }
+            }
+            failWith(upstreamFailure);
         }
 
         private void pullIfRoom() {
-            if (file != null && pending.size() < settings.writesInFlight() && !isClosed(in) && !hasBeenPulled(in)) {
+            if (pending.size() < settings.writesInFlight() && !isClosed(in) && !hasBeenPulled(in)) {
                 pull(in);
             }
         }
 
-        private void requested(BlockWrite write) {
+        /** With O_DIRECT (known once open), whether the write is aligned; fails the stage if not. */
+        private boolean aligned(BlockWrite write) {
             if (alignment > 0 && (write.offset() % alignment != 0 || write.data().size() % alignment != 0)) {
                 failWith(new IllegalArgumentException("O_DIRECT writes to " + path + " need offsets and lengths aligned to "
                         + alignment + ", got offset=" + write.offset() + ", length=" + write.data().size()));
+                return false;
+            }
+            return true;
+        }
+
+        private void requested(BlockWrite write) {
+            if (!aligned(write)) {
                 return;
             }
             pending.addLast(new Pending(write));
+            openTarget();
             issue();
             pullIfRoom();
         }
 
         /** Issues waiting writes in order, stopping at the first that overlaps a write in flight. */
         private void issue() {
+            if (file == null) {
+                return; // opened() issues them
+            }
             for (Pending p : pending) {
                 if (p.issued) {
                     continue;
@@ -130,6 +205,7 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
                     bytes += count;
                     issue();
                     emit();
+                    failOnceWritten();
                 });
             }
         }
@@ -143,8 +219,11 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
         }
 
         private void endIfDone() {
-            if (!isClosed(in) || !pending.isEmpty() || ending || file == null) {
-                return; // (an empty stream still waits for the open: the file is created, errors are reported)
+            if (isClosed(in)) {
+                openTarget(); // an empty stream still creates the file, and reports the open's errors
+            }
+            if (!isClosed(in) || !pending.isEmpty() || ending || file == null || upstreamFailure != null) {
+                return;
             }
             ending = true;
             finishAfterFsync(settings.fsyncAtEnd());

@@ -14,6 +14,7 @@ import org.apache.pekko.util.ByteString;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The file sink: coalesces incoming bytes into chunk-sized writes issued at increasing offsets with up to
@@ -21,6 +22,11 @@ import java.util.concurrent.CompletableFuture;
  * stream writes the rest, optionally fsyncs, then completes (the file is closed before the result
  * completes). With O_DIRECT only whole aligned chunks go through the O_DIRECT descriptor; the unaligned
  * tail goes through a second, buffered one.
+ *
+ * <p>Check before you truncate: the target is prepared ({@link WriteTarget}: refused if this system is
+ * reading it, a temporary file created in atomic mode) and opened only when the first element arrives or
+ * the stream completes empty, so a stream failing before any element leaves it alone. A stream failing
+ * later still gets what the sink received written (in place; atomic mode discards the temporary file).
  */
 public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, ToPathSettings> {
     private final Inlet<ByteString> in = Inlet.create("UringFileSink.in");
@@ -45,22 +51,34 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
         /** O_APPEND ignores offsets: concurrent appends could land in any order, so one at a time. */
         private final int maxInFlight = append ? 1 : settings.writesInFlight();
         private final boolean direct = settings.direct();
+        private final WriteTarget target = settings.atomicReplace()
+                ? WriteTarget.atomic(path, settings.options().contains(StandardOpenOption.CREATE),
+                        settings.options().contains(StandardOpenOption.CREATE_NEW))
+                : WriteTarget.inPlace(path);
+        /** The path written: the target, or the temporary file in atomic mode; {@code null} until prepared. */
+        private Path writePath;
+        /** Completes once the target was prepared (or failed to be); {@code null} until it is started. */
+        private CompletableFuture<Path> prepared;
+        private OpenOptions openOptions;
         private int chunkSize = settings.chunkSize();
         private ByteString buffered = ByteString.emptyByteString();
         private long nextOffset = settings.startPosition();
         private int inFlight;
         private boolean upstreamDone;
-        /** Upstream failed or a write failed: no more writes; fail once those in flight are back. */
+        /** Upstream failed: in place, what was received is still written, then the stage fails with this. */
+        private Throwable upstreamFailure;
+        /** A write failed, or upstream failed in atomic mode: no more writes; fail once those in flight are back. */
         private Throwable stopCause;
         /** The tail write or the final fsync has been started. */
         private boolean ending;
 
         Logic(RingClient client, CompletableFuture<IOResult> result) {
-            super(shape, client, result);
+            super(shape, system, client, result);
             setHandler(in, new AbstractInHandler() {
                 @Override
                 public void onPush() {
                     buffered = buffered.concat(grab(in));
+                    prepareTarget();
                     writeWhatIsReady();
                     pullIfRoom();
                 }
@@ -68,23 +86,58 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
                 @Override
                 public void onUpstreamFinish() {
                     upstreamDone = true;
+                    prepareTarget(); // an empty stream still creates (or truncates) the target
                     writeWhatIsReady();
                 }
 
                 @Override
                 public void onUpstreamFailure(Throwable cause) {
                     upstreamDone = true;
-                    stopAfterInFlight(cause);
+                    upstreamFailure = cause;
+                    if (prepared == null) {
+                        failWith(cause); // nothing received: the target is not touched
+                    } else if (target.isAtomic()) {
+                        stopAfterInFlight(cause); // the old target stays; postStop deletes the temporary file
+                    } else {
+                        writeWhatIsReady(); // write what was received, then fail
+                    }
                 }
             });
         }
 
         @Override
         protected void start() {
-            setKeepGoing(true); // the stage outlives its inlet while writes, fsync and close finish
-            if (openForWriting(path, settings.options(), direct, this::opened)) {
-                pullIfRoom();
+            setKeepGoing(true); // the stage outlives its inlet while writes, fsync, close and rename finish
+            try {
+                final OpenOptions options = writeOptions(settings.options(), direct);
+                // The temporary file exists and is empty: open it for writing only, keeping READ and DSYNC.
+                openOptions = target.isAtomic()
+                        ? new OpenOptions(options.read(), true, false, false, false, false, direct, options.dsync())
+                        : options;
+            } catch (IllegalArgumentException e) {
+                failWith(e);
+                return;
             }
+            pullIfRoom();
+        }
+
+        /** Once: checks the target (on the blocking-IO dispatcher), then opens what is to be written. */
+        private void prepareTarget() {
+            if (prepared != null) {
+                return;
+            }
+            final OpenReaders.Snapshot readers = openReaders(); // now: a reader that fed this element is in it
+            prepared = runBlocking(() -> target.prepare(readers));
+            onComplete(prepared, (file, error) -> {
+                if (error != null) {
+                    failWith(error);
+                } else if (stopCause != null) {
+                    failWith(stopCause);
+                } else {
+                    writePath = file;
+                    openForWriting(file, openOptions, this::opened);
+                }
+            });
         }
 
         private void opened() {
@@ -97,6 +150,7 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
                 }
             }
             writeWhatIsReady();
+            pullIfRoom();
         }
 
         private void pullIfRoom() {
@@ -162,9 +216,9 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
             if (stopCause == null) {
                 stopCause = cause;
             }
-            if (inFlight == 0) {
+            if (inFlight == 0 && (prepared == null || prepared.isDone())) {
                 failWith(stopCause);
-            }
+            } // else the last write's reply, or the prepare's, fails the stage
         }
 
         /** O_DIRECT only: the last bytes, shorter than the alignment, through a buffered descriptor. */
@@ -173,7 +227,7 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
             final ByteString tail = buffered;
             buffered = ByteString.emptyByteString();
             final FileLease[] lease = new FileLease[1];
-            lease[0] = open(path, OpenOptions.writeOnly(), tailFile ->
+            lease[0] = open(writePath, OpenOptions.writeOnly(), tailFile ->
                     onComplete(client.write(tailFile, nextOffset, tail), (count, error) -> {
                         if (error != null) {
                             failWith(error);
@@ -185,15 +239,59 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
                             if (closeError != null) {
                                 failWith(closeError);
                             } else {
-                                finishAfterFsync(settings.fsyncAtEnd());
+                                end();
                             }
                         });
                     }));
         }
 
+        /** Everything received is written: in place, fsync if asked; atomic, close and rename over the target. */
         private void end() {
             ending = true;
-            finishAfterFsync(settings.fsyncAtEnd());
+            if (!target.isAtomic()) {
+                fsyncThen(settings.fsyncAtEnd(), () -> {
+                    if (upstreamFailure != null) {
+                        failWith(upstreamFailure);
+                    } else {
+                        finish();
+                    }
+                });
+                return;
+            }
+            onComplete(closeFiles(), (closed, closeError) -> {
+                if (closeError != null) {
+                    failWith(closeError);
+                    return;
+                }
+                onBlocking(() -> {
+                    target.commit();
+                    return null;
+                }, (done, error) -> {
+                    if (error != null) {
+                        failWith(error);
+                    } else {
+                        finish();
+                    }
+                });
+            });
+        }
+
+        /** Atomic: the old target stays unless the rename happened, so nothing reached it. */
+        @Override
+        protected long resultCount() {
+            return target.isAtomic() && !target.committed() ? 0 : bytes;
+        }
+
+        /** Atomic and not renamed: delete the temporary file, once its preparation is over. */
+        @Override
+        protected CompletionStage<?> afterClose() {
+            if (prepared == null || !target.isAtomic()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return prepared.handle((file, error) -> null).thenCompose(ignored -> runBlocking(() -> {
+                target.abort();
+                return null;
+            }));
         }
     }
 }

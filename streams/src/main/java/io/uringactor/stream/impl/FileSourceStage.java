@@ -61,7 +61,7 @@ public final class FileSourceStage extends RingFileStage<SourceShape<ByteString>
         private boolean endSeen;
 
         Logic(RingClient client, CompletableFuture<IOResult> result) {
-            super(shape, client, result);
+            super(shape, system, client, result);
             setOutHandler(out, this::emit);
         }
 

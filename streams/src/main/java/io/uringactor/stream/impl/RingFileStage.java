@@ -28,7 +28,7 @@ import java.util.concurrent.CompletionStage;
 abstract class RingFileStage<S extends Shape, T>
         extends AbstractGraphStageWithMaterializedValue<S, CompletionStage<IOResult>> {
     private final String name;
-    private final ActorSystem<?> system;
+    protected final ActorSystem<?> system;
     protected final Path path;
     protected final T settings;
 

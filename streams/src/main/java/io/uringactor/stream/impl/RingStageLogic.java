@@ -6,6 +6,8 @@ import io.uringactor.actor.RingClient;
 import io.uringactor.ring.AlignedBuffer;
 
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.stream.AbruptStageTerminationException;
 import org.apache.pekko.stream.IOOperationIncompleteException;
 import org.apache.pekko.stream.IOResult;
@@ -22,19 +24,22 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
  * What the file stages share: opening the stage's file through the ring actor, delivering the actor's
- * replies into the stage (one {@link AsyncCallback} of {@link Runnable}s, so that every reply is handled on
- * the stage's thread with the state it closes over), the reads, fsync and cancellation every stage does
- * alike, closing every file when the stage stops for any reason, and completing the materialized
- * {@link IOResult} after the files are closed.
+ * replies and blocking work done on the blocking-IO dispatcher into the stage (one {@link AsyncCallback}
+ * of {@link Runnable}s, so that every reply is handled on the stage's thread with the state it closes
+ * over), the reads, fsync and cancellation every stage does alike, registering a file opened for reading
+ * in {@link OpenReaders} (so writers can refuse it), closing every file when the stage stops for any
+ * reason, and completing the materialized {@link IOResult} after the files are closed.
  *
  * <p>The result: success with the byte count when the stage completed (or was cancelled without a
  * failure); otherwise failed with {@link IOOperationIncompleteException} holding the bytes moved so far
@@ -42,6 +47,9 @@ import java.util.function.Consumer;
  */
 abstract class RingStageLogic extends GraphStageLogic {
     protected final RingClient client;
+    /** The blocking-IO dispatcher: for the JDK calls that may block (stat, rename, fsync, unlink). */
+    private final Executor blocking;
+    private final OpenReaders readers;
     private final CompletableFuture<IOResult> result;
     private final List<FileLease> leases = new ArrayList<>(2);
     private AsyncCallback<Runnable> callback;
@@ -51,12 +59,16 @@ abstract class RingStageLogic extends GraphStageLogic {
     protected FileHandle file;
     /** The O_DIRECT alignment of the file's file system once open; 0 when the file is not opened O_DIRECT. */
     protected int alignment;
+    /** The stage's file as registered in {@link #readers} once opened for reading; {@code null} before. */
+    private OpenReaders.Reading reading;
     private Throwable failure;
     private boolean finished;
 
-    RingStageLogic(Shape shape, RingClient client, CompletableFuture<IOResult> result) {
+    RingStageLogic(Shape shape, ActorSystem<?> system, RingClient client, CompletableFuture<IOResult> result) {
         super(shape);
         this.client = client;
+        this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+        this.readers = OpenReaders.get(system);
         this.result = result;
     }
 
@@ -72,6 +84,32 @@ abstract class RingStageLogic extends GraphStageLogic {
     /** Runs {@code handler} on the stage's thread when {@code stage} completes; dropped if the stage has stopped. */
     protected final <T> void onComplete(CompletionStage<T> stage, BiConsumer<T, Throwable> handler) {
         stage.whenComplete((value, error) -> callback.invoke(() -> handler.accept(value, unwrap(error))));
+    }
+
+    /**
+     * Runs {@code task} on the blocking-IO dispatcher; {@code handler} gets its result or exception on the
+     * stage's thread (dropped if the stage has stopped).
+     */
+    protected final <T> void onBlocking(Callable<T> task, BiConsumer<T, Throwable> handler) {
+        onComplete(runBlocking(task), handler);
+    }
+
+    /** Runs {@code task} on the blocking-IO dispatcher. */
+    protected final <T> CompletableFuture<T> runBlocking(Callable<T> task) {
+        final CompletableFuture<T> done = new CompletableFuture<>();
+        blocking.execute(() -> {
+            try {
+                done.complete(task.call());
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    /** The files this system's readers have open now; see {@link OpenReaders}. */
+    protected final OpenReaders.Snapshot openReaders() {
+        return readers.snapshot();
     }
 
     /**
@@ -94,31 +132,38 @@ abstract class RingStageLogic extends GraphStageLogic {
         return lease;
     }
 
-    /** Opens the stage's {@link #file} read-only, O_DIRECT if {@code direct}; {@code onOpened} runs once it is set. */
+    /**
+     * Opens the stage's {@link #file} read-only, O_DIRECT if {@code direct}, and registers it in
+     * {@link OpenReaders} before {@code onOpened} runs, so that a writer fed by this stage finds it there
+     * (until the file is closed). A file that cannot be identified (deleted or replaced since the open) is
+     * read all the same, unregistered.
+     */
     protected final void openForReading(Path path, boolean direct, Runnable onOpened) {
-        openFile(path, direct ? OpenOptions.readOnly().withDirect() : OpenOptions.readOnly(), onOpened);
+        openFile(path, direct ? OpenOptions.readOnly().withDirect() : OpenOptions.readOnly(),
+                () -> onBlocking(() -> FileId.of(path), (id, error) -> {
+                    if (id != null) {
+                        reading = readers.register(id, path); // on the stage's thread: never after postStop
+                    }
+                    onOpened.run();
+                }));
     }
 
     /**
-     * Opens the stage's {@link #file} with the user's {@code options}, always for writing (a set without
-     * WRITE still writes), O_DIRECT if {@code direct}; {@code onOpened} runs once it is set. Returns
-     * {@code false} when the options are refused: the stage has then failed.
+     * The user's {@code options} as open options, always for writing (a set without WRITE still writes),
+     * O_DIRECT if {@code direct}. Throws {@link IllegalArgumentException} for unsupported options.
      */
-    protected final boolean openForWriting(Path path, Set<? extends OpenOption> options, boolean direct,
-                                           Runnable onOpened) {
-        OpenOptions open;
-        try {
-            open = OpenOptions.of(options);
-        } catch (IllegalArgumentException e) {
-            failWith(e);
-            return false;
-        }
+    protected static OpenOptions writeOptions(Set<? extends OpenOption> options, boolean direct) {
+        OpenOptions open = OpenOptions.of(options);
         if (!open.write()) {
             open = new OpenOptions(open.read(), true, open.create(), open.createNew(),
                     open.truncate(), open.append(), open.direct(), open.dsync());
         }
-        openFile(path, direct ? open.withDirect() : open, onOpened);
-        return true;
+        return direct ? open.withDirect() : open;
+    }
+
+    /** Opens the stage's {@link #file} for writing with {@code options}; {@code onOpened} runs once it is set. */
+    protected final void openForWriting(Path path, OpenOptions options, Runnable onOpened) {
+        openFile(path, options, onOpened);
     }
 
     private void openFile(Path path, OpenOptions options, Runnable onOpened) {
@@ -160,17 +205,45 @@ abstract class RingStageLogic extends GraphStageLogic {
 
     /** Completes the stage as {@link #finish()} does, after an fsync of {@link #file} if {@code fsync}; a failed fsync fails it. */
     protected final void finishAfterFsync(boolean fsync) {
+        fsyncThen(fsync, this::finish);
+    }
+
+    /** Runs {@code then} on the stage's thread after an fsync of {@link #file} if {@code fsync}; a failed fsync fails the stage. */
+    protected final void fsyncThen(boolean fsync, Runnable then) {
         if (!fsync) {
-            finish();
+            then.run();
             return;
         }
         onComplete(client.fsync(file), (done, error) -> {
             if (error != null) {
                 failWith(error);
             } else {
-                finish();
+                then.run();
             }
         });
+    }
+
+    /** Closes every file of the stage now; completes when all are closed (failed with the first close error). */
+    protected final CompletionStage<Done> closeFiles() {
+        CompletableFuture<Done> closed = CompletableFuture.completedFuture(Done.getInstance());
+        for (FileLease lease : leases) {
+            final CompletableFuture<Done> next = lease.release().toCompletableFuture();
+            closed = closed.thenCombine(next, (a, b) -> Done.getInstance());
+        }
+        return closed;
+    }
+
+    /**
+     * Runs after the stage stopped and its files are closed, before the result completes (on any thread:
+     * hand blocking work to {@link #runBlocking}). A failure fails the result unless it already failed.
+     */
+    protected CompletionStage<?> afterClose() {
+        return CompletableFuture.completedFuture(Done.getInstance());
+    }
+
+    /** The count the result reports, read when the stage stops: {@link #bytes} unless a stage says otherwise. */
+    protected long resultCount() {
+        return bytes;
     }
 
     /** Handles {@code out}: a pull runs {@code onPull}; a cancellation stops the stage as {@link #cancelled} says. */
@@ -229,14 +302,16 @@ abstract class RingStageLogic extends GraphStageLogic {
     @Override
     public final void postStop() {
         final Throwable cause = failure != null ? failure : finished ? null : new AbruptStageTerminationException(this);
-        final long count = bytes;
-        CompletableFuture<Done> closed = CompletableFuture.completedFuture(Done.getInstance());
-        for (FileLease lease : leases) {
-            final CompletableFuture<Done> next = lease.release().toCompletableFuture();
-            closed = closed.thenCombine(next, (a, b) -> Done.getInstance());
-        }
-        closed.whenComplete((done, closeError) -> {
-            final Throwable error = cause != null ? cause : closeError != null ? unwrap(closeError) : null;
+        final long count = resultCount();
+        final OpenReaders.Reading registered = reading;
+        closeFiles().handle((done, closeError) -> closeError).thenCompose(closeError -> {
+            if (registered != null) {
+                registered.close(); // after the close: a writer fed by this stage still finds the file
+            }
+            return afterClose().handle((done, cleanUpError) -> closeError != null ? closeError : cleanUpError);
+        }).whenComplete((laterError, thrown) -> {
+            final Throwable later = laterError != null ? laterError : thrown;
+            final Throwable error = cause != null ? cause : later != null ? unwrap(later) : null;
             if (error == null) {
                 result.complete(IOResult.createSuccessful(count));
             } else {

@@ -26,7 +26,6 @@ import org.apache.pekko.stream.javadsl.Source;
 
 import java.io.IOException;
 import java.lang.ref.Reference;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +46,10 @@ import java.util.concurrent.Executor;
  *
  * <p>A short file → pipe splice (the source shrank, or the pipe took less) breaks the link: the kernel
  * cancels the pipe → file half, and the chunk continues with what is in the pipe, then the rest.
+ *
+ * <p>Check before you truncate: the source is opened and statted, and registered as read in
+ * {@link OpenReaders}, before the {@link WriteTarget} is prepared (which refuses the source itself and any
+ * other file this system reads) and opened for writing.
  */
 public final class SpliceCopy implements CompletionHandler {
     private static final int OPEN_MODE = 0644;
@@ -55,6 +58,8 @@ public final class SpliceCopy implements CompletionHandler {
     private final Path source;
     private final Path target;
     private final CopySettings settings;
+    private final OpenReaders readers;
+    private final WriteTarget writeTarget;
 
     private IoUring ring;
     private int sourceFd = -1;
@@ -100,10 +105,12 @@ public final class SpliceCopy implements CompletionHandler {
         }
     }
 
-    private SpliceCopy(Path source, Path target, CopySettings settings) {
+    private SpliceCopy(ActorSystem<?> system, Path source, Path target, CopySettings settings) {
         this.source = source;
         this.target = target;
         this.settings = settings;
+        this.readers = OpenReaders.get(system);
+        this.writeTarget = settings.atomicReplace() ? WriteTarget.atomic(target, true, false) : WriteTarget.inPlace(target);
     }
 
     /** Starts a copy on the blocking-IO dispatcher; see {@link io.uringactor.stream.javadsl.UringFileIO#copy}. */
@@ -114,7 +121,7 @@ public final class SpliceCopy implements CompletionHandler {
         final CompletableFuture<IOResult> result = new CompletableFuture<>();
         final Executor executor = system.dispatchers().lookup(DispatcherSelector.blocking());
         executor.execute(() -> {
-            final SpliceCopy copy = new SpliceCopy(source, target, settings);
+            final SpliceCopy copy = new SpliceCopy(system, source, target, settings);
             try {
                 result.complete(IOResult.createSuccessful(copy.run()));
             } catch (SpliceUnsupported e) {
@@ -127,7 +134,9 @@ public final class SpliceCopy implements CompletionHandler {
                     }
                 });
             } catch (Throwable e) {
-                result.completeExceptionally(new IOOperationIncompleteException(copy.copied, e));
+                // Atomic: the target was not replaced, so none of the bytes copied reached it.
+                final long count = settings.atomicReplace() && !copy.writeTarget.committed() ? 0 : copy.copied;
+                result.completeExceptionally(new IOOperationIncompleteException(count, e));
             }
         });
         return result;
@@ -138,7 +147,8 @@ public final class SpliceCopy implements CompletionHandler {
         final FromPathSettings read = FromPathSettings.create().withChunkSize(settings.chunkSize())
                 .withReadsInFlight(settings.splicesInFlight());
         final ToPathSettings write = ToPathSettings.create().withChunkSize(settings.chunkSize())
-                .withWritesInFlight(settings.splicesInFlight()).withFsyncAtEnd(settings.fsyncAtEnd());
+                .withWritesInFlight(settings.splicesInFlight()).withFsyncAtEnd(settings.fsyncAtEnd())
+                .withAtomicReplace(settings.atomicReplace());
         final Pair<CompletionStage<IOResult>, CompletionStage<IOResult>> results =
                 Source.fromGraph(new FileSourceStage(system, source, read))
                         .toMat(Sink.fromGraph(new FileSinkStage(system, target, write)), Keep.both())
@@ -147,22 +157,14 @@ public final class SpliceCopy implements CompletionHandler {
         return results.first().handle((r, e) -> r).thenCompose(ignored -> results.second());
     }
 
-    private long run() {
-        if (Files.exists(target)) {
-            try {
-                if (Files.isSameFile(source, target)) {
-                    throw new IllegalArgumentException("source and target are the same file: " + source);
-                }
-            } catch (IOException e) {
-                // a race with deletion or an unreadable path: the opens below report it with its errno
-            }
-        }
+    private long run() throws IOException {
         try {
             ring = IoUring.open(RingOptions.create(2 * settings.splicesInFlight() + 2));
         } catch (IoUringUnavailableException e) {
             throw new SpliceUnsupported("io_uring is unavailable: " + e.getMessage(), e);
         }
         final List<Pipe> pipes = new ArrayList<>();
+        OpenReaders.Reading reading = null;
         try {
             if (!ring.probe().supports(IORING_OP_SPLICE)) {
                 throw new SpliceUnsupported("the kernel has no IORING_OP_SPLICE", null);
@@ -176,7 +178,11 @@ public final class SpliceCopy implements CompletionHandler {
                 throw new SpliceUnsupported(source + " is not a regular file", null);
             }
             size = stat.size();
-            targetFd = openat(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
+            reading = readers.register(FileId.of(source), source);
+            final Path writePath = writeTarget.prepare(readers.snapshot());
+            targetFd = writeTarget.isAtomic()
+                    ? openat(writePath, O_WRONLY | O_CLOEXEC) // created empty by prepare
+                    : openat(writePath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
             slots = new Slot[settings.splicesInFlight()];
             int chunk = settings.chunkSize();
             for (int i = 0; i < slots.length; i++) {
@@ -186,7 +192,7 @@ public final class SpliceCopy implements CompletionHandler {
                 chunk = Math.min(chunk, pipe.size());
             }
             copyAll(chunk);
-            if (settings.fsyncAtEnd()) {
+            if (settings.fsyncAtEnd() && !writeTarget.isAtomic()) { // an atomic commit fsyncs
                 final int res = syncOp(() -> ring.sq().prepFsync(targetFd, 0, SYNC_OP));
                 if (res < 0) {
                     throw new ErrnoException("fsync(" + target + ")", res);
@@ -197,7 +203,15 @@ public final class SpliceCopy implements CompletionHandler {
             if (closeTarget < 0) {
                 throw new ErrnoException("close(" + target + ")", closeTarget);
             }
+            writeTarget.commit();
             return copied;
+        } catch (Throwable e) {
+            try {
+                writeTarget.abort(); // the temporary file of a failed atomic copy; the target stays as it was
+            } catch (IOException | RuntimeException cleanUp) {
+                e.addSuppressed(cleanUp);
+            }
+            throw e;
         } finally {
             for (Pipe pipe : pipes) {
                 pipe.close();
@@ -209,6 +223,9 @@ public final class SpliceCopy implements CompletionHandler {
                 closeQuietly(sourceFd);
             }
             ring.close();
+            if (reading != null) {
+                reading.close();
+            }
         }
     }
 

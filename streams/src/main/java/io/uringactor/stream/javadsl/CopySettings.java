@@ -11,6 +11,25 @@ package io.uringactor.stream.javadsl;
  *   <li>{@code useSplice} (default on): off copies through {@link UringFileIO#fromPath} and
  *       {@link UringFileIO#toPath} instead, which is also what happens when the kernel refuses to splice
  *       the files ({@code EINVAL}, {@code EOPNOTSUPP}) or the source is not a regular file.</li>
+ *   <li>{@code atomicReplace} (default off): copy into a temporary file beside the target, then rename
+ *       it over the target, as {@link ToPathSettings#withAtomicReplace} does.</li>
+ * </ul>
+ *
+ * <h2>What the target holds after a failure or a crash</h2>
+ * In both modes the source is opened and checked (a readable regular file, or a readable non-directory
+ * for the stream fallback) before the target is created or truncated, and a target that is the source
+ * (same device and inode after following links) or another file this ActorSystem is reading fails the
+ * copy with a {@link SameFileException} and is not touched.
+ * <ul>
+ *   <li><b>In place</b> (the default): the target is truncated, then written. A copy that fails leaves
+ *       what was copied so far (the count of the {@code IOOperationIncompleteException}). After a crash,
+ *       the guarantees of an in-place {@link ToPathSettings} hold: without {@code fsyncAtEnd} any mix of
+ *       old, new and no data; with it, the whole copy once the result has succeeded.</li>
+ *   <li><b>Atomic replace</b>: the target is either the old file (or absent) or the complete copy, after
+ *       a failure, a kill -9 or a machine crash at any moment, and the copy is durable once the result
+ *       has succeeded; {@code fsyncAtEnd} adds nothing. A failed copy reports a count of 0 and deletes
+ *       its temporary file; a killed process can leave a stray {@code .<name>.<random>.tmp} beside the
+ *       target. The details (mode, owner, links) are those of {@link ToPathSettings}.</li>
  * </ul>
  */
 public final class CopySettings {
@@ -21,8 +40,10 @@ public final class CopySettings {
     private final int splicesInFlight;
     private final boolean fsyncAtEnd;
     private final boolean useSplice;
+    private final boolean atomicReplace;
 
-    private CopySettings(int chunkSize, int splicesInFlight, boolean fsyncAtEnd, boolean useSplice) {
+    private CopySettings(int chunkSize, int splicesInFlight, boolean fsyncAtEnd, boolean useSplice,
+                         boolean atomicReplace) {
         if (chunkSize < 4096) {
             throw new IllegalArgumentException("chunkSize=" + chunkSize + " must be at least 4096");
         }
@@ -33,28 +54,37 @@ public final class CopySettings {
         this.splicesInFlight = splicesInFlight;
         this.fsyncAtEnd = fsyncAtEnd;
         this.useSplice = useSplice;
+        this.atomicReplace = atomicReplace;
     }
 
-    /** 1 MiB chunks, 4 in flight, no fsync, splice on. */
+    /** 1 MiB chunks, 4 in flight, no fsync, splice on, in place. */
     public static CopySettings create() {
-        return new CopySettings(DEFAULT_CHUNK_SIZE, DEFAULT_SPLICES_IN_FLIGHT, false, true);
+        return new CopySettings(DEFAULT_CHUNK_SIZE, DEFAULT_SPLICES_IN_FLIGHT, false, true, false);
     }
 
     public CopySettings withChunkSize(int value) {
-        return new CopySettings(value, splicesInFlight, fsyncAtEnd, useSplice);
+        return new CopySettings(value, splicesInFlight, fsyncAtEnd, useSplice, atomicReplace);
     }
 
     public CopySettings withSplicesInFlight(int value) {
-        return new CopySettings(chunkSize, value, fsyncAtEnd, useSplice);
+        return new CopySettings(chunkSize, value, fsyncAtEnd, useSplice, atomicReplace);
     }
 
     public CopySettings withFsyncAtEnd(boolean value) {
-        return new CopySettings(chunkSize, splicesInFlight, value, useSplice);
+        return new CopySettings(chunkSize, splicesInFlight, value, useSplice, atomicReplace);
     }
 
     /** Off: copy through the ring actor's Source and Sink instead of splicing in the kernel. */
     public CopySettings withUseSplice(boolean value) {
-        return new CopySettings(chunkSize, splicesInFlight, fsyncAtEnd, value);
+        return new CopySettings(chunkSize, splicesInFlight, fsyncAtEnd, value, atomicReplace);
+    }
+
+    /**
+     * On: copy into a temporary file and rename it over the target once complete and fsynced; off (the
+     * default): truncate and write the target in place. See the class comment for what each guarantees.
+     */
+    public CopySettings withAtomicReplace(boolean value) {
+        return new CopySettings(chunkSize, splicesInFlight, fsyncAtEnd, useSplice, value);
     }
 
     public int chunkSize() {
@@ -73,9 +103,13 @@ public final class CopySettings {
         return useSplice;
     }
 
+    public boolean atomicReplace() {
+        return atomicReplace;
+    }
+
     @Override
     public String toString() {
         return "CopySettings[chunkSize=" + chunkSize + ", splicesInFlight=" + splicesInFlight + ", fsyncAtEnd="
-                + fsyncAtEnd + ", useSplice=" + useSplice + "]";
+                + fsyncAtEnd + ", useSplice=" + useSplice + ", atomicReplace=" + atomicReplace + "]";
     }
 }

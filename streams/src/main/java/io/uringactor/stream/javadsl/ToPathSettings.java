@@ -23,6 +23,37 @@ import java.util.Set;
  *   <li>{@code direct} (default off): open with {@code O_DIRECT}. Writes are then whole aligned chunks
  *       (the chunk size is rounded up to the alignment, the start position must be aligned) and the
  *       unaligned tail of the stream is written through a second, buffered descriptor.</li>
+ *   <li>{@code atomicReplace} (default off): write a temporary file beside the target and rename it over
+ *       the target once complete, instead of writing the target in place. Not with {@code APPEND} or a
+ *       start position other than 0.</li>
+ * </ul>
+ *
+ * <h2>What the target holds after a failure or a crash</h2>
+ * In both modes the target is neither created nor truncated before the first element arrives (or the
+ * stream completes empty), nor ever when it is a file this ActorSystem is reading through
+ * {@link UringFileIO} (a {@link SameFileException}).
+ * <ul>
+ *   <li><b>In place</b> (the default). When the stream fails, every byte the sink had received is written
+ *       before the result fails with {@code IOOperationIncompleteException(count, cause)}, the count
+ *       being the bytes written (from the start position: with the default options the file's size).
+ *       After a crash of the process (kill -9) the file holds what was written so far; after a crash of
+ *       the machine, without {@code fsyncAtEnd} it may hold any mix of old, new and no data, even after
+ *       the result succeeded; with {@code fsyncAtEnd} it holds the whole new content once the result has
+ *       succeeded, and any mix before.</li>
+ *   <li><b>Atomic replace.</b> The bytes go to a new file {@code .<name>.<random>.tmp} in the target's
+ *       directory (a symlinked target: the directory of the file it names, which is the one replaced),
+ *       mode 0600 while written. At the end it gets the mode of the existing target (or 0644), is
+ *       fsynced, renamed over the target ({@code rename(2)}, atomic) and the directory is fsynced; only
+ *       then does the result succeed. On a failure, a failing or cancelled upstream, or an aborted stream,
+ *       the temporary file is deleted, the target is left as it was and the count is 0. So after a
+ *       failure, a kill -9 or a machine crash at any moment the target is either the old file (or absent,
+ *       if it was) or the complete new one, and once the result succeeded the new one is durable;
+ *       {@code fsyncAtEnd} adds nothing. A killed process or a crashed machine can leave a stray temporary
+ *       file behind (delete {@code .<name>.*.tmp}). The new file is owned by the writing user and does not
+ *       keep the old one's owner, ACLs, extended attributes or hard links (other links keep the old
+ *       content). CREATE_NEW refuses an existing target and a set without CREATE (or CREATE_NEW) a
+ *       missing one; TRUNCATE_EXISTING is implied. If the directory's fsync fails after the rename, the
+ *       result fails although the target has been replaced (the cause says so).</li>
  * </ul>
  */
 public final class ToPathSettings {
@@ -37,9 +68,10 @@ public final class ToPathSettings {
     private final int chunkSize;
     private final boolean fsyncAtEnd;
     private final boolean direct;
+    private final boolean atomicReplace;
 
     private ToPathSettings(Set<OpenOption> options, long startPosition, int writesInFlight, int chunkSize,
-                           boolean fsyncAtEnd, boolean direct) {
+                           boolean fsyncAtEnd, boolean direct, boolean atomicReplace) {
         if (options == null || options.isEmpty()) {
             throw new IllegalArgumentException("options must not be empty");
         }
@@ -52,44 +84,60 @@ public final class ToPathSettings {
         if (chunkSize <= 0) {
             throw new IllegalArgumentException("chunkSize=" + chunkSize + " must be positive");
         }
+        if (atomicReplace && options.contains(StandardOpenOption.APPEND)) {
+            throw new IllegalArgumentException("atomicReplace writes a new file: APPEND is not allowed");
+        }
+        if (atomicReplace && startPosition != 0) {
+            throw new IllegalArgumentException("atomicReplace writes a new file from offset 0, not from startPosition="
+                    + startPosition);
+        }
         this.options = Set.copyOf(options);
         this.startPosition = startPosition;
         this.writesInFlight = writesInFlight;
         this.chunkSize = chunkSize;
         this.fsyncAtEnd = fsyncAtEnd;
         this.direct = direct;
+        this.atomicReplace = atomicReplace;
     }
 
-    /** WRITE, CREATE, TRUNCATE_EXISTING from offset 0, 4 writes of 128 KiB in flight, no fsync, buffered. */
+    /** WRITE, CREATE, TRUNCATE_EXISTING from offset 0, 4 writes of 128 KiB in flight, no fsync, buffered, in place. */
     public static ToPathSettings create() {
-        return new ToPathSettings(DEFAULT_OPTIONS, 0, DEFAULT_WRITES_IN_FLIGHT, DEFAULT_CHUNK_SIZE, false, false);
+        return new ToPathSettings(DEFAULT_OPTIONS, 0, DEFAULT_WRITES_IN_FLIGHT, DEFAULT_CHUNK_SIZE, false, false, false);
     }
 
     /** The open options; WRITE is implied by APPEND, and READ is allowed. */
     public ToPathSettings withOptions(Set<? extends OpenOption> value) {
-        return new ToPathSettings(Set.copyOf(value), startPosition, writesInFlight, chunkSize, fsyncAtEnd, direct);
+        return new ToPathSettings(Set.copyOf(value), startPosition, writesInFlight, chunkSize, fsyncAtEnd, direct, atomicReplace);
     }
 
     public ToPathSettings withStartPosition(long value) {
-        return new ToPathSettings(options, value, writesInFlight, chunkSize, fsyncAtEnd, direct);
+        return new ToPathSettings(options, value, writesInFlight, chunkSize, fsyncAtEnd, direct, atomicReplace);
     }
 
     public ToPathSettings withWritesInFlight(int value) {
-        return new ToPathSettings(options, startPosition, value, chunkSize, fsyncAtEnd, direct);
+        return new ToPathSettings(options, startPosition, value, chunkSize, fsyncAtEnd, direct, atomicReplace);
     }
 
     public ToPathSettings withChunkSize(int value) {
-        return new ToPathSettings(options, startPosition, writesInFlight, value, fsyncAtEnd, direct);
+        return new ToPathSettings(options, startPosition, writesInFlight, value, fsyncAtEnd, direct, atomicReplace);
     }
 
     /** {@code fsync} after the last write, before the materialized result completes. */
     public ToPathSettings withFsyncAtEnd(boolean value) {
-        return new ToPathSettings(options, startPosition, writesInFlight, chunkSize, value, direct);
+        return new ToPathSettings(options, startPosition, writesInFlight, chunkSize, value, direct, atomicReplace);
     }
 
     /** {@code O_DIRECT} on or off. */
     public ToPathSettings withDirect(boolean value) {
-        return new ToPathSettings(options, startPosition, writesInFlight, chunkSize, fsyncAtEnd, value);
+        return new ToPathSettings(options, startPosition, writesInFlight, chunkSize, fsyncAtEnd, value, atomicReplace);
+    }
+
+    /**
+     * On: replace the target atomically with a temporary file renamed over it once complete and fsynced;
+     * off (the default): write the target in place. See the class comment for what each guarantees.
+     */
+    public ToPathSettings withAtomicReplace(boolean value) {
+        return new ToPathSettings(options, startPosition, writesInFlight, chunkSize, fsyncAtEnd, direct, value);
     }
 
     public Set<OpenOption> options() {
@@ -116,9 +164,14 @@ public final class ToPathSettings {
         return direct;
     }
 
+    public boolean atomicReplace() {
+        return atomicReplace;
+    }
+
     @Override
     public String toString() {
         return "ToPathSettings[options=" + options + ", startPosition=" + startPosition + ", writesInFlight="
-                + writesInFlight + ", chunkSize=" + chunkSize + ", fsyncAtEnd=" + fsyncAtEnd + ", direct=" + direct + "]";
+                + writesInFlight + ", chunkSize=" + chunkSize + ", fsyncAtEnd=" + fsyncAtEnd + ", direct=" + direct
+                + ", atomicReplace=" + atomicReplace + "]";
     }
 }

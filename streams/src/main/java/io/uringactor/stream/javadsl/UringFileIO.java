@@ -48,6 +48,24 @@ import java.util.concurrent.CompletionStage;
  * {@link org.apache.pekko.stream.IOOperationIncompleteException} carrying the bytes moved so far and the
  * cause. The stages do not use the deprecated {@code IOResult} status field.
  *
+ * <h2>Writing safely</h2>
+ * A writer ({@link #toPath}, {@link #blockWriter}, {@link #copy}) checks before it truncates: it opens
+ * (creates, truncates) its target only once there is something to write or the stream completes empty,
+ * and a copy only once its source is open and known to be a readable file, so a stream or copy that fails
+ * first leaves the target alone. A writer whose target is a file this ActorSystem is reading through
+ * this class (the copy's own source, or the file of a running {@link #fromPath} or {@link #blockReader},
+ * by device and inode after following links: {@code ./f}, hard links and symlinks count) fails with a
+ * {@link SameFileException} before touching it. A reader counts from when it has opened its file until it
+ * has closed it: a reader that already read a small file to its end and closed it no longer protects it
+ * from a writer that gets its bytes later (which then writes back what was read).
+ *
+ * <p>When the stream into {@link #toPath} fails, the sink writes what it had received before its result
+ * fails, so the {@code IOOperationIncompleteException}'s count is what is in the file. Or, with
+ * {@link ToPathSettings#withAtomicReplace} (and {@link CopySettings#withAtomicReplace}), the target is
+ * replaced only by a complete, fsynced file: after a failure, a kill -9 or a crash it is the old file or
+ * the whole new one. {@link ToPathSettings} says exactly what each mode guarantees, with and without
+ * {@code fsyncAtEnd}.
+ *
  * <p>Every stage talks to the system's default ring actor ({@link io.uringactor.actor.RingExtension})
  * unless a {@link RingAttribute} names another.
  */
@@ -86,9 +104,11 @@ public final class UringFileIO {
     /**
      * Writes the stream to {@code path} at increasing offsets from {@code settings.startPosition()},
      * coalescing small elements into writes of up to {@code settings.chunkSize()} bytes with up to
-     * {@code settings.writesInFlight()} in flight (one at a time with APPEND). Materializes the byte count
-     * written, after the last write (and the fsync, with {@code fsyncAtEnd}) succeeded and the file was
-     * closed.
+     * {@code settings.writesInFlight()} in flight (one at a time with APPEND). The target is opened when
+     * the first element arrives (or the stream completes empty). Materializes the byte count written, after
+     * the last write (and the fsync, with {@code fsyncAtEnd}; the rename, with {@code atomicReplace})
+     * succeeded and the file was closed. A failed stream fails it after what was received is written (in
+     * place), with that count; see {@link ToPathSettings} for atomic replace.
      */
     public static Sink<ByteString, CompletionStage<IOResult>> toPath(ActorSystem<?> system, Path path,
                                                                      ToPathSettings settings) {
@@ -124,7 +144,9 @@ public final class UringFileIO {
 
     /**
      * Writes each {@link BlockWrite} at its offset with up to {@code settings.writesInFlight()} in flight
-     * and emits each one once written, in stream order. A write overlapping one in flight waits for it,
+     * and emits each one once written, in stream order. The file is opened when the first write arrives (or
+     * the stream completes empty); a file this system is reading fails the stream with a
+     * {@link SameFileException}. A write overlapping one in flight waits for it,
      * so the file ends as if the writes had been made one after another. With {@code direct}, unaligned
      * offsets or lengths fail the stream with an {@link IllegalArgumentException}. Materializes the byte
      * count written, after the fsync with {@code fsyncAtEnd}.
@@ -154,15 +176,18 @@ public final class UringFileIO {
     }
 
     /**
-     * Copies {@code source} to {@code target} (created or truncated, mode 0644) without moving the bytes
+     * Copies {@code source} to {@code target} (created or truncated, mode 0644; or replaced atomically, see
+     * {@link CopySettings}) without moving the bytes
      * through the JVM: {@code IORING_OP_SPLICE} file → pipe linked to pipe → file, on a dedicated small
      * ring run by a thread of Pekko's blocking-IO dispatcher, so the caller never blocks. Falls back to
      * {@link #fromPath} into {@link #toPath} when the kernel cannot splice these files. The source's size
      * when it was opened is copied (bytes appended during the copy are not; a source that shrinks is
      * copied up to its new end). Completes with the
      * bytes copied, or fails with {@link org.apache.pekko.stream.IOOperationIncompleteException} holding
-     * the bytes copied so far and the cause ({@code ENOENT}, {@code EISDIR}, {@code EACCES}, ...); copying
-     * a file onto itself fails with an {@link IllegalArgumentException} cause.
+     * the bytes copied so far and the cause ({@code ENOENT}, {@code EISDIR}, {@code EACCES}, ...). The
+     * source is opened and checked before the target is created or truncated; copying a file onto itself
+     * (also through {@code ./}, a hard link or a symlink) fails with a {@link SameFileException} cause and
+     * leaves it untouched.
      */
     public static CompletionStage<IOResult> copy(ActorSystem<?> system, Path source, Path target,
                                                  CopySettings settings) {
