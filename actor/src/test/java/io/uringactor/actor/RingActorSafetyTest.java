@@ -173,52 +173,64 @@ class RingActorSafetyTest {
     }
 
     /**
-     * (Beyond the numbered items.) A completion that the kernel posts late (a FIFO read, its data written
-     * after it was submitted) is answered while requests that take no SQE keep arriving: 100,000 reads, at
-     * most 10,000 outstanding, sent to a ring whose one slot (max-queued 0) the FIFO read holds, so all are
-     * refused as overloaded. The FIFO gets its data after the first 1,000 are sent; the FIFO read must be
-     * answered while the flood is still being refused (before half of it has been answered; the window
-     * bounds how far behind a FLUSH can lag), not only once the mailbox runs empty. With DEFER_TASKRUN a late
-     * completion is posted only by an io_uring_enter(GETEVENTS), which a ring that never waits must still
-     * make. A pause of the sender (GC) can empty the mailbox and let a ring without that fix pass: the test
-     * catches the bug with high probability, not always. (Both counters are touched on the ring's thread
-     * only: RingClient completes futures there.)
+     * (Beyond the numbered items.) A completion that the kernel posts late (a read of FIFO A, its data
+     * written after it was submitted) is answered while requests that take no SQE keep arriving, not only
+     * once the mailbox runs empty. Deterministic: the ring's thread is held in the callback of a read of FIFO
+     * B (RingClient completes futures on the ring's thread) while 50,000 reads on a forged handle (refused
+     * without an SQE) are queued in its mailbox and FIFO A gets its data; then it is let go. With
+     * DEFER_TASKRUN a late completion is posted only by an io_uring_enter(GETEVENTS), which the ring makes
+     * only when it has something to submit or nothing to read in its mailbox: A's read must be answered
+     * before half of the 50,000 refusals. (Both counters are touched on the ring's thread only.)
      */
     @Test
     void aLateCompletionIsAnsweredWhileRefusedRequestsKeepComing() throws Exception {
-        final ActorRef<RingCommand> ref = spawnRing("late-completion-ring", defaults().withMaxInFlight(1).withMaxQueued(0));
+        final ActorRef<RingCommand> ref = spawnRing("late-completion-ring", defaults());
         final RingClient ring = RingClient.create(ref, testKit.system(), ASK_TIMEOUT);
-        final Path fifo = fifo(dir, "late-completion-fifo");
-        final Path path = Files.write(dir.resolve("late.bin"), random(4096, 8));
-        final FileHandle pipe = await(ring.open(fifo, OpenOptions.readWrite()), REPLY, "open fifo");
-        final FileHandle file = await(ring.open(path, OpenOptions.readOnly()), REPLY, "open file");
+        final Path fifoA = fifo(dir, "late-a");
+        final Path fifoB = fifo(dir, "late-b");
+        final FileHandle a = await(ring.open(fifoA, OpenOptions.readWrite()), REPLY, "open fifo A");
+        final FileHandle b = await(ring.open(fifoB, OpenOptions.readWrite()), REPLY, "open fifo B");
         final AtomicInteger floodAnswered = new AtomicInteger();
         final AtomicInteger floodAnsweredAtLate = new AtomicInteger(-1);
-        final CompletableFuture<ByteString> late = ring.read(pipe, 0, 10).toCompletableFuture();
-        final CompletableFuture<ByteString> lateSeen = late.whenComplete((b, e) -> floodAnsweredAtLate.set(floodAnswered.get()));
-        awaitCondition(REPLY, () -> "the FIFO read in flight: " + stats(ring), () -> stats(ring).inFlight() == 1);
+        final CompletableFuture<ByteString> late = ring.read(a, 0, 10).toCompletableFuture()
+                .whenComplete((bytes, e) -> floodAnsweredAtLate.set(floodAnswered.get()));
 
-        final int flood = 100_000;
-        final java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(10_000);
-        final List<CompletableFuture<ByteString>> replies = new ArrayList<>(flood);
-        try (FileChannel writer = FileChannel.open(fifo, StandardOpenOption.WRITE)) {
-            for (int i = 0; i < flood; i++) {
-                if (i == 1_000) {
-                    writer.write(ByteBuffer.wrap("0123456789".getBytes())); // the FIFO read can complete now
-                }
-                assertTrue(window.tryAcquire(REPLY.toMillis(), TimeUnit.MILLISECONDS), "a reply within " + REPLY);
-                replies.add(ring.read(file, 0, 10).toCompletableFuture().whenComplete((b, e) -> {
-                    floodAnswered.incrementAndGet();
-                    window.release();
-                }));
+        final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        final CompletableFuture<Void> holder = ring.read(b, 0, 1).toCompletableFuture().thenRun(() -> {
+            held.countDown();
+            try {
+                release.await(REPLY.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
+        });
+        awaitCondition(REPLY, () -> "both FIFO reads in flight: " + stats(ring), () -> stats(ring).inFlight() == 2);
+        try (FileChannel writerB = FileChannel.open(fifoB, StandardOpenOption.WRITE)) {
+            writerB.write(ByteBuffer.wrap(new byte[] {1}));
         }
-        final Outcomes outcomes = classify(replies, Duration.ofSeconds(30), b -> b.size() == 10);
-        assertEquals(0, outcomes.unanswered, outcomes.toString());
-        assertEquals("0123456789", await(lateSeen, REPLY, "the late read").utf8String());
-        assertTrue(floodAnsweredAtLate.get() < flood / 2, "the FIFO read (data written after request #1,000 of the "
-                + "flood was sent) was answered only after " + floodAnsweredAtLate.get() + " of " + flood
-                + " flood requests had been answered: " + outcomes);
+        assertTrue(held.await(REPLY.toMillis(), TimeUnit.MILLISECONDS), "FIFO B's read completed on the ring's thread");
+        final int flood = 50_000;
+        final List<CompletableFuture<ByteString>> replies = new ArrayList<>(flood);
+        try {
+            final FileHandle forged = new FileHandle(a.id() ^ (1L << 40));
+            for (int i = 0; i < flood; i++) {
+                replies.add(ring.read(forged, 0, 10).toCompletableFuture()
+                        .whenComplete((bytes, e) -> floodAnswered.incrementAndGet()));
+            }
+            try (FileChannel writerA = FileChannel.open(fifoA, StandardOpenOption.WRITE)) {
+                writerA.write(ByteBuffer.wrap("0123456789".getBytes()));
+            }
+        } finally {
+            release.countDown();
+        }
+        await(holder, REPLY, "the holding callback");
+        final Outcomes outcomes = classify(replies, Duration.ofSeconds(30), bytes -> false);
+        assertEquals(flood, outcomes.count("InvalidRequestException"), outcomes.toString());
+        assertEquals("0123456789", await(late, REPLY, "the late read").utf8String());
+        assertTrue(floodAnsweredAtLate.get() < flood / 2, "FIFO A's read (its data there before the ring went on) "
+                + "was answered only after " + floodAnsweredAtLate.get() + " of " + flood
+                + " refused requests queued behind it had been answered");
     }
 
     // ------------------------------------------------------------------------------------------ item 3
