@@ -179,6 +179,52 @@ class RingActorClusterSafetyTest {
         }
     }
 
+    // ------------------------------------------------------------------------------------------ item 1 (remote)
+
+    /**
+     * Block requests from node B allocate their buffers on A within A's budget: a ring on A with max-io-size
+     * 64 KiB and {@code withMaxNativeMemory(128 KiB)}, max-queued 16, gets 40 concurrent 64 KiB ReadBlocks and
+     * 40 WriteBlocks from B. Each is answered with the right bytes (or RingOverloadedException), and never
+     * more than two are in flight at once.
+     */
+    @Test
+    void remoteBlockRequestsStayWithinTheBudget() throws Exception {
+        final int block = 64 * 1024;
+        final RingSettings settings = RingSettings.create(nodeA.system()).withRegisterWithReceptionist(false)
+                .withMaxIoSize(block).withMaxNativeMemory(2L * block).withMaxQueued(16);
+        final ActorRef<RingCommand> local = nodeA.spawn(RingActor.create(settings), "remote-budget-ring",
+                RingActor.props(settings));
+        final ActorRef<RingCommand> remote = ActorRefResolver.get(nodeB.system()).resolveActorRef(full(nodeA, local));
+        final RingClient client = RingClient.create(remote, nodeB.system(), ASK_TIMEOUT);
+        final byte[] content = random(16 * block, 34);
+        final Path path = Files.write(dir.resolve("remote-budget.bin"), content);
+        final FileHandle file = await(client.open(path, OpenOptions.readWrite()), REPLY, "open from B");
+
+        final List<CompletableFuture<Boolean>> replies = new ArrayList<>();
+        for (int i = 0; i < 80; i++) {
+            final int at = (i % 16) * block;
+            final io.uringactor.ring.AlignedBuffer buffer = io.uringactor.ring.AlignedBuffer.allocate(block, 4096);
+            if (i % 2 == 0) {
+                replies.add(client.readBlock(file, at, buffer).toCompletableFuture().thenApply(io -> {
+                    final byte[] got = new byte[io.bytes()];
+                    io.buffer().byteBuffer().get(0, got);
+                    return io.bytes() == block && java.util.Arrays.equals(got, java.util.Arrays.copyOfRange(content, at, at + block));
+                }));
+            } else {
+                buffer.byteBuffer().put(0, content, at, block); // the same bytes again
+                replies.add(client.writeBlock(file, at, buffer).toCompletableFuture().thenApply(io -> io.bytes() == block));
+            }
+        }
+        final Outcomes outcomes = classify(replies, TIMEOUT, ok -> ok);
+        assertEquals(0, outcomes.unanswered, outcomes.toString());
+        assertEquals(replies.size(), outcomes.count("ok") + outcomes.count("RingOverloadedException"),
+                "data or RingOverloadedException only: " + outcomes);
+        assertTrue(outcomes.count("ok") >= 2, "some were served: " + outcomes);
+        final RingStats stats = await(client.stats(), REPLY, "stats");
+        assertTrue(stats.inFlightMax() <= 2, "a 128 KiB budget holds at most two 64 KiB remote blocks in flight: " + stats);
+        assertArrayEquals(content, Files.readAllBytes(path), "the file is unchanged (blocks rewrote its own bytes)");
+    }
+
     // ------------------------------------------------------------------------------------------ item 7
 
     /** GetStats(null) from node B (which A cannot decode or answer) does not stop A's ring: B's next reads are served. */
