@@ -83,6 +83,8 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
      * cannot wake it; only while ops are in flight, so an idle ring still sleeps for good.
      */
     private static final long MAX_SLEEP_NANOS = 100_000_000L;
+    /** Requests in a row after which the ring is reaped even though the FLUSH has not come yet. */
+    private static final int REAP_EVERY = 64;
     /** Submissions tried before a request that needs SQ room is refused as overloaded. */
     private static final int SUBMIT_ATTEMPTS = 3;
     /** An op and its linked timeout. */
@@ -123,6 +125,8 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
     private final boolean registered;
 
     private boolean flushScheduled;
+    /** Requests handled since the ring was last submitted and reaped; see {@link #reapBetweenRequests}. */
+    private int requestsSincePump;
     private boolean stopping;
     /** Why in-flight ops were cancelled at stop; their -ECANCELED completions are answered with it. */
     private IoUringException abortCause;
@@ -287,6 +291,9 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
      */
     private Behavior<Object> onRequest(Object request) {
         try {
+            if (++requestsSincePump >= REAP_EVERY && inFlight > 0) {
+                reapBetweenRequests();
+            }
             return admit(request);
         } catch (IoUringException e) {
             return fail(e);
@@ -775,6 +782,25 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
         }
     }
 
+    /**
+     * A long run of requests keeps the FLUSH far back in the mailbox: submit what they prepared and answer
+     * what completed meanwhile now (one non-blocking enter, which also runs deferred completion work),
+     * so a completion never waits for a whole flood of requests queued behind it.
+     */
+    private void reapBetweenRequests() {
+        requestsSincePump = 0;
+        if (mailbox != null) {
+            if (sq.pending() > 0) {
+                countBatch(ring.submit()); // with DEFER_TASKRUN, submitting also posts deferred completions
+            } else if ((ring.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0) {
+                ring.processCompletions();
+            }
+            reapAndRefill();
+        } else {
+            pumpOnce();
+        }
+    }
+
     private Behavior<Object> onFlush() {
         flushScheduled = false;
         return pump();
@@ -789,6 +815,7 @@ public final class RingBehavior extends AbstractBehavior<Object> implements Comp
      * repeats while that makes progress; then arms the reaper if ops remain in flight.
      */
     private Behavior<Object> pump() {
+        requestsSincePump = 0;
         try {
             if (mailbox != null) {
                 // Reap and refill without submitting: the batch goes in with the wait's io_uring_enter, one
