@@ -186,6 +186,8 @@ class RingActorSafetyTest {
             throw new AssertionError(what + ": succeeded");
         } catch (java.util.concurrent.ExecutionException e) {
             failure = unwrap(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError(what + ": no reply within " + REPLY + " (ask timeout " + ASK_TIMEOUT + ")", e);
         }
         final boolean pekkoRefusedAtOnce = failure instanceof java.util.concurrent.TimeoutException
                 && String.valueOf(failure.getMessage()).contains("had already been terminated");
