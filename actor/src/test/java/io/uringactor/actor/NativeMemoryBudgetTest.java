@@ -82,6 +82,16 @@ class NativeMemoryBudgetTest {
         assertTrue(stats.inFlightMax() <= 2, "an 8 MiB budget holds at most two 4 MiB requests in flight: " + stats);
         assertEquals(ByteString.fromArray(content, 0, 4096), await(ring.read(file, 0, 4096), Duration.ofSeconds(10),
                 "a read after the burst"));
+        // Buffers of other sizes kept for reuse do not keep a full-size request out for good.
+        final List<CompletableFuture<ByteString>> small = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            small.add(ring.read(file, (long) i * 65536, 65536 + i * 4096).toCompletableFuture());
+        }
+        for (CompletableFuture<ByteString> f : small) {
+            await(f, Duration.ofSeconds(10), "a small read");
+        }
+        assertEquals(expected, await(ring.read(file, 0, size), Duration.ofSeconds(10), "a 4 MiB read after small ones"));
+        assertEquals(size, await(ring.write(file, 0, expected), Duration.ofSeconds(10), "a 4 MiB write after small ones"));
     }
 
     @Test
@@ -101,7 +111,7 @@ class NativeMemoryBudgetTest {
         assertEquals(0, child.exitValue(), "the forked JVM's exit code (0 = every reply was data or "
                 + "RingOverloadedException; 2 = a wrong reply; 3 = missing replies; else it died); its output:\n" + out);
         for (String burst : List.of("reads answered=70/70", "writes answered=70/70", "readv answered=30/30",
-                "reads-1MiB answered=600/600")) {
+                "reads-1MiB answered=600/600", "reads-after answered=8/8")) {
             assertTrue(out.contains(burst), "expected '" + burst + "' in:\n" + out);
         }
         assertTrue(out.contains("target equals source: true"), "the written file matches; output:\n" + out);

@@ -178,6 +178,16 @@ public final class NativeMemoryBurst {
         System.out.println(small.summary());
         allGood &= small.acceptable();
 
+        // 5. After the pool has filled with 1 MiB buffers, 16 MiB requests still find room.
+        final Burst again = new Burst("reads-after", 8);
+        for (int i = 0; i < again.requests; i++) {
+            ring.read(in, 0, SIZE).whenComplete((bytes, e) ->
+                    again.answer(e == null && expected.duplicate().equals(bytes.asByteBuffer()), e));
+        }
+        allAnswered &= again.await();
+        System.out.println(again.summary());
+        allGood &= again.acceptable();
+
         // The ring still serves, and what it holds while idle falls back under the budget.
         final ByteString head = ring.read(in, 0, 4096).toCompletableFuture().get(30, TimeUnit.SECONDS);
         final boolean headOk = ByteBuffer.wrap(oracle, 0, 4096).equals(head.asByteBuffer());

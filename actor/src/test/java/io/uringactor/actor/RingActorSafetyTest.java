@@ -529,6 +529,25 @@ class RingActorSafetyTest {
                 Arrays.asList(ByteString.fromString("a"), null), r), REPLY));
         names.add("Close(null handle)");
         refused.add(ask(ring, (ActorRef<StatusReply<Done>> r) -> new RingCommand.Close(null, r), REPLY));
+        names.add("ReadBlock(null buffer)");
+        refused.add(ask(ring, (ActorRef<StatusReply<BlockIo>> r) -> new RingCommand.ReadBlock(file, 0, null, r), REPLY));
+        names.add("WriteBlock(null handle)");
+        refused.add(ask(ring, (ActorRef<StatusReply<BlockIo>> r) -> new RingCommand.WriteBlock(null, 0,
+                io.uringactor.ring.AlignedBuffer.allocate(4096, 4096), r), REPLY));
+        names.add("Trim(negative length)");
+        refused.add(ask(ring, (ActorRef<StatusReply<Done>> r) -> new RingCommand.Trim(file, 0, -1, r), REPLY));
+        names.add("Fsync(null handle)");
+        refused.add(ask(ring, (ActorRef<StatusReply<Done>> r) -> new RingCommand.Fsync(null, false, r), REPLY));
+        names.add("Stat(null handle)");
+        refused.add(ask(ring, (ActorRef<StatusReply<io.uringactor.ring.Statx>> r) -> new RingCommand.Stat(null, r), REPLY));
+        names.add("Open(path with NUL)");
+        refused.add(ask(ring, (ActorRef<StatusReply<FileHandle>> r) -> new RingCommand.Open("a\0b",
+                OpenOptions.readOnly(), r), REPLY));
+        names.add("Read(over max-io-size)");
+        refused.add(ask(ring, (ActorRef<StatusReply<ByteString>> r) -> new RingCommand.Read(file, 0, Integer.MAX_VALUE, r), REPLY));
+        names.add("ReadV(2,000 buffers)");
+        refused.add(ask(ring, (ActorRef<StatusReply<List<ByteString>>> r) -> new RingCommand.ReadV(file, 0,
+                java.util.Collections.nCopies(2_000, 1), r), REPLY));
         names.add("client.read(null)");
         refused.add(client.read(null, 0, 10));
         names.add("client.write(null data)");

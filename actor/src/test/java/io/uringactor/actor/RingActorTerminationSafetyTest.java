@@ -87,6 +87,41 @@ class RingActorTerminationSafetyTest {
         }
     }
 
+    /**
+     * The same with the system's default ring (RingExtension), which CoordinatedShutdown stops: its FIFO
+     * reads hold it in its stop until stop-timeout (1 s here).
+     */
+    @Test
+    void requestsToTheDefaultRingAreAnsweredAcrossTermination() throws Exception {
+        final ActorTestKit kit = ActorTestKit.create("terminate-default", config()
+                .withValue("io-uring-actor.ring.max-in-flight", ConfigValueFactory.fromAnyRef(4))
+                .withValue("io-uring-actor.ring.max-queued", ConfigValueFactory.fromAnyRef(100_000))
+                .withValue("io-uring-actor.ring.stop-timeout", ConfigValueFactory.fromAnyRef("1 s")));
+        try {
+            exerciseTermination(kit.system(), RingExtension.get(kit.system()).client(), 2_000);
+        } finally {
+            kit.shutdownTestKit();
+        }
+    }
+
+    /** A RingClient made after its system terminated fails its requests at once too. */
+    @Test
+    void aClientMadeAfterTerminationFailsAtOnce() throws Exception {
+        final ActorTestKit kit = ActorTestKit.create("terminate-late-client", config());
+        final RingSettings settings = RingSettings.create(kit.system());
+        final ActorRef<RingCommand> ref = kit.spawn(RingActor.create(settings), "late-client-ring", RingActor.props(settings));
+        kit.system().terminate();
+        await(kit.system().getWhenTerminated(), AFTER_TERMINATION, "termination");
+        try {
+            final RingClient ring = RingClient.create(ref, kit.system(), ASK_TIMEOUT);
+            final Throwable e = failureOf(ring.read(new FileHandle(1), 0, 10), Duration.ofSeconds(2),
+                    "a request through a client made after termination");
+            assertInstanceOf(RingStoppedException.class, e, e.toString());
+        } finally {
+            kit.shutdownTestKit();
+        }
+    }
+
     private void exerciseTermination(ActorSystem<?> system, RingClient ring, int half) throws Exception {
         final Path fifo = fifo(dir, "terminate-fifo");
         final Path path = Files.write(dir.resolve("terminate.bin"), new byte[64 * 1024]);
