@@ -246,6 +246,26 @@ class RingActorClusterSafetyTest {
                 "a second read from B"));
     }
 
+    // ------------------------------------------------------------------------------------------ item 9 (remote)
+
+    /** A ring on A whose root-directory is missing answers B's requests with RingStoppedException, cause and all. */
+    @Test
+    void aRingThatFailsToStartAnswersRemoteRequestsWithItsCause() {
+        final Path missing = dir.resolve("missing-root-on-a");
+        final RingSettings settings = RingSettings.create(nodeA.system()).withRegisterWithReceptionist(false)
+                .withRootDirectory(missing);
+        final ActorRef<RingCommand> local = nodeA.spawn(RingActor.create(settings), "remote-root-missing-ring",
+                RingActor.props(settings));
+        final ActorRef<RingCommand> remote = ActorRefResolver.get(nodeB.system()).resolveActorRef(full(nodeA, local));
+        final RingClient client = RingClient.create(remote, nodeB.system(), ASK_TIMEOUT);
+        final Throwable e = failureOf(client.open(Path.of("x"), OpenOptions.readOnly()), REPLY, "open from B");
+        final RingStoppedException stopped = assertInstanceOf(RingStoppedException.class, e, e.toString());
+        final io.uringactor.ring.ErrnoException cause = assertInstanceOf(io.uringactor.ring.ErrnoException.class,
+                stopped.getCause(), "the cause crosses the wire: " + stopped);
+        assertEquals(io.uringactor.ring.Errno.ENOENT, cause.errno(), cause.toString());
+        assertTrue(cause.getMessage().contains(missing.toString()), cause.getMessage());
+    }
+
     // ------------------------------------------------------------------------------------------ item 8a
 
     /**

@@ -640,4 +640,29 @@ class RingActorSafetyTest {
         final FileHandle file = await(ring.open(path, OpenOptions.readOnly()), REPLY, "open");
         assertEquals("still here", await(ring.read(file, 0, 100), REPLY, "read").utf8String());
     }
+    /**
+     * The same for a WriteV (two 64 KiB buffers) and a local WriteBlock (a 128 KiB AlignedBuffer of the
+     * caller's), each with a 300 ms timeout to its own empty FIFO nobody reads: answered with
+     * RingTimeoutException, not left hanging after the short write.
+     */
+    @Test
+    void shortWriteVAndWriteBlockContinuationsKeepTheirTimeout() throws Exception {
+        final ActorRef<RingCommand> ref = spawnRing("short-writev-ring", defaults());
+        final RingClient ring = RingClient.create(ref, testKit.system(), ASK_TIMEOUT);
+        final Duration limit = Duration.ofMillis(300);
+        final FileHandle pipeV = await(ring.open(fifo(dir, "short-writev-fifo"), OpenOptions.readWrite()), REPLY, "open");
+        final CompletableFuture<Integer> writev = ask(ref, (ActorRef<StatusReply<Integer>> r) -> new RingCommand.WriteV(pipeV,
+                0, List.of(ByteString.fromArray(new byte[64 * 1024]), ByteString.fromArray(new byte[64 * 1024])), limit, r),
+                ASK_TIMEOUT);
+        final Throwable v = failureOf(writev, Duration.ofSeconds(10), "a 2 x 64 KiB writev with a 300 ms timeout to a FIFO");
+        assertInstanceOf(RingTimeoutException.class, v, "the continued writev times out: " + v);
+
+        final FileHandle pipeB = await(ring.open(fifo(dir, "short-writeblock-fifo"), OpenOptions.readWrite()), REPLY, "open");
+        final io.uringactor.ring.AlignedBuffer buffer = io.uringactor.ring.AlignedBuffer.allocate(128 * 1024, 4096);
+        final CompletableFuture<BlockIo> writeBlock = ask(ref, (ActorRef<StatusReply<BlockIo>> r) ->
+                new RingCommand.WriteBlock(pipeB, 0, buffer, limit, r), ASK_TIMEOUT);
+        final Throwable b = failureOf(writeBlock, Duration.ofSeconds(10), "a 128 KiB write block with a 300 ms timeout to a FIFO");
+        assertInstanceOf(RingTimeoutException.class, b, "the continued write block times out: " + b);
+        assertEquals(0, stats(ring).inFlight(), "nothing left in flight: " + stats(ring));
+    }
 }
