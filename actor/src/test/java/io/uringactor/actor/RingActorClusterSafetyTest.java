@@ -353,6 +353,15 @@ class RingActorClusterSafetyTest {
                 "a told remote Shutdown is refused too: " + told);
         assertEquals(ByteString.fromArray(content, 4096, 4096), await(client.read(file, 4096, 4096), REPLY,
                 "B's read after the second refused Shutdown"));
+        // A Shutdown from B whose replyTo is an actor on A is still a remote Shutdown.
+        final TestProbe<StatusReply<Done>> onA = nodeA.createTestProbe();
+        final ActorRef<StatusReply<Done>> onAFromB = ActorRefResolver.get(nodeB.system()).resolveActorRef(full(nodeA, onA.getRef()));
+        ringOnA.tell(new RingCommand.Shutdown(onAFromB));
+        final StatusReply<Done> forged = onA.receiveMessage(REPLY);
+        assertTrue(forged.isError() && forged.getError() instanceof InvalidRequestException,
+                "a Shutdown from B naming a replyTo on A is refused too: " + forged);
+        assertEquals(ByteString.fromArray(content, 0, 4096), await(client.read(file, 0, 4096), REPLY,
+                "B's read after the third refused Shutdown"));
 
         final Spawned onC = spawnOn(nodeC, "remote-shutdown-allowed-ring");
         final ActorRef<RingCommand> ringOnC = onC.remote();

@@ -122,6 +122,63 @@ class RingActorTerminationSafetyTest {
         }
     }
 
+    /**
+     * A RingClient on node B of a ring on node A: B's system terminates with reads in flight on A (FIFO
+     * reads that never complete) and more sent meanwhile. Every future on B completes within 10 s of B's
+     * whenTerminated, with RingStoppedException (or, since B's asks cannot outlive B's scheduler, a Pekko
+     * ask timeout fired at termination, counted apart); requests after termination fail at once.
+     */
+    @Test
+    void remoteRequestsAreAnsweredWhenTheClientsSystemTerminates() throws Exception {
+        final ActorTestKit nodeA = ActorTestKit.create("terminate-remote", RingActorClusterSafetyTest.nodeConfig());
+        final ActorTestKit nodeB = ActorTestKit.create("terminate-remote", RingActorClusterSafetyTest.nodeConfig());
+        try {
+            final org.apache.pekko.actor.Address addressA =
+                    org.apache.pekko.cluster.typed.Cluster.get(nodeA.system()).selfMember().address();
+            for (ActorTestKit node : List.of(nodeA, nodeB)) {
+                org.apache.pekko.cluster.typed.Cluster.get(node.system()).manager()
+                        .tell(org.apache.pekko.cluster.typed.Join.create(addressA));
+            }
+            for (ActorTestKit node : List.of(nodeA, nodeB)) {
+                final org.apache.pekko.actor.testkit.typed.javadsl.TestProbe<org.apache.pekko.cluster.typed.SelfUp> up =
+                        node.createTestProbe();
+                org.apache.pekko.cluster.typed.Cluster.get(node.system()).subscriptions().tell(
+                        org.apache.pekko.cluster.typed.Subscribe.create(up.ref(), org.apache.pekko.cluster.typed.SelfUp.class));
+                up.expectMessageClass(org.apache.pekko.cluster.typed.SelfUp.class, AFTER_TERMINATION);
+            }
+            final RingSettings settings = RingSettings.create(nodeA.system()).withRegisterWithReceptionist(false);
+            final ActorRef<RingCommand> local = nodeA.spawn(RingActor.create(settings), "remote-terminate-ring",
+                    RingActor.props(settings));
+            final ActorRef<RingCommand> remote = org.apache.pekko.actor.typed.ActorRefResolver.get(nodeB.system())
+                    .resolveActorRef(org.apache.pekko.actor.typed.ActorRefResolver.get(nodeA.system()).toSerializationFormat(local));
+            final RingClient ring = RingClient.create(remote, nodeB.system(), ASK_TIMEOUT);
+            final Path fifo = fifo(dir, "remote-terminate-fifo");
+            final FileHandle pipe = await(ring.open(fifo, OpenOptions.readWrite()), REPLY, "open fifo from B");
+            final List<CompletableFuture<ByteString>> reads = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                reads.add(ring.read(pipe, 0, 10).toCompletableFuture());
+            }
+            awaitCondition(REPLY, () -> "200 reads in flight on A", () ->
+                    await(RingClient.create(local, nodeA.system()).stats(), REPLY, "stats").inFlight() == 200);
+            nodeB.system().terminate();
+            for (int i = 0; i < 200; i++) {
+                reads.add(ring.read(pipe, 0, 10).toCompletableFuture());
+            }
+            await(nodeB.system().getWhenTerminated(), AFTER_TERMINATION, "B's termination");
+            final Duration within = Duration.ofSeconds(10); // (not 20 s: keeps the class short when this fails)
+            final Outcomes outcomes = classify(reads, within, bytes -> false);
+            assertEquals(0, outcomes.unanswered, "every remote request completes within " + within
+                    + " of B's whenTerminated: " + outcomes);
+            assertEquals(reads.size(), outcomes.count("RingStoppedException") + outcomes.count("ask-timeout"),
+                    "RingStoppedException (or the ask's own timeout fired at termination) only: " + outcomes);
+            final Throwable after = failureOf(ring.read(pipe, 0, 10), Duration.ofSeconds(2), "a remote read after B terminated");
+            assertInstanceOf(RingStoppedException.class, after, after.toString());
+        } finally {
+            nodeB.shutdownTestKit();
+            nodeA.shutdownTestKit();
+        }
+    }
+
     private void exerciseTermination(ActorSystem<?> system, RingClient ring, int half) throws Exception {
         final Path fifo = fifo(dir, "terminate-fifo");
         final Path path = Files.write(dir.resolve("terminate.bin"), new byte[64 * 1024]);
@@ -155,7 +212,7 @@ class RingActorTerminationSafetyTest {
 
         // After termination: failed at once, not left pending.
         final List<CompletionStage<?>> late = List.of(ring.read(file, 0, 10), ring.open(path, OpenOptions.readOnly()),
-                ring.close(file), ring.stat(file));
+                ring.close(file), ring.stat(file), ring.stats());
         for (CompletionStage<?> request : late) {
             final Throwable e = failureOf(request, Duration.ofSeconds(2), "a request after termination");
             assertInstanceOf(RingStoppedException.class, e, "after termination: " + e);
