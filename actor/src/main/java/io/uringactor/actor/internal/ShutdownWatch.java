@@ -19,6 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * tracked per request. From the moment the system starts to shut down those actors may be gone before a
  * request reaches them, so requests sent from then on are tracked here and failed with
  * {@link RingStoppedException} when the system has terminated; requests after termination fail at once.
+ * Asks of rings on other nodes are always tracked: their timeout is a timer of the scheduler, which
+ * stops with the system.
  */
 public final class ShutdownWatch implements Extension {
     private static final Id ID = new Id();
@@ -28,6 +30,9 @@ public final class ShutdownWatch implements Extension {
     private final Set<CompletableFuture<Object>> tracked = ConcurrentHashMap.newKeySet();
 
     private ShutdownWatch(ActorSystem<?> system) {
+        // Made for a system already shutting down or gone (the callbacks below may run later, on another thread).
+        terminated = system.whenTerminated().isCompleted();
+        shuttingDown = terminated || CoordinatedShutdown.get(system).getShutdownReason().isPresent();
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(),
                 "io-uring-shutdown-watch", () -> {
                     shuttingDown = true;
@@ -70,6 +75,24 @@ public final class ShutdownWatch implements Extension {
             return false;
         }
         return true;
+    }
+
+    /**
+     * Tracks {@code reply} (an ask of a remote ring) until it completes, failing it if the system
+     * terminates first; fails it at once if the system has terminated.
+     */
+    public void track(CompletableFuture<?> reply) {
+        @SuppressWarnings("unchecked")
+        final CompletableFuture<Object> r = (CompletableFuture<Object>) reply;
+        if (terminated) {
+            r.completeExceptionally(new RingStoppedException("the actor system has terminated"));
+            return;
+        }
+        tracked.add(r);
+        r.whenComplete((value, failure) -> tracked.remove(r));
+        if (terminated) {
+            r.completeExceptionally(new RingStoppedException("the actor system has terminated"));
+        }
     }
 
     /** Whether the system has terminated. */
