@@ -63,18 +63,8 @@ public final class ShutdownWatch implements Extension {
         if (!shuttingDown) {
             return true;
         }
-        if (terminated) {
-            reply.completeExceptionally(new RingStoppedException("the actor system has terminated"));
-            return false;
-        }
-        tracked.add(reply);
-        reply.whenComplete((value, failure) -> tracked.remove(reply));
-        if (terminated) {
-            // Terminated between the check and the add: the termination hook may have missed it.
-            reply.completeExceptionally(new RingStoppedException("the actor system has terminated"));
-            return false;
-        }
-        return true;
+        track(reply);
+        return !reply.isDone(); // done here only if failed because the system has terminated
     }
 
     /**
@@ -84,12 +74,9 @@ public final class ShutdownWatch implements Extension {
     public void track(CompletableFuture<?> reply) {
         @SuppressWarnings("unchecked")
         final CompletableFuture<Object> r = (CompletableFuture<Object>) reply;
-        if (terminated) {
-            r.completeExceptionally(new RingStoppedException("the actor system has terminated"));
-            return;
-        }
         tracked.add(r);
         r.whenComplete((value, failure) -> tracked.remove(r));
+        // Added after the termination hook ran (or was about to): that hook may have missed it.
         if (terminated) {
             r.completeExceptionally(new RingStoppedException("the actor system has terminated"));
         }
