@@ -57,9 +57,26 @@ import java.nio.ByteBuffer;
  * {@link BlockCommandCodec}). A {@link BlockIo} reply travels with the bytes that were read, and the asker
  * gets exactly those bytes in a fresh buffer of that size (see {@link ReplyCodec}).
  *
+ * <h2>Format version and compatibility</h2>
+ *
+ * The first byte of every payload is the format version: {@value #FORMAT_VERSION}, the only one so far.
+ * So that nodes on two versions of this library can talk during a rolling upgrade:
+ * <ul>
+ *   <li>A manifest never changes meaning and is never reused: a new message type gets a new manifest.</li>
+ *   <li>Any change to the bytes of an existing manifest (a new field, a new failure kind, another encoding)
+ *       is a new format version, and the codec that changed reads the old version as well as the new.</li>
+ *   <li>This library reads every format version from {@value #OLDEST_READ_VERSION} to
+ *       {@value #FORMAT_VERSION}; any other is a {@link NotSerializableException} naming the version seen
+ *       and the versions read.</li>
+ *   <li>A version is written only once every node reads it: the release that introduces version N reads it
+ *       but still writes N - 1, and a later one writes N.</li>
+ *   <li>The golden bytes of every version stay in {@code RingProtocolGoldenBytesTest}, decoding: changing
+ *       them is a wire-format change.</li>
+ * </ul>
+ *
  * <p>Decoding is strict, from any sender: a command without a {@code replyTo}, a count or length over the
  * bytes left or over its cap, an alignment that is not a power of two, an unknown code, truncated input or
- * trailing bytes, an unknown manifest throw {@link NotSerializableException}, and nothing else throws.
+ * trailing bytes, an unknown manifest or format version throw {@link NotSerializableException}, and nothing else throws.
  * Values that are well-formed but wrong (a negative offset, an unknown or {@code null} file handle, a
  * {@code null} path) decode as they are: the ring refuses them with a reply. No input makes decoding
  * allocate more than a small multiple of its size.
@@ -88,6 +105,11 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
     static final String STATX = "SX";
     static final String BYTE_STRINGS = "L";
     static final String FAILURE = "E";
+
+    /** The format version written: the first byte of every payload. */
+    static final int FORMAT_VERSION = 1;
+    /** The oldest format version read; every one from it to {@link #FORMAT_VERSION} is. */
+    static final int OLDEST_READ_VERSION = 1;
 
     private final CommandCodec commands;
     private final BlockCommandCodec blocks;
@@ -163,9 +185,11 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
     public byte[] toBinary(Object o) {
         final MessageCodec codec = codecFor(o);
         final WireOut.Sizer sizer = new WireOut.Sizer();
+        sizer.u8(FORMAT_VERSION);
         codec.write(o, sizer);
         final byte[] bytes = new byte[sizer.size()];
         final WireOut.ToBuffer out = new WireOut.ToBuffer(ByteBuffer.wrap(bytes));
+        out.u8(FORMAT_VERSION);
         codec.write(o, out);
         if (out.hasRemaining()) {
             throw new IllegalStateException("size pass and write pass disagree for " + o.getClass().getName());
@@ -175,7 +199,10 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
 
     @Override
     public void toBinary(Object o, ByteBuffer buffer) {
-        codecFor(o).write(o, new WireOut.ToBuffer(buffer));
+        final MessageCodec codec = codecFor(o);
+        final WireOut.ToBuffer out = new WireOut.ToBuffer(buffer);
+        out.u8(FORMAT_VERSION);
+        codec.write(o, out);
     }
 
     // ---------------------------------------------------------------- reading
@@ -202,6 +229,7 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
         if (codec == null) {
             throw new NotSerializableException("unknown " + manifestName(manifest));
         }
+        readVersion(in, manifest);
         final Object result;
         try {
             result = codec.read(manifest, in);
@@ -219,6 +247,23 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
                     + in.remaining() + " bytes left over");
         }
         return result;
+    }
+
+    /**
+     * Reads the format version, and refuses one this library does not read. Every version read is read by
+     * the same code so far; a later version is passed on to the codecs that changed.
+     */
+    private static void readVersion(WireIn in, String manifest) throws NotSerializableException {
+        if (in.remaining() == 0) {
+            throw new NotSerializableException("empty " + manifestName(manifest)
+                    + " of the ring protocol: not even a format version");
+        }
+        final int version = in.u8();
+        if (version < OLDEST_READ_VERSION || version > FORMAT_VERSION) {
+            throw new NotSerializableException(manifestName(manifest) + " of the ring protocol in format version "
+                    + version + ": this library reads " + (OLDEST_READ_VERSION == FORMAT_VERSION
+                    ? "version " + FORMAT_VERSION : "versions " + OLDEST_READ_VERSION + " to " + FORMAT_VERSION));
+        }
     }
 
     /** The manifest for a message, cut short: it came from the sender. */

@@ -70,7 +70,7 @@ class RingProtocolGoldenBytesTest {
 
     // The pieces most messages share, in wire order.
     /** The format version byte that starts every payload. */
-    private static final String VERSION = "";
+    private static final String VERSION = "01";
     /** {@code "pekko://golden/deadLetters"}: length + 1 = 27, then UTF-8. */
     private static final String REPLY_TO = "1b 70656b6b6f3a2f2f676f6c64656e2f646561644c657474657273";
     private static final String REPLY_TO_STRING = "pekko://golden/deadLetters";
@@ -267,6 +267,31 @@ class RingProtocolGoldenBytesTest {
             assertSameValue(g.decoded(), serializer.fromBinary(direct, g.manifest()));
             assertFalse(direct.hasRemaining());
         }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> aPayloadOfAnotherFormatVersionIsRefusedNamingTheVersions() {
+        return goldens().stream().map(g -> DynamicTest.dynamicTest(g.name(), () -> {
+            for (int version : new int[] {0, 2, 0x7F, 0xFF}) {
+                final byte[] bytes = g.bytes();
+                bytes[0] = (byte) version;
+                final NotSerializableException e = assertThrows(NotSerializableException.class,
+                        () -> serializer.fromBinary(bytes, g.manifest()));
+                assertTrue(e.getMessage().contains("format version " + version + ": this library reads version 1"),
+                        e.getMessage());
+                final ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
+                assertThrows(NotSerializableException.class, () -> serializer.fromBinary(direct, g.manifest()));
+            }
+        }));
+    }
+
+    @Test
+    void anEmptyPayloadIsRefused() {
+        final NotSerializableException e = assertThrows(NotSerializableException.class,
+                () -> serializer.fromBinary(new byte[0], RingProtocolSerializer.GET_STATS));
+        assertTrue(e.getMessage().contains("format version"), e.getMessage());
+        assertThrows(NotSerializableException.class,
+                () -> serializer.fromBinary(ByteBuffer.allocateDirect(0), RingProtocolSerializer.FILE_HANDLE));
     }
 
     /** A manifest added without golden bytes is a wire format nobody pinned. */
