@@ -37,13 +37,15 @@ import java.nio.ByteBuffer;
  * <p>This class picks the codec of a message's family and does what is common to all of them; the
  * families' wire layouts are documented on their codecs:
  *
- * <pre>
- * {@link CommandCodec}       O Open, C Close, R Read, W Write, RV ReadV, WV WriteV, T Trim, F Fsync, S Stat,
- *                    G GetStats, X Shutdown
- * {@link BlockCommandCodec}  RB ReadBlock, WB WriteBlock (both also RemoteBlockRequest)
- * {@link ReplyCodec}         H FileHandle, B BlockIo, RS RingStats, SX Statx, L ByteStringList
- * {@link FailureCodec}       E IoUringException and its subclasses
- * </pre>
+ * <ul>
+ *   <li>{@link CommandCodec}: {@code O} Open, {@code C} Close, {@code R} Read, {@code W} Write, {@code RV}
+ *       ReadV, {@code WV} WriteV, {@code T} Trim, {@code F} Fsync, {@code S} Stat, {@code G} GetStats,
+ *       {@code X} Shutdown;</li>
+ *   <li>{@link BlockCommandCodec}: {@code RB} ReadBlock, {@code WB} WriteBlock (and RemoteBlockRequest);</li>
+ *   <li>{@link ReplyCodec}: {@code H} FileHandle, {@code B} BlockIo, {@code RS} RingStats, {@code SX} Statx,
+ *       {@code L} ByteStringList;</li>
+ *   <li>{@link FailureCodec}: {@code E} IoUringException and its subclasses.</li>
+ * </ul>
  *
  * Their primitives are in {@link WireOut} and {@link WireIn}: varints (zig-zag for signed values), file
  * handles as 8 fixed bytes, strings as UTF-8 with a length, nullable fields with a presence mark, ActorRefs
@@ -76,10 +78,10 @@ import java.nio.ByteBuffer;
  *
  * <p>Decoding is strict, from any sender: a command without a {@code replyTo}, a count or length over the
  * bytes left or over its cap, an alignment that is not a power of two, an unknown code, truncated input or
- * trailing bytes, an unknown manifest or format version throw {@link NotSerializableException}, and nothing else throws.
- * Values that are well-formed but wrong (a negative offset, an unknown or {@code null} file handle, a
- * {@code null} path) decode as they are: the ring refuses them with a reply. No input makes decoding
- * allocate more than a small multiple of its size.
+ * trailing bytes, an unknown manifest or format version throw {@link NotSerializableException}, and
+ * nothing else throws. Values that are well-formed but wrong (a negative offset, an unknown or {@code null}
+ * file handle, a {@code null} path) decode as they are: the ring refuses them with a reply. No input makes
+ * decoding allocate more than a small multiple of its size.
  */
 public final class RingProtocolSerializer extends SerializerWithStringManifest implements ByteBufferSerializer {
     /** The serializer's identifier: {@code "iurg"} in ASCII. */

@@ -63,8 +63,9 @@ import java.util.stream.Stream;
  * bytes, are the same on every run: {@link #replyToIsStable} checks that before the bytes are blamed.
  */
 class RingProtocolGoldenBytesTest {
-    private static final ActorTestKit testKit = ActorTestKit.create("golden",
-            ConfigFactory.parseString("pekko.actor.serialize-messages = off\n"));
+    /** A fixed name and the local provider: the address is {@code pekko://golden}, with no host or port. */
+    private static final ActorTestKit testKit = ActorTestKit.create("golden", ConfigFactory.parseString(
+            "pekko.actor.provider = local\n" + "pekko.actor.serialize-messages = off\n"));
     private static RingProtocolSerializer serializer;
     private static ActorRef<Object> replyTo;
 
