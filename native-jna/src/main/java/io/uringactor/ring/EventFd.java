@@ -20,7 +20,12 @@ public final class EventFd implements AutoCloseable {
         one.byteBuffer().putLong(0, 1L);
     }
 
-    /** A new eventfd with counter 0. */
+    /**
+     * A new eventfd with counter 0 ({@code EFD_CLOEXEC}).
+     *
+     * @throws ErrnoException naming {@code eventfd}, e.g. {@code EMFILE}
+     * @throws IoUringUnavailableException on a platform other than 64-bit x86 Linux
+     */
     public static EventFd create() {
         LibC.requireSupportedPlatform();
         final int fd = LibC.eventfd(0, EFD_CLOEXEC);
@@ -30,6 +35,7 @@ public final class EventFd implements AutoCloseable {
         return new EventFd(fd);
     }
 
+    /** The eventfd's file descriptor, e.g. for an 8-byte {@code READ} queued on a ring. */
     public int fd() {
         return fd;
     }
@@ -48,7 +54,10 @@ public final class EventFd implements AutoCloseable {
         }
     }
 
-    /** Closes the fd; harmless when repeated. */
+    /**
+     * Closes the fd; harmless when repeated. Stop every thread's {@link #signal()} calls first: one that
+     * passed its {@code closed} check may still write to the fd number after it is closed (and reused).
+     */
     @Override
     public synchronized void close() {
         if (!closed) {
