@@ -40,8 +40,13 @@ public final class EventFd implements AutoCloseable {
         return fd;
     }
 
-    /** Adds 1 to the counter, waking a reader; thread-safe. One syscall. */
-    public void signal() {
+    /**
+     * Adds 1 to the counter, waking a reader; thread-safe. One syscall. Synchronized with {@link #close()}
+     * so that a signal racing a close never writes to the fd number after it was closed (and perhaps reused
+     * by another file); callers signal only to wake a sleeping reader, so the monitor is never contended on
+     * a hot path.
+     */
+    public synchronized void signal() {
         if (closed) {
             return;
         }
@@ -54,10 +59,7 @@ public final class EventFd implements AutoCloseable {
         }
     }
 
-    /**
-     * Closes the fd; harmless when repeated. Stop every thread's {@link #signal()} calls first: one that
-     * passed its {@code closed} check may still write to the fd number after it is closed (and reused).
-     */
+    /** Closes the fd; harmless when repeated. A later {@link #signal()} does nothing. */
     @Override
     public synchronized void close() {
         if (!closed) {

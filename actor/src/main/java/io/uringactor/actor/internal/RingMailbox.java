@@ -69,7 +69,7 @@ public final class RingMailbox implements MailboxType, ProducesMessageQueue<Ring
             queue.add(handle);
             if (waiting.get() && waiting.compareAndSet(true, false)) {
                 // Any sender thread gets here. At stop the ring actor clears wakeUp, then closes the eventfd: a
-                // sender that read it just before may signal a closed (or reused) fd number; see EventFd#close.
+                // sender that read it just before signals a closed EventFd, which then does nothing.
                 final EventFd fd = wakeUp;
                 if (fd != null) {
                     fd.signal();
