@@ -120,6 +120,11 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
     /** Looked up in this order when writing: the data path's commands first. */
     private final MessageCodec[] codecs;
 
+    /**
+     * Made by Pekko's serialization extension from the binding in {@code reference.conf}; {@code system}
+     * resolves the {@code replyTo} refs and gives {@code io-uring-actor.ring.max-io-size}, the largest block
+     * a remote request may carry.
+     */
     public RingProtocolSerializer(ExtendedActorSystem system) {
         final ActorRefCodec refs = new ActorRefCodec(system);
         final int maxCapacity = BlockShape.maxCapacity(system.settings().config());
