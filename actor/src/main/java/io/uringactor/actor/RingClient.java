@@ -157,6 +157,20 @@ public final class RingClient {
         return askWithStatus(replyTo -> new RingCommand.WriteBlock(file, offset, buffer, replyTo));
     }
 
+    /**
+     * Copies up to {@code length} bytes from {@code source} at {@code sourceOffset} to {@code target} at
+     * {@code targetOffset} inside the kernel (splice through a pipe of the ring's); completes with the bytes
+     * copied: {@code length}, fewer only at the source's end, 0 at or past it. Fails with an
+     * {@link io.uringactor.ring.ErrnoException} naming the splice and its errno ({@code EINVAL}: the kernel
+     * cannot splice these files) or an {@link InvalidRequestException} (bad handle, offset or length, a
+     * length over {@code max-io-size}). See {@link RingCommand.CopyRange}.
+     */
+    public CompletionStage<Integer> copyRange(FileHandle source, long sourceOffset, FileHandle target,
+                                              long targetOffset, int length) {
+        return askWithStatus(replyTo -> new RingCommand.CopyRange(source, sourceOffset, target, targetOffset, length,
+                replyTo));
+    }
+
     /** Punches a hole (keeping the size): the range reads back as zeros. */
     public CompletionStage<Done> trim(FileHandle file, long offset, long length) {
         return askWithStatus(replyTo -> new RingCommand.Trim(file, offset, length, replyTo));
