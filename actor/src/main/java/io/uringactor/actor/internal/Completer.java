@@ -316,6 +316,9 @@ final class Completer implements CompletionHandler {
         release(op);
         ops.finished();
         counters.completed();
+        if (ops.inFlight() == 0) {
+            pipes.closeAll(); // an idle ring keeps no pipes open
+        }
         if (future != null) {
             if (error == null) {
                 future.complete(value);

@@ -10,9 +10,10 @@ import java.util.List;
 
 /**
  * The ring actor's pipes for in-kernel copies: made on first use ({@code pipe2} and {@code F_SETPIPE_SZ},
- * two short syscalls on the ring's thread), given back empty after a copy and reused, closed when the ring
- * is released. A pipe that may still hold bytes (its copy failed midway) is never given back: it is closed
- * and the next copy gets a new one. Ring thread only.
+ * two short syscalls on the ring's thread), given back empty after a copy and reused while the ring is
+ * busy, closed when nothing is in flight any more (an idle ring holds no pipe descriptors) and when the
+ * ring is released. A pipe that may still hold bytes (its copy failed midway) is never given back: it is
+ * closed and the next copy gets a new one. Ring thread only.
  */
 final class PipePool {
     /** The kernel's default {@code /proc/sys/fs/pipe-max-size}. */
@@ -63,7 +64,7 @@ final class PipePool {
         }
     }
 
-    /** Closes every free pipe; the ring is going away. */
+    /** Closes every free pipe: the ring is idle, or going away. */
     void closeAll() {
         for (Pipe pipe : free) {
             pipe.close();
