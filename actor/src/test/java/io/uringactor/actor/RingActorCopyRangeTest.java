@@ -151,6 +151,47 @@ class RingActorCopyRangeTest {
     }
 
     @Test
+    void anAppendOnlyTargetFailsWithEinvalWhichCopiersFallBackOn() throws IOException {
+        final Path in = randomFile("in.bin", 10_000, 1);
+        final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
+        final FileHandle target = await(ring.open(dir.resolve("log.bin"), OpenOptions.writeOnly().withCreate()
+                .withAppend()));
+        final ErrnoException e = assertInstanceOf(ErrnoException.class,
+                failure(ring.copyRange(source, 0, target, 0, 10_000)));
+        assertEquals("EINVAL", e.errnoName());
+        assertTrue(e.getMessage().contains("splice(pipe -> "), e.getMessage());
+        await(ring.close(source));
+        await(ring.close(target));
+    }
+
+    @Test
+    void anIdleRingKeepsNoPipeOpen() throws IOException, InterruptedException {
+        final Path in = randomFile("in.bin", 300_000, 9);
+        final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
+        final FileHandle target = await(ring.open(dir.resolve("out.bin"), OpenOptions.writeOnly().withCreate()));
+        final long before = openFds();
+        for (int i = 0; i < 3; i++) {
+            final List<CompletableFuture<Integer>> copies = List.of(
+                    ring.copyRange(source, 0, target, 0, 100_000).toCompletableFuture(),
+                    ring.copyRange(source, 100_000, target, 100_000, 100_000).toCompletableFuture(),
+                    ring.copyRange(source, 200_000, target, 200_000, 100_000).toCompletableFuture());
+            for (CompletableFuture<Integer> copy : copies) {
+                assertEquals(100_000, copy.join());
+            }
+        }
+        assertEquals(before, openFds(), "the pipes are closed once nothing is in flight");
+        await(ring.close(source));
+        await(ring.close(target));
+        assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(dir.resolve("out.bin")));
+    }
+
+    private static long openFds() throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    @Test
     void aTargetOpenedReadOnlyFailsWithTheSplicesErrno() throws IOException {
         final Path in = randomFile("in.bin", 10_000, 1);
         final Path out = randomFile("out.bin", 10, 2);
