@@ -185,6 +185,26 @@ class RingActorCopyRangeTest {
         assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(dir.resolve("out.bin")));
     }
 
+    @Test
+    void aShutdownLetsACopyInFlightFinishThenClosesItsPipes() throws IOException, InterruptedException {
+        final Path in = randomFile("in.bin", 4 << 20, 11);
+        final long before = openFds();
+        final RingSettings settings = RingSettings.create(testKit.system()).withMaxIoSize(8 << 20);
+        final ActorRef<RingCommand> stopping = testKit.spawn(RingActor.create(settings), "stopping-copy-ring",
+                RingActor.props(settings));
+        final RingClient client = RingClient.create(stopping, testKit.system(), Duration.ofSeconds(10));
+        final FileHandle source = await(client.open(in, OpenOptions.readOnly()));
+        final FileHandle target = await(client.open(dir.resolve("out.bin"), OpenOptions.writeOnly().withCreate()));
+        final CompletableFuture<Integer> copy = client.copyRange(source, 0, target, 0, 4 << 20).toCompletableFuture();
+        final TestProbe<StatusReply<org.apache.pekko.Done>> stopped = testKit.createTestProbe();
+        stopping.tell(new RingCommand.Shutdown(stopped.getRef()));
+        assertEquals(4 << 20, copy.join());
+        assertTrue(stopped.receiveMessage(Duration.ofSeconds(10)).isSuccess());
+        stopped.expectTerminated(stopping, Duration.ofSeconds(10));
+        assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(dir.resolve("out.bin")));
+        assertEquals(before, openFds(), "the ring's files, pipes and ring are closed");
+    }
+
     private static long openFds() throws IOException {
         try (var fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.count();

@@ -10,6 +10,7 @@ import io.uringactor.actor.RingSettings;
 import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.ErrnoException;
 import io.uringactor.ring.IoUring;
+import io.uringactor.ring.Pipe;
 import io.uringactor.ring.Statx;
 import io.uringactor.ring.SubmissionQueue;
 
@@ -23,7 +24,7 @@ import java.util.List;
 
 /**
  * Turns a checked request into SQEs in the mapped submission queue: the op itself, a linked timeout
- * when one applies, {@code openat2} beneath the root. Nothing is submitted here except to make room;
+ * when one applies, {@code openat2} beneath the root, a copy's rounds of linked splices. Nothing is submitted here except to make room;
  * the driver submits the batch. Memory ownership: whatever an SQE points at (a pool buffer, the caller's
  * block buffer, a path, the slot's timespec) is referenced by the op's slot from here until its last CQE.
  */
@@ -353,7 +354,7 @@ final class SqeWriter {
         if (badTarget != null) {
             return "copy target: " + badTarget;
         }
-        final io.uringactor.ring.Pipe pipe;
+        final Pipe pipe;
         try {
             pipe = pipes.acquire(c.length());
         } catch (ErrnoException e) {
