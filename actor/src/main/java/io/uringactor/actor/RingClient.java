@@ -294,6 +294,20 @@ public final class RingClient {
     }
 
     /**
+     * Copies up to {@code length} bytes from {@code source} at {@code sourceOffset} to {@code target} at
+     * {@code targetOffset} inside the kernel (splice through a pipe of the ring's); completes with the bytes
+     * copied: {@code length}, fewer only at the source's end, 0 at or past it. Fails with an
+     * {@link io.uringactor.ring.ErrnoException} naming the splice and its errno ({@code EINVAL}: the kernel
+     * cannot splice these files) or an {@link InvalidRequestException} (bad handle, offset or length, a
+     * length over {@code max-io-size}). See {@link RingCommand.CopyRange}.
+     */
+    public CompletionStage<Integer> copyRange(FileHandle source, long sourceOffset, FileHandle target,
+                                              long targetOffset, int length) {
+        return askWithStatus(replyTo -> new RingCommand.CopyRange(source, sourceOffset, target, targetOffset, length,
+                replyTo));
+    }
+
+    /**
      * Punches a hole, keeping the file size ({@code fallocate(PUNCH_HOLE | KEEP_SIZE)}): the range's blocks
      * are freed and it reads back as zeros. Takes no {@code op-timeout}.
      *

@@ -225,6 +225,43 @@ public sealed interface RingCommand {
     }
 
     /**
+     * Copies up to {@code length} bytes from {@code source} at {@code sourceOffset} to {@code target} at
+     * {@code targetOffset} inside the kernel ({@code IORING_OP_SPLICE} file &rarr; pipe, linked to pipe &rarr;
+     * file, through a pipe of the ring's own; the bytes never enter user space). Replies the bytes copied:
+     * all of {@code length}, fewer only when the source ends first, 0 at or past its end. A copy larger than
+     * the pipe ({@code /proc/sys/fs/pipe-max-size} caps it) takes several rounds, each a pair of SQEs.
+     *
+     * <p>Both files count the copy as in flight: a {@link Close} of either waits for it. A copy holds no
+     * native memory of the ring's budget, only a slot and a pipe.
+     *
+     * <p>Copies take no timeout: {@code timeout} must be {@code null} (anything else is refused with
+     * {@link InvalidRequestException}), and the ring's {@code op-timeout} does not apply to them; a copy
+     * ends when the kernel finishes it, or is cancelled when the ring stops.
+     *
+     * <p>Failures: {@link io.uringactor.ring.ErrnoException} naming the splice half and its errno, e.g.
+     * {@code EINVAL} when the kernel cannot splice these files (a file system without splice support, an
+     * O_APPEND target), {@code EBADF} for a target opened read-only; after a failure the target may hold
+     * part of the range. {@link InvalidRequestException} for an unknown or closed handle, a negative offset
+     * or length, a length over {@code max-io-size}, O_DIRECT misalignment, or a non-null timeout;
+     * {@link RingOverloadedException} when no pipe can be made ({@code EMFILE}) or the ring is full.
+     *
+     * @param source       the handle of the file to copy from, opened for reading
+     * @param sourceOffset where in {@code source} the range starts, {@code >= 0}
+     * @param target       the handle of the file to copy to, opened for writing (not O_APPEND)
+     * @param targetOffset where in {@code target} the bytes go, {@code >= 0}
+     * @param length       the most bytes to copy, {@code 0..max-io-size}
+     * @param timeout      must be {@code null}: copies take no timeout
+     * @param replyTo      gets the number of bytes copied
+     */
+    record CopyRange(FileHandle source, long sourceOffset, FileHandle target, long targetOffset, int length,
+                     Duration timeout, ActorRef<StatusReply<Integer>> replyTo) implements RingCommand {
+        public CopyRange(FileHandle source, long sourceOffset, FileHandle target, long targetOffset, int length,
+                         ActorRef<StatusReply<Integer>> replyTo) {
+            this(source, sourceOffset, target, targetOffset, length, null, replyTo);
+        }
+    }
+
+    /**
      * Deallocates a range ({@code fallocate} punch hole, keep size): it reads back as zeros.
      *
      * @param file    the handle of the file, opened for writing

@@ -25,6 +25,8 @@ enum CommandKind {
     TRIM(Trim.class, "fallocate(punch hole)", c -> null),
     FSYNC(Fsync.class, "fsync", c -> null),
     STAT(Stat.class, "statx", c -> null),
+    /** Splices file &rarr; pipe &rarr; file, a round (two linked SQEs) at a time; never a linked timeout. */
+    COPY_RANGE(CopyRange.class, "copy_range", c -> ((CopyRange) c).timeout()),
     /** Answered by the actor at once: never an op. */
     GET_STATS(GetStats.class, "get_stats", c -> null),
     /** Handled by the actor's lifecycle: never an op. */

@@ -15,6 +15,7 @@ import io.uringactor.ring.CompletionHandler;
 import io.uringactor.ring.Errno;
 import io.uringactor.ring.ErrnoException;
 import io.uringactor.ring.IoUringException;
+import io.uringactor.ring.Pipe;
 import io.uringactor.ring.Statx;
 
 import org.apache.pekko.Done;
@@ -41,6 +42,7 @@ final class Completer implements CompletionHandler {
     private final OpTable ops;
     private final OpenFiles files;
     private final NativeBufferPool pool;
+    private final PipePool pipes;
     private final SqeWriter sqes;
     private final RingCounters counters;
     private final Path root;
@@ -50,12 +52,13 @@ final class Completer implements CompletionHandler {
     /** Why in-flight ops were cancelled at stop; their -ECANCELED completions are answered with it. */
     private IoUringException abortCause;
 
-    Completer(RingSettings settings, OpTable ops, OpenFiles files, NativeBufferPool pool, SqeWriter sqes,
-              RingCounters counters, Path root, Logger log, LongConsumer housekeeping) {
+    Completer(RingSettings settings, OpTable ops, OpenFiles files, NativeBufferPool pool, PipePool pipes,
+              SqeWriter sqes, RingCounters counters, Path root, Logger log, LongConsumer housekeeping) {
         this.settings = settings;
         this.ops = ops;
         this.files = files;
         this.pool = pool;
+        this.pipes = pipes;
         this.sqes = sqes;
         this.counters = counters;
         this.root = root;
@@ -81,6 +84,8 @@ final class Completer implements CompletionHandler {
         }
         if (UserData.isLinkTimeout(userData)) {
             op.timedOut |= res == -Errno.ETIME;
+        } else if (UserData.isPipeHalf(userData)) {
+            op.pipeResult = res;
         } else {
             op.result = res;
         }
@@ -108,6 +113,10 @@ final class Completer implements CompletionHandler {
     }
 
     private void complete(Op op) {
+        if (op.kind == CommandKind.COPY_RANGE) {
+            advanceCopy(op);
+            return;
+        }
         final int res = op.result;
         if (res < 0) {
             finish(op, null, failure(op, res));
@@ -170,6 +179,61 @@ final class Completer implements CompletionHandler {
         } else {
             sqes.writeRest(op, remaining);
         }
+    }
+
+    /**
+     * A copy's round is complete: account for both halves, then drain what is left in the pipe, start the
+     * next round, or answer. Modelled on the kernel's link semantics: a short (or failed) file -> pipe half
+     * cancels the linked pipe -> file half, which is not a failure; a pipe -> file half cancelled after a
+     * full file -> pipe half, or in a drain, is one (the ring is stopping).
+     */
+    private void advanceCopy(Op op) {
+        final boolean pair = op.asked >= 0;
+        if (pair) {
+            final int read = op.result;
+            if (read < 0) {
+                finish(op, null, copyFailure(op, read, true));
+                return;
+            }
+            op.inPipe += read;
+            op.lastRead = read;
+        }
+        final int written = op.pipeResult;
+        if (written == -Errno.ECANCELED && pair && op.lastRead < op.asked) {
+            // the short file -> pipe half broke the link: what it read is in the pipe, drained below
+        } else if (written < 0) {
+            finish(op, null, copyFailure(op, written, false));
+            return;
+        } else if (written == 0 && !pair) {
+            finish(op, null, new ErrnoException("splice(pipe -> " + targetPath(op) + " at "
+                    + (op.targetOffset + op.done) + ") made no progress in " + describe(op), Errno.EIO));
+            return;
+        } else {
+            op.inPipe -= written;
+            op.done += written;
+        }
+        if (op.inPipe > 0) {
+            sqes.drainPipe(op);
+        } else if (op.done < op.length && op.lastRead != 0) {
+            sqes.copyRound(op);
+        } else {
+            op.pipeClean = true; // the pipe is empty: it may serve the next copy
+            finish(op, op.done, null);
+        }
+    }
+
+    private IoUringException copyFailure(Op op, int res, boolean fileToPipe) {
+        if (abortCause != null && res == -Errno.ECANCELED) {
+            return new RingStoppedException(abortCause.getMessage() + "; cancelled " + describe(op), abortCause);
+        }
+        final String splice = fileToPipe
+                ? "splice(" + files.pathOfFd(op.fd) + " at " + (op.offset + op.done) + " -> pipe)"
+                : "splice(pipe -> " + targetPath(op) + " at " + (op.targetOffset + op.done) + ")";
+        return new ErrnoException(splice + " of " + describe(op) + " after " + op.done + " bytes", res);
+    }
+
+    private String targetPath(Op op) {
+        return files.pathOfFd(op.targetFd);
     }
 
     /** Takes the op's pooled buffer out of the pool's books: it leaves the actor and is never reused. */
@@ -235,6 +299,11 @@ final class Completer implements CompletionHandler {
                     : "openat2(" + ((Open) c).path() + ", " + ((Open) c).options() + ") beneath root-directory " + root;
         }
         final String name = op.kind == null ? "op" : op.kind.opName(c);
+        if (op.kind == CommandKind.COPY_RANGE) {
+            return name + "(" + files.pathOfFd(op.fd) + ", fd=" + op.fd + ", offset=" + op.offset + " -> "
+                    + targetPath(op) + ", fd=" + op.targetFd + ", offset=" + op.targetOffset + ", length=" + op.length
+                    + ")";
+        }
         final String path = files.pathOfFd(op.fd);
         return name + "(" + (path != null ? path + ", " : "") + "fd=" + op.fd + ", offset=" + op.offset + ", length="
                 + op.length + ")";
@@ -247,6 +316,9 @@ final class Completer implements CompletionHandler {
         release(op);
         ops.finished();
         counters.completed();
+        if (ops.inFlight() == 0) {
+            pipes.closeAll(); // an idle ring keeps no pipes open
+        }
         if (future != null) {
             if (error == null) {
                 future.complete(value);
@@ -264,11 +336,24 @@ final class Completer implements CompletionHandler {
      */
     void release(Op op) {
         final int file = op.file;
+        final int target = op.targetFile;
+        final Pipe pipe = op.pipe;
+        op.pipe = null;
+        if (pipe != null) {
+            // Bytes left in a pipe (a copy failed midway) must never reach the next copy: then it is closed.
+            pipes.release(pipe, op.pipeClean && op.inPipe == 0);
+        }
         final AlignedBuffer buffer = op.end();
         if (buffer != null) {
             pool.release(buffer);
         }
         ops.free(op);
+        releaseFile(file);
+        releaseFile(target);
+    }
+
+    /** The op no longer counts on table entry {@code file} (or -1): a close waiting for it may go in. */
+    private void releaseFile(int file) {
         if (file >= 0) {
             final Op close = files.release(file);
             if (close != null) {

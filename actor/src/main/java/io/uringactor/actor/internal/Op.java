@@ -2,6 +2,7 @@ package io.uringactor.actor.internal;
 
 import io.uringactor.actor.RingCommand;
 import io.uringactor.ring.AlignedBuffer;
+import io.uringactor.ring.Pipe;
 
 import java.util.concurrent.CompletableFuture;
 
@@ -41,6 +42,25 @@ final class Op {
     AlignedBuffer data;
     /** Whether {@link #data} came from the pool. */
     boolean pooled;
+
+    // A copy: {@link #fd}, {@link #offset} and {@link #file} are its source, {@link #length} and {@link #done}
+    // its range and the bytes written to the target; {@link #result} is the current round's file -> pipe result.
+    /** The copy's target: its descriptor, its offset, its open-file table index (counted in its in-flight ops). */
+    int targetFd;
+    long targetOffset;
+    int targetFile = -1;
+    /** The pipe the copy moves pages through, from the ring's {@link PipePool}; {@code null} for other ops. */
+    Pipe pipe;
+    /** Bytes spliced into the pipe and not yet out of it. */
+    int inPipe;
+    /** The current round's file -> pipe length asked for, or -1 when the round only drains the pipe. */
+    int asked;
+    /** The last file -> pipe result; 0 means the source ended. -1 before the first. */
+    int lastRead;
+    /** The current round's pipe -> file result. */
+    int pipeResult;
+    /** Set when the copy ended with an empty pipe: only then does the pipe go back to the pool. */
+    boolean pipeClean;
 
     Op(int slot) {
         this.slot = slot;
@@ -83,6 +103,13 @@ final class Op {
         this.deadline = 0;
         this.file = -1;
         this.remote = false;
+        this.targetFile = -1;
+        this.pipe = null;
+        this.inPipe = 0;
+        this.asked = 0;
+        this.lastRead = -1;
+        this.pipeResult = 0;
+        this.pipeClean = false;
     }
 
     /**
@@ -97,6 +124,7 @@ final class Op {
         pooled = false;
         pendingCqes = 0;
         file = -1;
+        targetFile = -1;
         return pooledBuffer;
     }
 

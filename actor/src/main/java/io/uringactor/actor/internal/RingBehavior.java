@@ -37,8 +37,8 @@ import java.time.Duration;
  * This class is the actor's shell: it receives messages and hands them to its collaborators, each with one
  * job: {@link Intake} (admission, queue, backpressure), {@link SqeWriter} (checked requests to SQEs),
  * {@link OpTable} (the slots), {@link Completer} (CQEs to the one reply), a {@link RingDriver} (submit,
- * reap, wait), {@link RingLifecycle} (start, stop, abort), {@link NativeBufferPool} (the memory budget) and
- * {@link RingCounters}.
+ * reap, wait), {@link RingLifecycle} (start, stop, abort), {@link NativeBufferPool} (the memory budget),
+ * {@link PipePool} (the pipes of in-kernel copies) and {@link RingCounters}.
  *
  * <p>Micro-batching: a request only writes its SQE; the first request of a burst sends the actor a
  * {@code FLUSH}, which the FIFO mailbox delivers after every message already queued, and the flush submits
@@ -54,6 +54,8 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     private static final Duration TRIM_AFTER = Duration.ofSeconds(5);
     /** Requests in a row after which the ring is reaped even though the FLUSH has not come yet. */
     private static final int REAP_EVERY = 64;
+    /** Free pipes kept for copies (two descriptors each); busier moments make and close more. */
+    private static final int PIPES_KEPT = 16;
     /** {@code O_PATH}: a descriptor that only names a place in the filesystem, here the root directory. */
     private static final int O_PATH = 0x200000;
 
@@ -82,15 +84,16 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         final int rootFd = openRootAndBoundFile(files, root, boundPath, boundOptions);
         this.pool = new NativeBufferPool(settings.maxNativeMemory());
         this.ops = new OpTable(settings.maxInFlight());
-        final SqeWriter sqes = new SqeWriter(settings, ring, counters, files, pool, rootFd);
-        final Completer completer = new Completer(settings, ops, files, pool, sqes, counters, root, context.getLog(),
-                this::onHousekeeping);
+        final PipePool pipes = new PipePool(Math.min(PIPES_KEPT, settings.maxInFlight()));
+        final SqeWriter sqes = new SqeWriter(settings, ring, counters, files, pool, pipes, rootFd);
+        final Completer completer = new Completer(settings, ops, files, pool, pipes, sqes, counters, root,
+                context.getLog(), this::onHousekeeping);
         this.intake = new Intake(settings, ops, pool, sqes, completer, counters, context.getLog());
         this.driver = mailbox != null
                 ? new MailboxDriver(ring, mailbox, sqes, completer, intake, ops, counters, this::scheduleFlush)
                 : new ReaperDriver(ring, sqes, completer, intake, ops, counters, context.getSelf());
         this.lifecycle = new RingLifecycle(settings, ring, files, ops, sqes, completer, intake, counters,
-                context.getLog(), rootFd);
+                context.getLog(), rootFd, pipes);
         lifecycle.drivenBy(driver);
         this.registered = register(context, settings, root != null, boundPath != null);
     }

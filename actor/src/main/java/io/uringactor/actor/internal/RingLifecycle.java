@@ -41,13 +41,15 @@ final class RingLifecycle {
     private final Intake intake;
     private final RingCounters counters;
     private final Logger log;
+    private final PipePool pipes;
     private final List<ActorRef<StatusReply<Done>>> stoppers = new ArrayList<>();
     private RingDriver driver;
     private int rootFd;
     private boolean stopping;
 
     RingLifecycle(RingSettings settings, IoUring ring, OpenFiles files, OpTable ops, SqeWriter sqes,
-                  Completer completer, Intake intake, RingCounters counters, Logger log, int rootFd) {
+                  Completer completer, Intake intake, RingCounters counters, Logger log, int rootFd,
+                  PipePool pipes) {
         this.settings = settings;
         this.ring = ring;
         this.sq = ring.sq();
@@ -59,6 +61,7 @@ final class RingLifecycle {
         this.counters = counters;
         this.log = log;
         this.rootFd = rootFd;
+        this.pipes = pipes;
     }
 
     /** The driver, stopped at release. */
@@ -163,7 +166,10 @@ final class RingLifecycle {
         }
     }
 
-    /** Stops the driver, closes every file still open, the root's descriptor and the ring. Idempotent. */
+    /**
+     * Stops the driver, closes every file still open, the root's descriptor, the free pipes and the ring.
+     * Idempotent.
+     */
     void release() {
         if (ring.isClosed()) {
             return;
@@ -193,6 +199,7 @@ final class RingLifecycle {
         } catch (RuntimeException e) {
             log.warn("Error while closing files at stop", e);
         } finally {
+            pipes.closeAll();
             ring.close();
         }
     }

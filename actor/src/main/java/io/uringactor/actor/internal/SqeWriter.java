@@ -8,7 +8,9 @@ import io.uringactor.actor.RingCommand.*;
 import io.uringactor.actor.RingOverloadedException;
 import io.uringactor.actor.RingSettings;
 import io.uringactor.ring.AlignedBuffer;
+import io.uringactor.ring.ErrnoException;
 import io.uringactor.ring.IoUring;
+import io.uringactor.ring.Pipe;
 import io.uringactor.ring.Statx;
 import io.uringactor.ring.SubmissionQueue;
 
@@ -22,7 +24,7 @@ import java.util.List;
 
 /**
  * Turns a checked request into SQEs in the mapped submission queue: the op itself, a linked timeout
- * when one applies, {@code openat2} beneath the root. Nothing is submitted here except to make room;
+ * when one applies, {@code openat2} beneath the root, a copy's rounds of linked splices. Nothing is submitted here except to make room;
  * the driver submits the batch. Memory ownership: whatever an SQE points at (a pool buffer, the caller's
  * block buffer, a path, the slot's timespec) is referenced by the op's slot from here until its last CQE.
  */
@@ -43,6 +45,7 @@ final class SqeWriter {
     private final RingCounters counters;
     private final OpenFiles files;
     private final NativeBufferPool pool;
+    private final PipePool pipes;
     private final RequestChecks checks;
     /** One {@code __kernel_timespec} per slot, for linked timeouts. */
     private final AlignedBuffer timespecs;
@@ -53,13 +56,14 @@ final class SqeWriter {
     private final long resolveFlags;
 
     SqeWriter(RingSettings settings, IoUring ring, RingCounters counters, OpenFiles files, NativeBufferPool pool,
-              int rootFd) {
+              PipePool pipes, int rootFd) {
         this.settings = settings;
         this.ring = ring;
         this.sq = ring.sq();
         this.counters = counters;
         this.files = files;
         this.pool = pool;
+        this.pipes = pipes;
         this.checks = new RequestChecks(settings, files);
         this.timespecs = AlignedBuffer.allocate(settings.maxInFlight() * TIMESPEC_SIZE, Long.BYTES);
         this.rootFd = rootFd;
@@ -167,6 +171,8 @@ final class SqeWriter {
                         pooled(op, Statx.BUFFER_SIZE).address(), UserData.op(op.slot, op.generation)));
                 return null;
             }
+            case COPY_RANGE:
+                return copyRange(op, (CopyRange) command);
             default:
                 throw new IllegalArgumentException("not an op: " + command);
         }
@@ -328,6 +334,71 @@ final class SqeWriter {
         }
         files.remove(file);
         prep(sq.prepClose(close.fd, UserData.op(close.slot, close.generation)));
+    }
+
+    /**
+     * A copy: both files counted in flight (a close of either waits), a pipe from the pool, and the first
+     * round. No timeout: a linked timeout would bound only the pipe -> file half of a round.
+     */
+    private String copyRange(Op op, CopyRange c) {
+        if (c.timeout() != null) {
+            return "a copy takes no timeout (the ring's op-timeout does not apply to it either), got " + c.timeout();
+        }
+        final int source = files.indexOf(c.source());
+        final String badSource = checks.io(source, c.source(), c.sourceOffset(), c.length());
+        if (badSource != null) {
+            return "copy source: " + badSource;
+        }
+        final int target = files.indexOf(c.target());
+        final String badTarget = checks.io(target, c.target(), c.targetOffset(), c.length());
+        if (badTarget != null) {
+            return "copy target: " + badTarget;
+        }
+        final Pipe pipe;
+        try {
+            pipe = pipes.acquire(c.length());
+        } catch (ErrnoException e) {
+            throw new RingOverloadedException("no pipe for the copy: " + e.getMessage());
+        }
+        beginOn(op, CommandKind.COPY_RANGE, c, source);
+        op.offset = c.sourceOffset();
+        op.length = c.length();
+        op.pipe = pipe;
+        op.targetFd = files.fd(target);
+        op.targetOffset = c.targetOffset();
+        op.targetFile = target;
+        files.retain(target);
+        copyRound(op);
+        return null;
+    }
+
+    /**
+     * A round of a copy with an empty pipe: file -> pipe of what is left (at most the pipe's capacity),
+     * linked to pipe -> file of as much. A short file -> pipe breaks the link (the second half completes
+     * {@code -ECANCELED}); the completer then drains the pipe with {@link #drainPipe}.
+     */
+    void copyRound(Op op) {
+        ensureSpace(2);
+        final int length = Math.min(op.length - op.done, op.pipe.size());
+        op.asked = length;
+        op.result = 0;
+        op.pipeResult = 0;
+        op.pendingCqes = 2;
+        prep(sq.prepSplice(op.fd, op.offset + op.done, op.pipe.writeFd(), -1, length, SPLICE_F_MOVE,
+                UserData.op(op.slot, op.generation)));
+        sq.setLastFlags(IOSQE_IO_LINK);
+        prep(sq.prepSplice(op.pipe.readFd(), -1, op.targetFd, op.targetOffset + op.done, length, SPLICE_F_MOVE,
+                UserData.pipeHalf(op.slot, op.generation)));
+    }
+
+    /** A round of a copy that only moves what the pipe holds into the target. */
+    void drainPipe(Op op) {
+        ensureSpace(1);
+        op.asked = -1;
+        op.pipeResult = 0;
+        op.pendingCqes = 1;
+        prep(sq.prepSplice(op.pipe.readFd(), -1, op.targetFd, op.targetOffset + op.done, op.inPipe, SPLICE_F_MOVE,
+                UserData.pipeHalf(op.slot, op.generation)));
     }
 
     /**

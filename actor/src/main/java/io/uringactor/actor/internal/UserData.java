@@ -2,8 +2,8 @@ package io.uringactor.actor.internal;
 
 /**
  * Packs and unpacks the 64-bit {@code user_data} of the ring actor's SQEs; no other class does bit
- * twiddling on it. Layout: bits 0–30 the in-flight slot, bit 31 set on a slot's linked timeout, bits
- * 32–63 the slot's generation (so a completion can never be taken for a later op in the same slot).
+ * twiddling on it. Layout: bits 0–29 the in-flight slot, bit 30 set on the pipe &rarr; file half of a
+ * copy, bit 31 set on a slot's linked timeout, bits 32–63 the slot's generation (so a completion can never be taken for a later op in the same slot).
  * Negative values are reserved for the actor's own housekeeping SQEs.
  */
 final class UserData {
@@ -17,7 +17,8 @@ final class UserData {
     static final long WAKE_UP = -4L;
 
     private static final long TIMEOUT_BIT = 1L << 31;
-    private static final long SLOT_MASK = TIMEOUT_BIT - 1;
+    private static final long PIPE_HALF_BIT = 1L << 30;
+    private static final long SLOT_MASK = PIPE_HALF_BIT - 1;
 
     private UserData() {
     }
@@ -28,6 +29,11 @@ final class UserData {
 
     static long linkTimeout(int slot, int generation) {
         return op(slot, generation) | TIMEOUT_BIT;
+    }
+
+    /** The pipe &rarr; file splice of a copy's round; {@link #op} names its file &rarr; pipe half. */
+    static long pipeHalf(int slot, int generation) {
+        return op(slot, generation) | PIPE_HALF_BIT;
     }
 
     /**
@@ -49,5 +55,9 @@ final class UserData {
 
     static boolean isLinkTimeout(long userData) {
         return (userData & TIMEOUT_BIT) != 0;
+    }
+
+    static boolean isPipeHalf(long userData) {
+        return (userData & PIPE_HALF_BIT) != 0;
     }
 }

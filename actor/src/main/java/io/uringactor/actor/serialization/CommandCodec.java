@@ -9,6 +9,7 @@ import static io.uringactor.actor.serialization.RingProtocolSerializer.READV;
 import static io.uringactor.actor.serialization.RingProtocolSerializer.SHUTDOWN;
 import static io.uringactor.actor.serialization.RingProtocolSerializer.STAT;
 import static io.uringactor.actor.serialization.RingProtocolSerializer.TRIM;
+import static io.uringactor.actor.serialization.RingProtocolSerializer.COPY_RANGE;
 import static io.uringactor.actor.serialization.RingProtocolSerializer.WRITE;
 import static io.uringactor.actor.serialization.RingProtocolSerializer.WRITEV;
 
@@ -38,6 +39,7 @@ import java.util.List;
  * ReadV     file, offset, timeout, replyTo, lengths
  * WriteV    file, offset, timeout, replyTo, data (a list of byte strings)
  * Trim      file, offset, length, replyTo
+ * CopyRange source, sourceOffset, target, targetOffset, length, timeout, replyTo
  * Fsync     file, dataOnly (a boolean byte), replyTo
  * Stat      file, replyTo
  * GetStats  replyTo
@@ -74,6 +76,8 @@ final class CommandCodec implements MessageCodec {
             return WRITEV;
         } else if (o instanceof Trim) {
             return TRIM;
+        } else if (o instanceof CopyRange) {
+            return COPY_RANGE;
         } else if (o instanceof Fsync) {
             return FSYNC;
         } else if (o instanceof Stat) {
@@ -130,6 +134,15 @@ final class CommandCodec implements MessageCodec {
             out.sVarLong(t.offset());
             out.sVarLong(t.length());
             refs.write(out, t.replyTo());
+        } else if (o instanceof CopyRange) {
+            final CopyRange c = (CopyRange) o;
+            handle(out, c.source());
+            out.sVarLong(c.sourceOffset());
+            handle(out, c.target());
+            out.sVarLong(c.targetOffset());
+            out.sVarLong(c.length());
+            out.duration(c.timeout());
+            refs.write(out, c.replyTo());
         } else if (o instanceof Fsync) {
             handle(out, ((Fsync) o).file());
             out.bool(((Fsync) o).dataOnly());
@@ -187,6 +200,19 @@ final class CommandCodec implements MessageCodec {
                 final Duration timeout = in.duration();
                 final ActorRef<StatusReply<Integer>> replyTo = refs.readReplyTo(in, "WriteV");
                 return new WriteV(file, offset, in.byteStrings(), timeout, replyTo);
+            }
+            case COPY_RANGE: {
+                final FileHandle source = handle(in);
+                final long sourceOffset = in.sVarLong();
+                final FileHandle target = handle(in);
+                final long targetOffset = in.sVarLong();
+                final long length = in.sVarLong();
+                if (length != (int) length) {
+                    throw new NotSerializableException("CopyRange length out of range: " + length);
+                }
+                final Duration timeout = in.duration();
+                return new CopyRange(source, sourceOffset, target, targetOffset, (int) length, timeout,
+                        refs.readReplyTo(in, "CopyRange"));
             }
             case TRIM: {
                 final FileHandle file = handle(in);

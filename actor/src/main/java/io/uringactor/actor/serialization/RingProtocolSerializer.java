@@ -39,7 +39,7 @@ import java.nio.ByteBuffer;
  *
  * <ul>
  *   <li>{@link CommandCodec}: {@code O} Open, {@code C} Close, {@code R} Read, {@code W} Write, {@code RV}
- *       ReadV, {@code WV} WriteV, {@code T} Trim, {@code F} Fsync, {@code S} Stat, {@code G} GetStats,
+ *       ReadV, {@code WV} WriteV, {@code T} Trim, {@code CR} CopyRange, {@code F} Fsync, {@code S} Stat, {@code G} GetStats,
  *       {@code X} Shutdown;</li>
  *   <li>{@link BlockCommandCodec}: {@code RB} ReadBlock, {@code WB} WriteBlock (and RemoteBlockRequest);</li>
  *   <li>{@link ReplyCodec}: {@code H} FileHandle, {@code B} BlockIo, {@code RS} RingStats, {@code SX} Statx,
@@ -97,6 +97,7 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
     static final String READ_BLOCK = "RB";
     static final String WRITE_BLOCK = "WB";
     static final String TRIM = "T";
+    static final String COPY_RANGE = "CR";
     static final String FSYNC = "F";
     static final String STAT = "S";
     static final String GET_STATS = "G";
@@ -165,6 +166,7 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
             case READV:
             case WRITEV:
             case TRIM:
+            case COPY_RANGE:
             case FSYNC:
             case STAT:
             case GET_STATS:

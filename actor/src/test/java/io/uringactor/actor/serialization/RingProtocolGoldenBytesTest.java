@@ -185,6 +185,13 @@ class RingProtocolGoldenBytesTest {
                 new WriteBlock(HANDLE, 0, null, ref()), VERSION, FILE, "00", NONE, REPLY_TO, "00"));
         g.add(golden("Trim", RingProtocolSerializer.TRIM, new Trim(HANDLE, 4096, 8192, ref()),
                 VERSION, FILE, "80 40", "80 80 01", REPLY_TO)); // offset, length: zig-zag
+        g.add(golden("CopyRange", RingProtocolSerializer.COPY_RANGE,
+                new CopyRange(HANDLE, 4096, HANDLE, 0, 512, ref()),
+                VERSION, FILE, "80 40", // source, its offset 4096 (zig-zag)
+                FILE, "00", // target, its offset 0
+                "80 08", // length 512, zig-zag
+                NONE, // no timeout
+                REPLY_TO));
         g.add(golden("Fsync", RingProtocolSerializer.FSYNC, new Fsync(HANDLE, true, ref()),
                 VERSION, FILE, "01", REPLY_TO)); // data only
         g.add(golden("Stat", RingProtocolSerializer.STAT, new Stat(HANDLE, ref()), VERSION, FILE, REPLY_TO));
@@ -307,7 +314,7 @@ class RingProtocolGoldenBytesTest {
         }
         final Set<String> covered = new TreeSet<>();
         goldens().forEach(g -> covered.add(g.manifest()));
-        assertEquals(19, manifests.size(), "manifests: " + manifests);
+        assertEquals(20, manifests.size(), "manifests: " + manifests);
         assertEquals(manifests, covered);
     }
 

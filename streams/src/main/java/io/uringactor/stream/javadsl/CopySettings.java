@@ -4,9 +4,10 @@ package io.uringactor.stream.javadsl;
  * How {@link UringFileIO#copy} copies. Immutable; start from {@link #create()}.
  *
  * <ul>
- *   <li>{@code chunkSize} (default 1 MiB): bytes per splice pair, and the pipe size asked for
- *       ({@code F_SETPIPE_SZ}); when the kernel grants a smaller pipe the chunk shrinks to it.</li>
- *   <li>{@code splicesInFlight} (default 4): chunks in flight, each through its own pipe.</li>
+ *   <li>{@code chunkSize} (default 1 MiB): bytes per {@link io.uringactor.actor.RingCommand.CopyRange}
+ *       request to the ring, at most the ring's {@code max-io-size}; the ring splices a chunk through a pipe
+ *       of up to {@code pipe-max-size} (1 MiB by default), in several rounds when the chunk is larger.</li>
+ *   <li>{@code splicesInFlight} (default 4): chunks in flight, each through its own pipe of the ring's.</li>
  *   <li>{@code fsyncAtEnd} (default off): {@code fsync} the target before the result completes.</li>
  *   <li>{@code useSplice} (default on): off copies through {@link UringFileIO#fromPath} and
  *       {@link UringFileIO#toPath} instead, which is also what happens when the kernel refuses to splice

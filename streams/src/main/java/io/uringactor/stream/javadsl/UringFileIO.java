@@ -1,5 +1,6 @@
 package io.uringactor.stream.javadsl;
 
+import io.uringactor.actor.RingClient;
 import io.uringactor.stream.impl.BlockReadStage;
 import io.uringactor.stream.impl.BlockWriteStage;
 import io.uringactor.stream.impl.FileSinkStage;
@@ -178,8 +179,9 @@ public final class UringFileIO {
     /**
      * Copies {@code source} to {@code target} (created or truncated, mode 0644; or replaced atomically, see
      * {@link CopySettings}) without moving the bytes
-     * through the JVM: {@code IORING_OP_SPLICE} file → pipe linked to pipe → file, on a dedicated small
-     * ring run by a thread of Pekko's blocking-IO dispatcher, so the caller never blocks. Falls back to
+     * through the JVM: chunks of {@code chunkSize}, each a {@link io.uringactor.actor.RingCommand.CopyRange}
+     * of the system's default ring ({@code IORING_OP_SPLICE} file → pipe linked to pipe → file, with the
+     * ring's pipes), {@code splicesInFlight} at a time; the caller never blocks. Falls back to
      * {@link #fromPath} into {@link #toPath} when the kernel cannot splice these files. The source's size
      * when it was opened is copied (bytes appended during the copy are not; a source that shrinks is
      * copied up to its new end). Completes with the
@@ -192,5 +194,18 @@ public final class UringFileIO {
     public static CompletionStage<IOResult> copy(ActorSystem<?> system, Path source, Path target,
                                                  CopySettings settings) {
         return SpliceCopy.copy(system, source, target, settings);
+    }
+
+    /**
+     * As {@link #copy(ActorSystem, Path, Path, CopySettings)}, through {@code ring} (what a
+     * {@link RingAttribute} does for the stages): the ring's settings apply, so with a
+     * {@link io.uringactor.actor.RingSettings#withRootDirectory root directory} relative paths resolve
+     * beneath it and a path that leaves it fails with {@code EXDEV}. The stream fallback runs on the same
+     * ring. The JDK-side checks (a same-file target, the atomic replace's temporary file and rename) still
+     * resolve paths against the working directory: with a rooted ring, copy in place.
+     */
+    public static CompletionStage<IOResult> copy(ActorSystem<?> system, Path source, Path target,
+                                                 CopySettings settings, RingClient ring) {
+        return SpliceCopy.copy(system, ring, source, target, settings);
     }
 }

@@ -1,0 +1,232 @@
+package io.uringactor.actor;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.uringactor.ring.ErrnoException;
+
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/** {@link RingCommand.CopyRange} on real files, checked against FileChannel. */
+class RingActorCopyRangeTest {
+    private static final ActorTestKit testKit = ActorTestKit.create();
+    private static ActorRef<RingCommand> ringActor;
+    private static RingClient ring;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void spawnRing() {
+        final RingSettings settings = RingSettings.create(testKit.system()).withMaxIoSize(8 << 20);
+        ringActor = testKit.spawn(RingActor.create(settings), "copy-ring", RingActor.props(settings));
+        ring = RingClient.create(ringActor, testKit.system(), Duration.ofSeconds(10));
+    }
+
+    @AfterAll
+    static void shutdown() {
+        testKit.shutdownTestKit();
+    }
+
+    static <T> T await(CompletionStage<T> stage) {
+        return stage.toCompletableFuture().join();
+    }
+
+    static Throwable failure(CompletionStage<?> stage) {
+        final CompletionException e = assertThrows(CompletionException.class, () -> stage.toCompletableFuture().join());
+        return e.getCause();
+    }
+
+    private Path randomFile(String name, int size, long seed) throws IOException {
+        final byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return Files.write(dir.resolve(name), bytes);
+    }
+
+    private static byte[] oracleRead(Path path, long offset, int length) throws IOException {
+        try (FileChannel ch = FileChannel.open(path)) {
+            final ByteBuffer b = ByteBuffer.allocate(length);
+            while (b.hasRemaining() && ch.read(b, offset + b.position()) > 0) {
+                // read until EOF or full
+            }
+            return Arrays.copyOf(b.array(), b.position());
+        }
+    }
+
+    @Test
+    void copiesRangesOfSeveralSizesLikeFileChannel() throws IOException {
+        // 3 MiB + 123 is larger than any pipe an unprivileged process gets (pipe-max-size is 1 MiB by default).
+        for (int size : List.of(1, 4096, 100_003, (3 << 20) + 123)) {
+            final Path in = randomFile("in-" + size + ".bin", size, size);
+            final Path out = dir.resolve("out-" + size + ".bin");
+            final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
+            final FileHandle target = await(ring.open(out, OpenOptions.writeOnly().withCreate()));
+            assertEquals(size, await(ring.copyRange(source, 0, target, 0, size)), "bytes copied of " + size);
+            await(ring.close(source));
+            await(ring.close(target));
+            assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(out), "copy of " + size + " bytes");
+        }
+    }
+
+    @Test
+    void copiesBetweenUnalignedOffsetsAndStopsAtTheSourcesEnd() throws IOException {
+        final Path in = randomFile("in.bin", 200_000, 7);
+        final Path out = dir.resolve("out.bin");
+        final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
+        final FileHandle target = await(ring.open(out, OpenOptions.writeOnly().withCreate()));
+        assertEquals(50_000, await(ring.copyRange(source, 12_345, target, 777, 50_000)));
+        assertArrayEquals(oracleRead(in, 12_345, 50_000), oracleRead(out, 777, 50_000));
+        // A range running past the end: what there is, then 0 at and past the end.
+        assertEquals(200_000 - 150_001, await(ring.copyRange(source, 150_001, target, 100_000, 100_000)));
+        assertArrayEquals(oracleRead(in, 150_001, 49_999), oracleRead(out, 100_000, 49_999));
+        assertEquals(100_000 + 49_999, Files.size(out));
+        assertEquals(0, await(ring.copyRange(source, 200_000, target, 0, 4096)));
+        assertEquals(0, await(ring.copyRange(source, 1 << 30, target, 0, 4096)));
+        assertEquals(0, await(ring.copyRange(source, 0, target, 0, 0)));
+        await(ring.close(source));
+        await(ring.close(target));
+    }
+
+    @Test
+    void aCloseOfTheTargetWaitsForTheCopyInFlight() throws IOException {
+        final int size = 6 << 20;
+        final Path in = randomFile("big.bin", size, 3);
+        final Path out = dir.resolve("big-copy.bin");
+        final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
+        final FileHandle target = await(ring.open(out, OpenOptions.writeOnly().withCreate()));
+        final ConcurrentLinkedQueue<String> order = new ConcurrentLinkedQueue<>();
+        final CompletableFuture<Integer> copy = ring.copyRange(source, 0, target, 0, size).toCompletableFuture();
+        copy.whenComplete((n, e) -> order.add("copy"));
+        final CompletableFuture<?> close = ring.close(target).toCompletableFuture();
+        close.whenComplete((n, e) -> order.add("close"));
+        final CompletableFuture<?> closeSource = ring.close(source).toCompletableFuture();
+        assertEquals(size, copy.join());
+        close.join();
+        closeSource.join();
+        assertEquals(List.of("copy", "close"), List.copyOf(order));
+        assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(out));
+    }
+
+    @Test
+    void refusesBadHandlesOffsetsLengthsAndTimeouts() throws IOException {
+        final Path in = randomFile("in.bin", 10_000, 1);
+        final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
+        final FileHandle target = await(ring.open(dir.resolve("out.bin"), OpenOptions.writeOnly().withCreate()));
+        final FileHandle closed = await(ring.open(in, OpenOptions.readOnly()));
+        await(ring.close(closed));
+        assertInstanceOf(InvalidRequestException.class, failure(ring.copyRange(closed, 0, target, 0, 10)));
+        assertInstanceOf(InvalidRequestException.class, failure(ring.copyRange(source, 0, closed, 0, 10)));
+        assertInstanceOf(InvalidRequestException.class, failure(ring.copyRange(new FileHandle(42), 0, target, 0, 10)));
+        assertInstanceOf(InvalidRequestException.class, failure(ring.copyRange(source, -1, target, 0, 10)));
+        assertInstanceOf(InvalidRequestException.class, failure(ring.copyRange(source, 0, target, -1, 10)));
+        assertInstanceOf(InvalidRequestException.class, failure(ring.copyRange(source, 0, target, 0, -1)));
+        assertInstanceOf(InvalidRequestException.class, failure(ring.copyRange(source, 0, target, 0, (8 << 20) + 1)));
+        final TestProbe<StatusReply<Integer>> probe = testKit.createTestProbe();
+        ringActor.tell(new RingCommand.CopyRange(source, 0, target, 0, 10, Duration.ofSeconds(1), probe.getRef()));
+        assertInstanceOf(InvalidRequestException.class, probe.receiveMessage().getError());
+        ringActor.tell(new RingCommand.CopyRange(source, 0, target, 0, 10, probe.getRef()));
+        assertEquals(10, probe.receiveMessage().getValue());
+        await(ring.close(source));
+        await(ring.close(target));
+    }
+
+    @Test
+    void anAppendOnlyTargetFailsWithEinvalWhichCopiersFallBackOn() throws IOException {
+        final Path in = randomFile("in.bin", 10_000, 1);
+        final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
+        final FileHandle target = await(ring.open(dir.resolve("log.bin"), OpenOptions.writeOnly().withCreate()
+                .withAppend()));
+        final ErrnoException e = assertInstanceOf(ErrnoException.class,
+                failure(ring.copyRange(source, 0, target, 0, 10_000)));
+        assertEquals("EINVAL", e.errnoName());
+        assertTrue(e.getMessage().contains("splice(pipe -> "), e.getMessage());
+        await(ring.close(source));
+        await(ring.close(target));
+    }
+
+    @Test
+    void anIdleRingKeepsNoPipeOpen() throws IOException, InterruptedException {
+        final Path in = randomFile("in.bin", 300_000, 9);
+        final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
+        final FileHandle target = await(ring.open(dir.resolve("out.bin"), OpenOptions.writeOnly().withCreate()));
+        final long before = openFds();
+        for (int i = 0; i < 3; i++) {
+            final List<CompletableFuture<Integer>> copies = List.of(
+                    ring.copyRange(source, 0, target, 0, 100_000).toCompletableFuture(),
+                    ring.copyRange(source, 100_000, target, 100_000, 100_000).toCompletableFuture(),
+                    ring.copyRange(source, 200_000, target, 200_000, 100_000).toCompletableFuture());
+            for (CompletableFuture<Integer> copy : copies) {
+                assertEquals(100_000, copy.join());
+            }
+        }
+        assertEquals(before, openFds(), "the pipes are closed once nothing is in flight");
+        await(ring.close(source));
+        await(ring.close(target));
+        assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(dir.resolve("out.bin")));
+    }
+
+    @Test
+    void aShutdownLetsACopyInFlightFinishThenClosesItsPipes() throws IOException, InterruptedException {
+        final Path in = randomFile("in.bin", 4 << 20, 11);
+        final long before = openFds();
+        final RingSettings settings = RingSettings.create(testKit.system()).withMaxIoSize(8 << 20);
+        final ActorRef<RingCommand> stopping = testKit.spawn(RingActor.create(settings), "stopping-copy-ring",
+                RingActor.props(settings));
+        final RingClient client = RingClient.create(stopping, testKit.system(), Duration.ofSeconds(10));
+        final FileHandle source = await(client.open(in, OpenOptions.readOnly()));
+        final FileHandle target = await(client.open(dir.resolve("out.bin"), OpenOptions.writeOnly().withCreate()));
+        final CompletableFuture<Integer> copy = client.copyRange(source, 0, target, 0, 4 << 20).toCompletableFuture();
+        final TestProbe<StatusReply<org.apache.pekko.Done>> stopped = testKit.createTestProbe();
+        stopping.tell(new RingCommand.Shutdown(stopped.getRef()));
+        assertEquals(4 << 20, copy.join());
+        assertTrue(stopped.receiveMessage(Duration.ofSeconds(10)).isSuccess());
+        stopped.expectTerminated(stopping, Duration.ofSeconds(10));
+        assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(dir.resolve("out.bin")));
+        assertEquals(before, openFds(), "the ring's files, pipes and ring are closed");
+    }
+
+    private static long openFds() throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    @Test
+    void aTargetOpenedReadOnlyFailsWithTheSplicesErrno() throws IOException {
+        final Path in = randomFile("in.bin", 10_000, 1);
+        final Path out = randomFile("out.bin", 10, 2);
+        final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
+        final FileHandle target = await(ring.open(out, OpenOptions.readOnly()));
+        final ErrnoException e = assertInstanceOf(ErrnoException.class,
+                failure(ring.copyRange(source, 0, target, 0, 10_000)));
+        assertEquals("EBADF", e.errnoName());
+        assertTrue(e.getMessage().contains("splice"), e.getMessage());
+        // The ring keeps serving copies afterwards, with a fresh pipe.
+        final FileHandle writable = await(ring.open(dir.resolve("ok.bin"), OpenOptions.writeOnly().withCreate()));
+        assertEquals(10_000, await(ring.copyRange(source, 0, writable, 0, 10_000)));
+        await(ring.close(source));
+        await(ring.close(target));
+        await(ring.close(writable));
+        assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(dir.resolve("ok.bin")));
+    }
+}
