@@ -240,6 +240,21 @@ class RingActorClusterSafetyTest {
         remote.tell(new RingCommand.Shutdown(null));
         assertEquals(ByteString.fromArray(content, 0, 4096), await(client.read(file, 0, 4096), REPLY,
                 "a read from B after GetStats(null)"));
+        // Well-formed but invalid values cross the wire and are refused with a reply.
+        final List<String> names = List.of("Read(null handle)", "Read(negative length)", "Read(negative offset)",
+                "ReadV(list with a negative length)", "Write(forged handle)");
+        final List<CompletableFuture<?>> refused = List.of(
+                askFromB(remote, (ActorRef<StatusReply<ByteString>> r) -> new RingCommand.Read(null, 0, 10, r)),
+                askFromB(remote, (ActorRef<StatusReply<ByteString>> r) -> new RingCommand.Read(file, 0, -1, r)),
+                askFromB(remote, (ActorRef<StatusReply<ByteString>> r) -> new RingCommand.Read(file, -1, 10, r)),
+                askFromB(remote, (ActorRef<StatusReply<List<ByteString>>> r) -> new RingCommand.ReadV(file, 0,
+                        List.of(4, -4), r)),
+                askFromB(remote, (ActorRef<StatusReply<Integer>> r) -> new RingCommand.Write(
+                        new FileHandle(file.id() ^ (1L << 40)), 0, ByteString.fromString("x"), r)));
+        for (int i = 0; i < refused.size(); i++) {
+            final Throwable e = failureOf(refused.get(i), REPLY, names.get(i) + " from B");
+            assertInstanceOf(InvalidRequestException.class, e, names.get(i) + " from B is refused as invalid: " + e);
+        }
         final RingStats stats = await(client.stats(), REPLY, "stats from B");
         assertEquals(0, stats.inFlight(), stats.toString());
         assertEquals(ByteString.fromArray(content, 8192, 4096), await(client.read(file, 8192, 4096), REPLY,
