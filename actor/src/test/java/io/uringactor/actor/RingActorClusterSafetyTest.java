@@ -223,6 +223,14 @@ class RingActorClusterSafetyTest {
         final RingStats stats = await(client.stats(), REPLY, "stats");
         assertTrue(stats.inFlightMax() <= 2, "a 128 KiB budget holds at most two 64 KiB remote blocks in flight: " + stats);
         assertArrayEquals(content, Files.readAllBytes(path), "the file is unchanged (blocks rewrote its own bytes)");
+        // A block over max-io-size (the request names only its capacity) is refused, not allocated.
+        final Throwable big = failureOf(client.readBlock(file, 0, io.uringactor.ring.AlignedBuffer.allocate(4 * block, 4096)),
+                REPLY, "a 256 KiB ReadBlock from B with max-io-size 64 KiB");
+        assertInstanceOf(InvalidRequestException.class, big, big.toString());
+        final Throwable bigWrite = failureOf(client.writeBlock(file, 0, io.uringactor.ring.AlignedBuffer.allocate(2 * block, 4096)),
+                REPLY, "a 128 KiB WriteBlock from B with max-io-size 64 KiB");
+        assertInstanceOf(InvalidRequestException.class, bigWrite, bigWrite.toString());
+        assertArrayEquals(content, Files.readAllBytes(path), "the refused write changed nothing");
     }
 
     // ------------------------------------------------------------------------------------------ item 7
