@@ -32,7 +32,7 @@ public final class RingActor {
      * The key ring actors register under with the receptionist, id {@code "io-uring-ring"}: the disk
      * services of the cluster. A graceful {@link RingCommand.Shutdown} deregisters at once.
      */
-    public static final ServiceKey<RingCommand> SERVICE_KEY = ServiceKey.create(RingCommand.class, "io-uring-ring");
+    public static final ServiceKey<RingCommand> SERVICE_KEY = RingServiceKey.KEY;
 
     private RingActor() {
     }

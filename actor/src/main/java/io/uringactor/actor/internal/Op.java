@@ -11,21 +11,10 @@ import java.util.concurrent.CompletableFuture;
  * buffers stay referenced here until every CQE of its op has been reaped.
  */
 final class Op {
-    static final byte READ = 1;
-    static final byte WRITE = 2;
-    static final byte READ_BLOCK = 3;
-    static final byte WRITE_BLOCK = 4;
-    static final byte READV = 5;
-    static final byte WRITEV = 6;
-    static final byte OPEN = 7;
-    static final byte CLOSE = 8;
-    static final byte TRIM = 9;
-    static final byte FSYNC = 10;
-    static final byte STAT = 11;
 
     final int slot;
     int generation;
-    byte kind;
+    CommandKind kind;
     RingCommand command;
     /** Where a {@link LocalRequest}'s reply goes; null for a command answered by {@code replyTo}. */
     CompletableFuture<Object> future;
@@ -80,7 +69,7 @@ final class Op {
         return data.address() + done;
     }
 
-    void begin(byte kind, RingCommand command, int fd) {
+    void begin(CommandKind kind, RingCommand command, int fd) {
         generation++;
         this.kind = kind;
         this.command = command;
@@ -107,6 +96,7 @@ final class Op {
         data = null;
         pooled = false;
         pendingCqes = 0;
+        file = -1;
         return pooledBuffer;
     }
 

@@ -161,4 +161,13 @@ final class OpenFiles {
         }
         return -1;
     }
+
+    /** The O_DIRECT alignment of the filesystem holding {@code path}, or the common 4096 if it cannot be read. */
+    static int directIoAlignment(String path) {
+        try {
+            return io.uringactor.ring.AlignedBuffer.directIoAlignment(java.nio.file.Path.of(path));
+        } catch (io.uringactor.ring.IoUringException e) {
+            return io.uringactor.ring.AlignedBuffer.DEFAULT_DIRECT_IO_ALIGNMENT;
+        }
+    }
 }

@@ -1,0 +1,283 @@
+package io.uringactor.actor.internal;
+
+import io.uringactor.actor.BlockIo;
+import io.uringactor.actor.ByteStringList;
+import io.uringactor.actor.FileHandle;
+import io.uringactor.actor.RingCommand;
+import io.uringactor.actor.RingCommand.Open;
+import io.uringactor.actor.RingCommand.ReadV;
+import io.uringactor.actor.RingOverloadedException;
+import io.uringactor.actor.RingSettings;
+import io.uringactor.actor.RingStoppedException;
+import io.uringactor.actor.RingTimeoutException;
+import io.uringactor.ring.AlignedBuffer;
+import io.uringactor.ring.CompletionHandler;
+import io.uringactor.ring.Errno;
+import io.uringactor.ring.ErrnoException;
+import io.uringactor.ring.IoUringException;
+import io.uringactor.ring.Statx;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.util.ByteString;
+
+import org.slf4j.Logger;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongConsumer;
+
+/**
+ * Decodes CQEs into the one reply of each request and frees what the op held. An op's last CQE (its own,
+ * and its linked timeout's) decides: the result, a short write's continuation, or the typed failure
+ * naming the errno and the op. Whatever goes wrong while answering, the request is still answered.
+ */
+final class Completer implements CompletionHandler {
+    private final RingSettings settings;
+    private final OpTable ops;
+    private final OpenFiles files;
+    private final NativeBufferPool pool;
+    private final SqeWriter sqes;
+    private final RingCounters counters;
+    private final Path root;
+    private final Logger log;
+    /** CQEs of the actor's own housekeeping SQEs (the wake-up read), for the driver. */
+    private final LongConsumer housekeeping;
+    /** Why in-flight ops were cancelled at stop; their -ECANCELED completions are answered with it. */
+    private IoUringException abortCause;
+
+    Completer(RingSettings settings, OpTable ops, OpenFiles files, NativeBufferPool pool, SqeWriter sqes,
+              RingCounters counters, Path root, Logger log, LongConsumer housekeeping) {
+        this.settings = settings;
+        this.ops = ops;
+        this.files = files;
+        this.pool = pool;
+        this.sqes = sqes;
+        this.counters = counters;
+        this.root = root;
+        this.log = log;
+        this.housekeeping = housekeeping;
+    }
+
+    /** From now on, cancelled ops are answered as stopped by {@code cause}. */
+    void abortingWith(IoUringException cause) {
+        this.abortCause = cause;
+    }
+
+    @Override
+    public void onCompletion(long userData, int res, int flags) {
+        if (UserData.isHousekeeping(userData)) {
+            housekeeping.accept(userData);
+            return;
+        }
+        final Op op = ops.waitingFor(userData);
+        if (op == null) {
+            log.error("Completion for no in-flight op: user_data={}, res={}", userData, res);
+            return;
+        }
+        if (UserData.isLinkTimeout(userData)) {
+            op.timedOut |= res == -Errno.ETIME;
+        } else {
+            op.result = res;
+        }
+        if (--op.pendingCqes == 0) {
+            try {
+                complete(op);
+            } catch (RingOverloadedException | OutOfMemoryError e) {
+                // A continuation the kernel would not take, or no memory for the reply: answer the op anyway.
+                finishIfOpen(op, new RingOverloadedException(describe(op) + " could not be completed: " + e.getMessage()));
+            } catch (IoUringException e) {
+                finishIfOpen(op, new RingStoppedException("the ring failed: " + e.getMessage(), e));
+                throw e;
+            } catch (RuntimeException e) {
+                log.error("Failed to complete {}", describe(op), e);
+                finishIfOpen(op, new IoUringException(describe(op) + " completed, but its reply failed: " + e));
+            }
+        }
+    }
+
+    /** Answers {@code op} with {@code error} unless it was answered, or continued, before the failure. */
+    private void finishIfOpen(Op op, IoUringException error) {
+        if (op.busy() && op.pendingCqes == 0) {
+            finish(op, null, error);
+        }
+    }
+
+    private void complete(Op op) {
+        final int res = op.result;
+        if (res < 0) {
+            finish(op, null, failure(op, res));
+            return;
+        }
+        switch (op.kind) {
+            case READ: {
+                final byte[] bytes = new byte[res];
+                op.data.byteBuffer().get(0, bytes);
+                finish(op, ByteString.fromArrayUnsafe(bytes), null);
+                return;
+            }
+            case WRITE:
+            case WRITEV:
+            case WRITE_BLOCK:
+                op.done += res;
+                if (op.done < op.length) {
+                    continueWrite(op, res);
+                } else if (op.kind != CommandKind.WRITE_BLOCK) {
+                    finish(op, op.done, null);
+                } else {
+                    // A remote asker has the bytes already: its reply carries none, and the buffer stays ours.
+                    finish(op, new BlockIo(op.remote ? null : op.data, op.done), null);
+                }
+                return;
+            case READ_BLOCK:
+                finish(op, new BlockIo(op.remote ? handOut(op) : op.data, res), null);
+                return;
+            case READV:
+                finish(op, splitRead(op, res), null);
+                return;
+            case OPEN:
+                finish(op, registerOpened(op, res), null);
+                return;
+            case CLOSE:
+            case TRIM:
+            case FSYNC:
+                finish(op, Done.getInstance(), null);
+                return;
+            case STAT:
+                finish(op, Statx.decode(op.data.byteBuffer(), 0), null);
+                return;
+            default:
+                throw new IllegalStateException("unknown op kind " + op.kind);
+        }
+    }
+
+    /**
+     * A short write: the kernel took part of the data. Write the rest with the same slot and what is left of
+     * the op's timeout; the file stays open meanwhile (a close waits for the op).
+     */
+    private void continueWrite(Op op, int res) {
+        final long remaining = op.deadline == 0 ? 0 : op.deadline - System.nanoTime();
+        if (op.timedOut || (op.deadline != 0 && remaining <= 0)) {
+            finish(op, null, new RingTimeoutException(describe(op) + " timed out after " + timeoutOf(op.command)
+                    + " with " + op.done + " bytes written"));
+        } else if (res == 0) {
+            finish(op, null, new ErrnoException(describe(op) + " made no progress after " + op.done + " bytes",
+                    Errno.EIO));
+        } else {
+            sqes.writeRest(op, remaining);
+        }
+    }
+
+    /** Takes the op's pooled buffer out of the pool's books: it leaves the actor and is never reused. */
+    AlignedBuffer handOut(Op op) {
+        final AlignedBuffer buffer = op.data;
+        if (op.pooled) {
+            pool.forget(buffer);
+            op.pooled = false;
+        }
+        return buffer;
+    }
+
+    private static List<ByteString> splitRead(Op op, int res) {
+        final List<Integer> lengths = ((ReadV) op.command).lengths();
+        final List<ByteString> parts = new ArrayList<>(lengths.size());
+        final ByteBuffer b = op.data.byteBuffer();
+        int at = 0;
+        for (int length : lengths) {
+            final int n = Math.max(0, Math.min(length, res - at));
+            final byte[] bytes = new byte[n];
+            b.get(at, bytes);
+            parts.add(ByteString.fromArrayUnsafe(bytes));
+            at += length;
+        }
+        return ByteStringList.of(parts);
+    }
+
+    private FileHandle registerOpened(Op op, int fd) {
+        final Open open = (Open) op.command;
+        final String where = root == null ? open.path() : root.resolve(open.path()).toString();
+        return files.add(fd, open.path(), open.options().direct() ? OpenFiles.directIoAlignment(where) : 0);
+    }
+
+    private IoUringException failure(Op op, int res) {
+        if (abortCause != null && res == -Errno.ECANCELED && !op.timedOut) {
+            return new RingStoppedException(abortCause.getMessage() + "; cancelled " + describe(op), abortCause);
+        }
+        if (op.timedOut && res == -Errno.ECANCELED) {
+            return new RingTimeoutException(describe(op) + " timed out after " + timeoutOf(op.command)
+                    + " and was cancelled");
+        }
+        if (op.kind == CommandKind.OPEN && root != null && res == -Errno.EXDEV) {
+            return new ErrnoException(describe(op) + (settings.resolveNoXdev()
+                    ? " (the path escapes the root directory or crosses a mount point: resolve-no-xdev)"
+                    : " (the path escapes the root directory)"), res);
+        }
+        if (op.kind == CommandKind.OPEN && root != null && res == -Errno.ELOOP && settings.resolveNoSymlinks()) {
+            return new ErrnoException(describe(op) + " (symlinks are refused beneath the root: resolve-no-symlinks)", res);
+        }
+        return new ErrnoException(describe(op), res);
+    }
+
+    private Duration timeoutOf(RingCommand command) {
+        final Duration own = CommandKind.of(command).timeoutOf(command);
+        return own != null ? own : settings.opTimeout();
+    }
+
+    /** Names the op for messages, e.g. {@code read(/data/f, fd=7, offset=4096, length=512)}. Error paths only. */
+    String describe(Op op) {
+        final RingCommand c = op.command;
+        if (c instanceof Open) {
+            return root == null ? "openat(" + ((Open) c).path() + ", " + ((Open) c).options() + ")"
+                    : "openat2(" + ((Open) c).path() + ", " + ((Open) c).options() + ") beneath root-directory " + root;
+        }
+        final String name = op.kind == null ? "op" : op.kind.opName(c);
+        final String path = files.pathOfFd(op.fd);
+        return name + "(" + (path != null ? path + ", " : "") + "fd=" + op.fd + ", offset=" + op.offset + ", length="
+                + op.length + ")";
+    }
+
+    /** Answers the op's request with {@code value}, or with {@code error} when it is not null; frees the slot. */
+    void finish(Op op, Object value, IoUringException error) {
+        final RingCommand command = op.command;
+        final CompletableFuture<Object> future = op.future;
+        release(op);
+        ops.finished();
+        counters.completed();
+        if (future != null) {
+            if (error == null) {
+                future.complete(value);
+            } else {
+                future.completeExceptionally(error);
+            }
+        } else {
+            Replies.tell(command.replyTo(), error == null ? StatusReply.success(value) : StatusReply.error(error));
+        }
+    }
+
+    /**
+     * Frees the op's slot and gives its pooled buffer back; the last op on a file that is waiting to be
+     * closed lets the close go in.
+     */
+    void release(Op op) {
+        final int file = op.file;
+        final AlignedBuffer buffer = op.end();
+        if (buffer != null) {
+            pool.release(buffer);
+        }
+        ops.free(op);
+        if (file >= 0) {
+            final Op close = files.release(file);
+            if (close != null) {
+                try {
+                    sqes.closeDue(close, file);
+                } catch (RingOverloadedException e) {
+                    finish(close, null, e); // the caller learns that this close did not happen
+                }
+            }
+        }
+    }
+}

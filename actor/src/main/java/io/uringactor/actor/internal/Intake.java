@@ -1,0 +1,165 @@
+package io.uringactor.actor.internal;
+
+import io.uringactor.actor.InvalidRequestException;
+import io.uringactor.actor.RingCommand;
+import io.uringactor.actor.RingOverloadedException;
+import io.uringactor.actor.RingSettings;
+import io.uringactor.actor.RingStoppedException;
+import io.uringactor.ring.IoUringException;
+
+import org.slf4j.Logger;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Admission and backpressure: a request starts at once when a slot is free, nothing waits before it and
+ * its buffer fits the native memory budget; otherwise it waits in a bounded FIFO queue, beyond which it
+ * is refused with {@link RingOverloadedException} (a close never is: it only gives a descriptor back).
+ * Starting a request takes a slot and writes its SQEs; a refused one gives the slot back at once.
+ */
+final class Intake {
+    private final RingSettings settings;
+    private final OpTable ops;
+    private final NativeBufferPool pool;
+    private final SqeWriter sqes;
+    private final Completer completer;
+    private final RingCounters counters;
+    private final Logger log;
+    /** Requests waiting for a slot or memory, in arrival order: every shape {@link Replies} knows. */
+    private final ArrayDeque<Object> queue = new ArrayDeque<>();
+    private boolean closed;
+
+    Intake(RingSettings settings, OpTable ops, NativeBufferPool pool, SqeWriter sqes, Completer completer,
+           RingCounters counters, Logger log) {
+        this.settings = settings;
+        this.ops = ops;
+        this.pool = pool;
+        this.sqes = sqes;
+        this.completer = completer;
+        this.counters = counters;
+        this.log = log;
+    }
+
+    /**
+     * Starts {@code request}, queues it, or refuses it; returns whether it was started (its SQEs wait for the
+     * next submit). Throws {@link IoUringException} only when the ring itself failed.
+     */
+    boolean admit(Object request) {
+        final long memory = memoryOf(request);
+        if (!pool.canEverFit(memory)) {
+            Replies.fail(request, new InvalidRequestException("the request needs " + memory + " bytes of native"
+                    + " memory, more than max-native-memory=" + pool.limit() + " (buffers are rounded up to a power"
+                    + " of two)"));
+            return false;
+        }
+        if (!ops.hasFree() || !queue.isEmpty() || !pool.fits(memory)) {
+            // The queue holds at most one close per open file beyond max-queued: refusing one would leak it.
+            if (queue.size() < settings.maxQueued() || commandOf(request) instanceof RingCommand.Close) {
+                queue.addLast(request);
+            } else {
+                counters.rejected();
+                Replies.fail(request, new RingOverloadedException("ring actor overloaded: " + ops.inFlight()
+                        + " ops in flight, " + queue.size() + " queued (max-queued=" + settings.maxQueued() + "), "
+                        + (pool.held() - pool.idle()) + " bytes of max-native-memory=" + pool.limit() + " in use"));
+            }
+            return false;
+        }
+        start(request);
+        return true;
+    }
+
+    /** Starts queued requests while slots and memory allow; whether any started. */
+    boolean refill() {
+        boolean started = false;
+        while (ops.hasFree() && !queue.isEmpty() && !closed && pool.fits(memoryOf(queue.peekFirst()))) {
+            start(queue.pollFirst());
+            started = true;
+        }
+        return started;
+    }
+
+    /** Takes a slot, checks the request and writes its SQE(s); a refused request frees the slot at once. */
+    private void start(Object request) {
+        final Op op = ops.take();
+        final String refusal;
+        op.future = futureOf(request);
+        try {
+            refusal = sqes.prepare(op, request instanceof LocalRequest ? ((LocalRequest) request).command() : request);
+        } catch (RingOverloadedException e) {
+            completer.release(op);
+            counters.rejected();
+            Replies.fail(request, e);
+            return;
+        } catch (OutOfMemoryError e) {
+            // Direct memory ran out below our budget (other users of -XX:MaxDirectMemorySize): refuse this one.
+            completer.release(op);
+            counters.rejected();
+            Replies.fail(request, new RingOverloadedException("no direct memory for the request (" + e.getMessage()
+                    + "); lower io-uring-actor.ring.max-native-memory or raise -XX:MaxDirectMemorySize"));
+            return;
+        } catch (IoUringException e) {
+            completer.release(op);
+            Replies.fail(request, new RingStoppedException("the ring failed: " + e.getMessage(), e));
+            throw e;
+        } catch (RuntimeException e) {
+            completer.release(op);
+            refuseMalformed(request, e, log);
+            return;
+        }
+        if (refusal != null) {
+            completer.release(op);
+            Replies.fail(request, new InvalidRequestException(refusal));
+            return;
+        }
+        counters.started(ops.started());
+    }
+
+    /** No request starts any more; every queued one is answered with {@code error}. */
+    void close(IoUringException error) {
+        closed = true;
+        Object queued;
+        while ((queued = queue.pollFirst()) != null) {
+            Replies.fail(queued, error);
+        }
+    }
+
+    boolean isEmpty() {
+        return queue.isEmpty();
+    }
+
+    int size() {
+        return queue.size();
+    }
+
+    /** A request's fields failed in a way the checks did not foresee (a bug): answer it, keep serving. */
+    static void refuseMalformed(Object request, RuntimeException e, Logger log) {
+        log.warn("Refused malformed request {}: {}", request, e.toString());
+        try {
+            Replies.fail(request, new InvalidRequestException("malformed request " + request + ": " + e));
+        } catch (RuntimeException ignored) {
+            // its reply address itself is unusable: nothing more to do for it
+        }
+    }
+
+    /**
+     * The pool memory a request will hold, for admission. A request too large for its checks gets 0: it is
+     * refused before it allocates anything.
+     */
+    private long memoryOf(Object request) {
+        final long bytes = RequestMemory.of(request);
+        return bytes > settings.maxIoSize() + RequestMemory.VECTOR_OVERHEAD ? 0 : bytes;
+    }
+
+    /** The command of a request, or {@code null} for a {@link RemoteBlockRequest}. */
+    static RingCommand commandOf(Object request) {
+        if (request instanceof LocalRequest) {
+            return ((LocalRequest) request).command();
+        }
+        return request instanceof RingCommand ? (RingCommand) request : null;
+    }
+
+    private static CompletableFuture<Object> futureOf(Object request) {
+        return request instanceof LocalRequest ? ((LocalRequest) request).reply() : null;
+    }
+}

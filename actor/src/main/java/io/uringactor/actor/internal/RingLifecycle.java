@@ -1,0 +1,199 @@
+package io.uringactor.actor.internal;
+
+import static io.uringactor.ring.IoUringConstants.*;
+
+import io.uringactor.actor.RingSettings;
+import io.uringactor.ring.AlignedBuffer;
+import io.uringactor.ring.ErrnoException;
+import io.uringactor.ring.IoUring;
+import io.uringactor.ring.IoUringException;
+import io.uringactor.ring.SubmissionQueue;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+
+import org.slf4j.Logger;
+
+import java.lang.ref.Reference;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The ring's start and end: the opens before it serves (root directory, bound file), the graceful stop
+ * (refuse new requests, answer the queued ones, let in-flight ops finish), the abort (cancel what is in
+ * the kernel, answer it, quarantine memory the kernel may still write), and the release that closes every
+ * file and the ring.
+ */
+final class RingLifecycle {
+    /** Memory the kernel may still write after a stop that timed out: kept reachable for the process' life. */
+    private static final List<Object> QUARANTINE = new ArrayList<>();
+    private static final int FILE_MODE = 0644;
+
+    private final RingSettings settings;
+    private final IoUring ring;
+    private final SubmissionQueue sq;
+    private final OpenFiles files;
+    private final OpTable ops;
+    private final SqeWriter sqes;
+    private final Completer completer;
+    private final Intake intake;
+    private final RingCounters counters;
+    private final Logger log;
+    private final List<ActorRef<StatusReply<Done>>> stoppers = new ArrayList<>();
+    private RingDriver driver;
+    private int rootFd;
+    private boolean stopping;
+
+    RingLifecycle(RingSettings settings, IoUring ring, OpenFiles files, OpTable ops, SqeWriter sqes,
+                  Completer completer, Intake intake, RingCounters counters, Logger log, int rootFd) {
+        this.settings = settings;
+        this.ring = ring;
+        this.sq = ring.sq();
+        this.files = files;
+        this.ops = ops;
+        this.sqes = sqes;
+        this.completer = completer;
+        this.intake = intake;
+        this.counters = counters;
+        this.log = log;
+        this.rootFd = rootFd;
+    }
+
+    /** The driver, stopped at release. */
+    void drivenBy(RingDriver driver) {
+        this.driver = driver;
+    }
+
+    /** Opens {@code path} synchronously through {@code ring}, before the actor serves anything; returns the fd. */
+    static int openAtStart(IoUring ring, String path, int flags, String operation) {
+        final AlignedBuffer name = AlignedBuffer.cString(path);
+        final int[] result = new int[1];
+        SqeWriter.prep(ring.sq().prepOpenat(AT_FDCWD, name.address(), flags, FILE_MODE, 0));
+        ring.submitAndWait(1);
+        ring.cq().drain((userData, res, cqeFlags) -> result[0] = res);
+        Reference.reachabilityFence(name);
+        if (result[0] < 0) {
+            throw new ErrnoException(operation, result[0]);
+        }
+        return result[0];
+    }
+
+    /** Closes {@code fd} synchronously through {@code ring}, when the start failed after opening it. */
+    static void closeAtStart(IoUring ring, int fd, Logger log) {
+        try {
+            SqeWriter.prep(ring.sq().prepClose(fd, 0));
+            ring.submitAndWait(1);
+            ring.cq().drain((userData, res, cqeFlags) -> { });
+        } catch (RuntimeException e) {
+            log.warn("Could not close fd {} while failing to start", fd, e);
+        }
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    /**
+     * A graceful stop: new and queued requests are refused from now on; {@code replyTo} is told
+     * {@code Done} when the in-flight ops have finished and the ring is closed. Returns whether this is the
+     * stop's first request (the caller then deregisters and arms the stop timeout).
+     */
+    boolean beginStop(ActorRef<StatusReply<Done>> replyTo) {
+        stoppers.add(replyTo);
+        if (stopping) {
+            return false;
+        }
+        stopping = true;
+        intake.close(new io.uringactor.actor.RingStoppedException("the ring actor stopped before this request started"));
+        return true;
+    }
+
+    /** Nothing in flight any more: close the files and the ring, and answer the stoppers. */
+    void finishStop() {
+        release();
+        for (ActorRef<StatusReply<Done>> replyTo : stoppers) {
+            replyTo.tell(StatusReply.success(Done.getInstance()));
+        }
+    }
+
+    /**
+     * Cancels everything in flight and waits (up to stop-timeout) for the kernel to give each op back; each
+     * is answered as it completes. What the kernel still holds then is answered with {@code error} and its
+     * memory is kept reachable for good, since the kernel may still write it.
+     */
+    void abort(IoUringException error) {
+        stopping = true;
+        intake.close(error);
+        if (ring.isClosed()) {
+            return;
+        }
+        completer.abortingWith(error);
+        try {
+            if (ops.inFlight() > 0) {
+                sqes.ensureSpace(1);
+                sq.prepCancel(0, IORING_ASYNC_CANCEL_ANY, UserData.CANCEL_ALL);
+                counters.batch(ring.submit());
+            }
+            final long deadline = System.nanoTime() + settings.stopTimeout().toNanos();
+            while (ops.inFlight() > 0 && System.nanoTime() < deadline) {
+                if (sq.pending() > 0) {
+                    counters.batch(ring.submit()); // closes that became due as the ops on their files were cancelled
+                }
+                ring.processCompletions();
+                if (ring.cq().drain(completer) == 0) {
+                    // Shutdown only: a short sleep, not a spin, while the kernel finishes cancelled ops.
+                    Thread.sleep(1);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.warn("Error while cancelling in-flight ops at stop", e);
+        }
+        for (Op op : ops.all()) {
+            if (op.pendingCqes > 0) {
+                // The kernel may still write this memory: never reuse it, keep it alive for good.
+                synchronized (QUARANTINE) {
+                    QUARANTINE.add(completer.handOut(op));
+                }
+                completer.finish(op, null, error);
+            }
+        }
+    }
+
+    /** Stops the driver, closes every file still open, the root's descriptor and the ring. Idempotent. */
+    void release() {
+        if (ring.isClosed()) {
+            return;
+        }
+        try {
+            driver.stop();
+            int[] fds = files.removeAll();
+            if (rootFd >= 0) {
+                fds = Arrays.copyOf(fds, fds.length + 1);
+                fds[fds.length - 1] = rootFd;
+                rootFd = -1;
+            }
+            int at = 0;
+            while (at < fds.length) {
+                int n = 0;
+                while (at < fds.length && sq.prepClose(fds[at], UserData.CLOSE_AT_STOP)) {
+                    at++;
+                    n++;
+                }
+                ring.submitAndWait(n);
+                int reaped = ring.cq().drain(completer);
+                while (reaped < n) {
+                    ring.submitAndWait(1);
+                    reaped += ring.cq().drain(completer);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("Error while closing files at stop", e);
+        } finally {
+            ring.close();
+        }
+    }
+}
