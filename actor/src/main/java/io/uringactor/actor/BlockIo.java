@@ -12,6 +12,10 @@ import io.uringactor.ring.AlignedBuffer;
  * the buffer sent (when it holds fewer bytes than that alignment: the largest power of two it holds, at least
  * 4096, enough for every O_DIRECT op that fits in it). A write's reply has no buffer ({@code buffer()} is
  * {@code null}): {@code bytes} is the count written, the caller has those bytes already.
+ *
+ * @param buffer the buffer the bytes were read into or written from, back in the caller's hands; a fresh buffer
+ *               for a read from another node, {@code null} for a write to another node
+ * @param bytes  the number of bytes read or written
  */
 public record BlockIo(AlignedBuffer buffer, int bytes) {
 }

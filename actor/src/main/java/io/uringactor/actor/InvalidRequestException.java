@@ -9,6 +9,11 @@ import io.uringactor.ring.IoUringException;
 public final class InvalidRequestException extends IoUringException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A refusal.
+     *
+     * @param message what was wrong with the request, with the offending values
+     */
     public InvalidRequestException(String message) {
         super(message);
     }

@@ -9,24 +9,54 @@ import java.util.Set;
 /**
  * How to open a file: access mode, creation and the Linux flags {@code O_DIRECT} and {@code O_DSYNC}.
  * Immutable; start from {@link #readOnly()}, {@link #writeOnly()} or {@link #readWrite()} and add with {@code withX}.
+ *
+ * @param read      open for reading
+ * @param write     open for writing; at least one of {@code read} and {@code write} must be set
+ * @param create    create the file if it is missing ({@code O_CREAT}, mode {@code 0644} less the umask)
+ * @param createNew create the file, failing with {@code EEXIST} if it exists ({@code O_CREAT | O_EXCL})
+ * @param truncate  truncate an existing file to 0 bytes ({@code O_TRUNC})
+ * @param append    every write goes to the end of the file ({@code O_APPEND})
+ * @param direct    bypass the page cache ({@code O_DIRECT}): offsets, lengths and block buffers must be aligned
+ *                  to the file's O_DIRECT alignment, or the ring refuses the request
+ * @param dsync     each write completes only once its data is durable ({@code O_DSYNC})
  */
 public record OpenOptions(boolean read, boolean write, boolean create, boolean createNew, boolean truncate,
                           boolean append, boolean direct, boolean dsync) {
 
+    /**
+     * Checks the options.
+     *
+     * @throws IllegalArgumentException when neither {@code read} nor {@code write} is set
+     */
     public OpenOptions {
         if (!read && !write) {
             throw new IllegalArgumentException("open options need read, write or both");
         }
     }
 
+    /**
+     * Options to read an existing file.
+     *
+     * @return read access, nothing else
+     */
     public static OpenOptions readOnly() {
         return new OpenOptions(true, false, false, false, false, false, false, false);
     }
 
+    /**
+     * Options to write an existing file; add {@link #withCreate()} to create it.
+     *
+     * @return write access, nothing else
+     */
     public static OpenOptions writeOnly() {
         return new OpenOptions(false, true, false, false, false, false, false, false);
     }
 
+    /**
+     * Options to read and write an existing file.
+     *
+     * @return read and write access, nothing else
+     */
     public static OpenOptions readWrite() {
         return new OpenOptions(true, true, false, false, false, false, false, false);
     }

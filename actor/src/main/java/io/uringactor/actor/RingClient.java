@@ -32,6 +32,32 @@ import scala.jdk.javaapi.FutureConverters;
  * {@link io.uringactor.ring.ErrnoException} names the errno and the op). Thread-safe; any number of
  * threads may share one client and one ring.
  *
+ * <p>Failures: a returned stage fails, it never throws, with an {@link io.uringactor.ring.IoUringException},
+ * normally one of
+ * <ul>
+ *   <li>{@link io.uringactor.ring.ErrnoException}: the kernel refused the op; {@code errno()} and
+ *       {@code operation()} name the errno and the op with its file, offset and length;</li>
+ *   <li>{@link InvalidRequestException}: refused before reaching the kernel (an unknown or closed handle, a
+ *       negative offset or length, a length over {@code max-io-size}, an unaligned O_DIRECT request);</li>
+ *   <li>{@link RingOverloadedException}: no in-flight slot, no room in the wait queue, no native memory, or
+ *       the kernel took no submission; the request was not done (for a write: the rest of a short write
+ *       was not) and may be retried later;</li>
+ *   <li>{@link RingTimeoutException}: a read or write ran past its {@code op-timeout} and was cancelled in
+ *       the kernel (a write may have written part of its data);</li>
+ *   <li>{@link RingStoppedException}: the ring actor is stopping, stopped, failed or never started (its
+ *       cause says why), or this client's actor system has terminated.</li>
+ * </ul>
+ * Asking a ring on another node adds Pekko's {@code AskTimeoutException} (a
+ * {@link java.util.concurrent.TimeoutException}) once the client's ask timeout elapses.
+ *
+ * <p>Threads: for a ring in this JVM the stage is completed on the ring actor's own pinned thread, the one
+ * that serves every request of the ring, so non-async callbacks ({@code thenApply}, {@code whenComplete})
+ * run there and hold up all other IO of the ring: keep them short, or use the {@code *Async} variants with
+ * an executor of your own. Failures that do not come from the actor (it has stopped, the system shuts down)
+ * complete the stage on another Pekko thread instead, and a client of a terminated system returns stages
+ * already failed. For a ring on another node the stage is completed on the thread that delivers the reply
+ * (or on the scheduler's, at the ask timeout).
+ *
  * <pre>{@code
  * RingClient ring = RingExtension.get(system).client();
  * FileHandle file = ring.open(path, OpenOptions.readOnly()).toCompletableFuture().join();
@@ -58,7 +84,13 @@ public final class RingClient {
         this.localRing = ring.unsafeUpcast();
     }
 
-    /** A client of {@code ring}, asking with the configured {@code io-uring-actor.ring.ask-timeout}. */
+    /**
+     * A client of {@code ring}, asking with the configured {@code io-uring-actor.ring.ask-timeout}.
+     *
+     * @param ring   the ring actor to send requests to, in this JVM or on another node
+     * @param system the actor system whose scheduler, configuration and lifecycle the client uses
+     * @return a new client; cheap, and safe to share between threads
+     */
     public static RingClient create(ActorRef<RingCommand> ring, ActorSystem<?> system) {
         return create(ring, system, RingSettings.create(system).askTimeout());
     }
@@ -66,7 +98,13 @@ public final class RingClient {
     /**
      * A client of {@code ring}. The ask timeout applies to a ring actor on another node, asked with the ask
      * pattern; it only bounds how long a caller waits, while an op's own {@code op-timeout} is what
-     * cancels it in the kernel, so keep the ask timeout longer.
+     * cancels it in the kernel, so keep the ask timeout longer. A ring in this JVM is not asked with a
+     * timeout: it answers every request it receives.
+     *
+     * @param ring       the ring actor to send requests to, in this JVM or on another node
+     * @param system     the actor system whose scheduler and lifecycle the client uses
+     * @param askTimeout how long to wait for a ring on another node before failing the stage
+     * @return a new client; cheap, and safe to share between threads
      */
     public static RingClient create(ActorRef<RingCommand> ring, ActorSystem<?> system, Duration askTimeout) {
         DeadLetterGuard.install(system);
@@ -116,65 +154,204 @@ public final class RingClient {
         return result;
     }
 
-    /** The ring actor this client asks. */
+    /**
+     * The ring actor this client asks.
+     *
+     * @return the ring actor given at creation
+     */
     public ActorRef<RingCommand> ring() {
         return ring;
     }
 
+    /**
+     * Opens {@code path} ({@code openat}, or {@code openat2} beneath the ring's root directory, if it has
+     * one). Relative paths resolve against the ring process's working directory or that root; with a root,
+     * a path that leaves it fails with {@code EXDEV}. A file created here gets mode {@code 0644} (less the
+     * umask). Opening takes no {@code op-timeout}.
+     *
+     * @param path    the file, as the ring's node sees it
+     * @param options access mode and flags; {@link OpenOptions#withDirect()} makes every later read and write
+     *                of the handle need offsets and lengths aligned to the file's O_DIRECT alignment
+     * @return a stage completed with the handle, valid with this ring only until {@link #close}; failed with
+     *         {@link io.uringactor.ring.ErrnoException} ({@code ENOENT}, {@code EACCES}, {@code EEXIST},
+     *         {@code EXDEV}, {@code ELOOP}, ...), {@link InvalidRequestException} (a path holding NUL),
+     *         {@link RingOverloadedException} or {@link RingStoppedException}
+     */
     public CompletionStage<FileHandle> open(Path path, OpenOptions options) {
         return askWithStatus(replyTo -> new RingCommand.Open(path.toString(), options, replyTo));
     }
 
+    /**
+     * Closes a file. The handle stops resolving at once (later requests with it fail with
+     * {@link InvalidRequestException}); ops on it already in flight finish first, and only then is the
+     * descriptor closed, so their results never land in another file. A close is never refused because
+     * the wait queue is full.
+     *
+     * @param file a handle this ring returned
+     * @return a stage completed with {@code Done} once the descriptor is closed; failed with
+     *         {@link InvalidRequestException} (unknown or already closed handle),
+     *         {@link io.uringactor.ring.ErrnoException}, {@link RingOverloadedException} (the kernel took no
+     *         submission) or {@link RingStoppedException}
+     */
     public CompletionStage<Done> close(FileHandle file) {
         return askWithStatus(replyTo -> new RingCommand.Close(file, replyTo));
     }
 
-    /** Up to {@code length} bytes at {@code offset}; fewer at the end of the file. */
+    /**
+     * Reads up to {@code length} bytes at {@code offset} ({@code pread}, one op), into a pooled native buffer
+     * that the ring copies into the returned {@code ByteString}.
+     *
+     * @param file   a handle this ring returned
+     * @param offset the file offset in bytes, {@code >= 0}
+     * @param length the most bytes to read, {@code 0..max-io-size}
+     * @return a stage completed with the bytes read: fewer than {@code length} at the end of the file, empty
+     *         at or past it; failed with {@link io.uringactor.ring.ErrnoException},
+     *         {@link InvalidRequestException}, {@link RingOverloadedException}, {@link RingTimeoutException}
+     *         (after the configured {@code op-timeout}) or {@link RingStoppedException}
+     */
     public CompletionStage<ByteString> read(FileHandle file, long offset, int length) {
         return askWithStatus(replyTo -> new RingCommand.Read(file, offset, length, replyTo));
     }
 
-    /** Writes all of {@code data} at {@code offset}; completes with the byte count. */
+    /**
+     * Writes all of {@code data} at {@code offset} ({@code pwrite}): the ring copies it into a pooled native
+     * buffer, and a short write is resubmitted for the rest until everything is written.
+     *
+     * @param file   a handle this ring returned, opened for writing
+     * @param offset the file offset in bytes, {@code >= 0} (ignored for a file opened with append)
+     * @param data   the bytes, at most {@code max-io-size}
+     * @return a stage completed with {@code data.size()}; failed with {@link io.uringactor.ring.ErrnoException}
+     *         ({@code ENOSPC}, {@code EBADF} for a read-only file, {@code EIO} when a write made no progress),
+     *         {@link InvalidRequestException}, {@link RingOverloadedException}, {@link RingTimeoutException}
+     *         or {@link RingStoppedException}; after a failure part of the data may have been written
+     */
     public CompletionStage<Integer> write(FileHandle file, long offset, ByteString data) {
         return askWithStatus(replyTo -> new RingCommand.Write(file, offset, data, replyTo));
     }
 
+    /**
+     * Reads consecutive ranges starting at {@code offset} into one buffer per length, with one
+     * {@code readv}.
+     *
+     * @param file    a handle this ring returned
+     * @param offset  the file offset in bytes of the first range, {@code >= 0}
+     * @param lengths 1 to 1024 non-negative lengths, together at most {@code max-io-size}
+     * @return a stage completed with one {@code ByteString} per length, in order (a {@link ByteStringList}):
+     *         at the end of the file the last ones are short or empty; failed as {@link #read} does
+     */
     public CompletionStage<List<ByteString>> readv(FileHandle file, long offset, List<Integer> lengths) {
         return askWithStatus(replyTo -> new RingCommand.ReadV(file, offset, lengths, replyTo));
     }
 
+    /**
+     * Writes the buffers one after another starting at {@code offset}, with one {@code writev}; a short
+     * write is resubmitted for the rest.
+     *
+     * @param file   a handle this ring returned, opened for writing
+     * @param offset the file offset in bytes, {@code >= 0}
+     * @param data   1 to 1024 buffers, none {@code null}, together at most {@code max-io-size}
+     * @return a stage completed with the total byte count; failed as {@link #write} does
+     */
     public CompletionStage<Integer> writev(FileHandle file, long offset, List<ByteString> data) {
         return askWithStatus(replyTo -> new RingCommand.WriteV(file, offset, data, replyTo));
     }
 
-    /** Zero-copy read into {@code buffer} (its whole capacity); see {@link RingCommand.ReadBlock}. */
+    /**
+     * Zero-copy read of {@code buffer.capacity()} bytes into {@code buffer}; see {@link RingCommand.ReadBlock}.
+     *
+     * <p>Ownership: from this call until the stage completes, the buffer belongs to the ring and the kernel
+     * writes into it: do not read, write or reuse it, and keep a reference to it. One exception: a stage
+     * failed with {@link RingStoppedException} because the ring stopped before the kernel gave the op back
+     * (after {@code stop-timeout}) leaves the buffer to the kernel for good; drop it.
+     *
+     * @param file   a handle this ring returned; for an O_DIRECT file the offset, the capacity and the
+     *               buffer's address must be multiples of its O_DIRECT alignment
+     * @param offset the file offset in bytes, {@code >= 0}
+     * @param buffer the memory to read into, e.g. from {@link AlignedBuffer#forDirectIo}
+     * @return a stage completed with a {@link BlockIo} holding {@code buffer} (a fresh buffer when the ring
+     *         is on another node) and the byte count, less than the capacity at the end of the file; failed
+     *         as {@link #read} does, with {@link InvalidRequestException} also for an unaligned buffer
+     */
     public CompletionStage<BlockIo> readBlock(FileHandle file, long offset, AlignedBuffer buffer) {
         return askWithStatus(replyTo -> new RingCommand.ReadBlock(file, offset, buffer, replyTo));
     }
 
-    /** Zero-copy write of {@code buffer} (its whole capacity); see {@link RingCommand.WriteBlock}. */
+    /**
+     * Zero-copy write of {@code buffer}'s whole capacity at {@code offset}; see {@link RingCommand.WriteBlock}.
+     * A short write is resubmitted for the rest.
+     *
+     * <p>Ownership: until the stage completes the kernel reads the buffer: do not modify it and keep a
+     * reference to it (the exception after a stop, as for {@link #readBlock}, applies).
+     *
+     * @param file   a handle this ring returned, opened for writing; alignment as for {@link #readBlock}
+     * @param offset the file offset in bytes, {@code >= 0}
+     * @param buffer the bytes to write
+     * @return a stage completed with a {@link BlockIo} holding {@code buffer} ({@code null} when the ring is
+     *         on another node) and the byte count, the capacity; failed as {@link #write} does
+     */
     public CompletionStage<BlockIo> writeBlock(FileHandle file, long offset, AlignedBuffer buffer) {
         return askWithStatus(replyTo -> new RingCommand.WriteBlock(file, offset, buffer, replyTo));
     }
 
-    /** Punches a hole (keeping the size): the range reads back as zeros. */
+    /**
+     * Punches a hole, keeping the file size ({@code fallocate(PUNCH_HOLE | KEEP_SIZE)}): the range's blocks
+     * are freed and it reads back as zeros. Takes no {@code op-timeout}.
+     *
+     * @param file   a handle this ring returned, opened for writing
+     * @param offset the first byte of the range, {@code >= 0}
+     * @param length the range's length in bytes, {@code > 0}
+     * @return a stage completed with {@code Done}; failed with {@link io.uringactor.ring.ErrnoException}
+     *         ({@code EOPNOTSUPP} where the filesystem cannot punch holes), {@link InvalidRequestException},
+     *         {@link RingOverloadedException} or {@link RingStoppedException}
+     */
     public CompletionStage<Done> trim(FileHandle file, long offset, long length) {
         return askWithStatus(replyTo -> new RingCommand.Trim(file, offset, length, replyTo));
     }
 
+    /**
+     * Flushes the file's data and metadata to stable storage ({@code fsync}). It covers writes that
+     * completed before it; writes still in flight may or may not be included. Takes no {@code op-timeout}.
+     *
+     * @param file a handle this ring returned
+     * @return a stage completed with {@code Done}; failed with {@link io.uringactor.ring.ErrnoException}
+     *         ({@code EIO}), {@link InvalidRequestException}, {@link RingOverloadedException} or
+     *         {@link RingStoppedException}
+     */
     public CompletionStage<Done> fsync(FileHandle file) {
         return askWithStatus(replyTo -> new RingCommand.Fsync(file, false, replyTo));
     }
 
+    /**
+     * Like {@link #fsync}, but flushes only the data and the metadata needed to read it back
+     * ({@code fdatasync}).
+     *
+     * @param file a handle this ring returned
+     * @return a stage completed with {@code Done}; failed as {@link #fsync} does
+     */
     public CompletionStage<Done> fdatasync(FileHandle file) {
         return askWithStatus(replyTo -> new RingCommand.Fsync(file, true, replyTo));
     }
 
+    /**
+     * The open file's metadata ({@code statx} on the descriptor), including its O_DIRECT alignment on
+     * Linux 6.1+.
+     *
+     * @param file a handle this ring returned
+     * @return a stage completed with the metadata; failed with {@link io.uringactor.ring.ErrnoException},
+     *         {@link InvalidRequestException}, {@link RingOverloadedException} or {@link RingStoppedException}
+     */
     public CompletionStage<Statx> stat(FileHandle file) {
         return askWithStatus(replyTo -> new RingCommand.Stat(file, replyTo));
     }
 
-    /** The ring actor's counters. */
+    /**
+     * The ring actor's counters. Asked with the ask timeout even in this JVM: a stopped ring sends no
+     * reply to this request.
+     *
+     * @return a stage completed with a snapshot of the counters (all zero for a ring that could not start);
+     *         failed with Pekko's {@code AskTimeoutException} when the ring does not answer within the ask
+     *         timeout, or {@link RingStoppedException} when this client's system has terminated
+     */
     public CompletionStage<RingStats> stats() {
         if (shutdownWatch.terminated()) {
             return CompletableFuture.failedFuture(new RingStoppedException("the actor system has terminated"));

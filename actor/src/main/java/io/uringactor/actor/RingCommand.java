@@ -23,52 +23,138 @@ import java.util.List;
  * <p>A {@code timeout} of {@code null} uses the actor's configured {@code op-timeout}; when a timeout
  * elapses the op is cancelled in the kernel ({@code IORING_OP_LINK_TIMEOUT}) and the reply is a
  * {@link RingTimeoutException}. Buffers stay owned by the actor until the kernel is done with them,
- * whether or not the asker still waits.
+ * whether or not the asker still waits. Only the reads and writes take a timeout; open, close, trim, fsync
+ * and stat wait as long as the kernel takes.
+ *
+ * <p>Each {@code replyTo} is told exactly once, by the ring actor on its own thread (or, for a request
+ * that never reaches a running ring, by the ring's mailbox or a dead-letter guard with a
+ * {@link RingStoppedException}); {@link GetStats} alone gets no reply from a ring that has stopped.
  */
 public sealed interface RingCommand {
 
-    /** Where the single reply goes. */
+    /**
+     * Where the single reply goes.
+     *
+     * @return the actor told the result or the failure
+     */
     ActorRef<?> replyTo();
 
     /**
      * Opens {@code path}: relative paths resolve against the working directory, or, for a ring with a
      * {@link RingSettings#withRootDirectory root directory}, beneath that directory, which the path may not
-     * leave (absolute paths, {@code ..} or symlinks out of it fail with {@code EXDEV}).
+     * leave (absolute paths, {@code ..} or symlinks out of it fail with {@code EXDEV}). Created files get
+     * mode {@code 0644}, less the umask.
+     *
+     * @param path    the file's path on the ring's node; not empty, no NUL
+     * @param options access mode and flags
+     * @param replyTo gets the new file's handle, valid with this actor only
      */
     record Open(String path, OpenOptions options, ActorRef<StatusReply<FileHandle>> replyTo) implements RingCommand {
     }
 
-    /** Closes a file; its handle is invalid from now on, ops already in flight finish normally. */
+    /**
+     * Closes a file; its handle is invalid from now on, ops already in flight finish normally, and the
+     * descriptor is closed after the last of them. Never refused because the wait queue is full.
+     *
+     * @param file    the handle to close
+     * @param replyTo gets {@code Done} once the descriptor is closed
+     */
     record Close(FileHandle file, ActorRef<StatusReply<Done>> replyTo) implements RingCommand {
     }
 
-    /** Reads up to {@code length} bytes at {@code offset}; fewer at the end of the file. */
+    /**
+     * Reads up to {@code length} bytes at {@code offset}; fewer at the end of the file.
+     *
+     * @param file    the handle to read
+     * @param offset  the file offset in bytes, {@code >= 0}
+     * @param length  the most bytes to read, {@code 0..max-io-size}
+     * @param timeout cancels the read in the kernel after this long; {@code null} for the actor's {@code op-timeout}
+     * @param replyTo gets the bytes read: empty at or past the end of the file
+     */
     record Read(FileHandle file, long offset, int length, Duration timeout,
                 ActorRef<StatusReply<ByteString>> replyTo) implements RingCommand {
+        /**
+         * A read with the actor's configured {@code op-timeout}.
+         *
+         * @param file    the handle to read
+         * @param offset  the file offset in bytes, {@code >= 0}
+         * @param length  the most bytes to read
+         * @param replyTo gets the bytes read
+         */
         public Read(FileHandle file, long offset, int length, ActorRef<StatusReply<ByteString>> replyTo) {
             this(file, offset, length, null, replyTo);
         }
     }
 
-    /** Writes all of {@code data} at {@code offset}; short writes are resubmitted until done. Replies the count. */
+    /**
+     * Writes all of {@code data} at {@code offset}; short writes are resubmitted until done. Replies the count.
+     * A write that fails or times out may have written part of the data.
+     *
+     * @param file    the handle to write, opened for writing
+     * @param offset  the file offset in bytes, {@code >= 0}
+     * @param data    the bytes, at most {@code max-io-size}; copied into native memory before the write starts
+     * @param timeout bounds the whole write, continuations included; {@code null} for the actor's {@code op-timeout}
+     * @param replyTo gets {@code data.size()}
+     */
     record Write(FileHandle file, long offset, ByteString data, Duration timeout,
                  ActorRef<StatusReply<Integer>> replyTo) implements RingCommand {
+        /**
+         * A write with the actor's configured {@code op-timeout}.
+         *
+         * @param file    the handle to write
+         * @param offset  the file offset in bytes, {@code >= 0}
+         * @param data    the bytes
+         * @param replyTo gets {@code data.size()}
+         */
         public Write(FileHandle file, long offset, ByteString data, ActorRef<StatusReply<Integer>> replyTo) {
             this(file, offset, data, null, replyTo);
         }
     }
 
-    /** Reads into consecutive buffers of the given lengths (one {@code readv}); the last ones are short at EOF. */
+    /**
+     * Reads into consecutive buffers of the given lengths (one {@code readv}); the last ones are short at EOF.
+     *
+     * @param file    the handle to read
+     * @param offset  the file offset in bytes of the first buffer, {@code >= 0}
+     * @param lengths 1 to 1024 non-negative lengths, together at most {@code max-io-size}
+     * @param timeout cancels the read in the kernel after this long; {@code null} for the actor's {@code op-timeout}
+     * @param replyTo gets one {@code ByteString} per length, as a {@link ByteStringList}
+     */
     record ReadV(FileHandle file, long offset, List<Integer> lengths, Duration timeout,
                  ActorRef<StatusReply<List<ByteString>>> replyTo) implements RingCommand {
+        /**
+         * A vectored read with the actor's configured {@code op-timeout}.
+         *
+         * @param file    the handle to read
+         * @param offset  the file offset in bytes of the first buffer
+         * @param lengths the buffers' lengths
+         * @param replyTo gets one {@code ByteString} per length
+         */
         public ReadV(FileHandle file, long offset, List<Integer> lengths, ActorRef<StatusReply<List<ByteString>>> replyTo) {
             this(file, offset, lengths, null, replyTo);
         }
     }
 
-    /** Writes the buffers one after another (one {@code writev}). Replies the total count. */
+    /**
+     * Writes the buffers one after another (one {@code writev}; a short write is resubmitted for the rest).
+     * Replies the total count.
+     *
+     * @param file    the handle to write, opened for writing
+     * @param offset  the file offset in bytes of the first buffer, {@code >= 0}
+     * @param data    1 to 1024 buffers, none {@code null}, together at most {@code max-io-size}
+     * @param timeout bounds the whole write, continuations included; {@code null} for the actor's {@code op-timeout}
+     * @param replyTo gets the total byte count
+     */
     record WriteV(FileHandle file, long offset, List<ByteString> data, Duration timeout,
                   ActorRef<StatusReply<Integer>> replyTo) implements RingCommand {
+        /**
+         * A vectored write with the actor's configured {@code op-timeout}.
+         *
+         * @param file    the handle to write
+         * @param offset  the file offset in bytes of the first buffer
+         * @param data    the buffers
+         * @param replyTo gets the total byte count
+         */
         public WriteV(FileHandle file, long offset, List<ByteString> data, ActorRef<StatusReply<Integer>> replyTo) {
             this(file, offset, data, null, replyTo);
         }
@@ -83,9 +169,28 @@ public sealed interface RingCommand {
      * remote ring reads into a buffer of its own and the reply brings the bytes read in a fresh buffer
      * (see {@link io.uringactor.actor.serialization.RingProtocolSerializer}). Exempt from
      * {@code pekko.actor.serialize-messages} so that local use stays zero-copy.
+     *
+     * <p>Ownership: the actor keeps a reference to the buffer, and the kernel may write it, until the op's
+     * last CQE (the read's and its linked timeout's) has been reaped; only then is the reply sent, a timeout
+     * or an error included. If the actor stops before the kernel gives the op back ({@code stop-timeout}),
+     * the reply is a {@link RingStoppedException} and the buffer stays the kernel's: never reuse it.
+     *
+     * @param file    the handle to read
+     * @param offset  the file offset in bytes, {@code >= 0}
+     * @param buffer  the memory to read into, its whole capacity (at most {@code max-io-size})
+     * @param timeout cancels the read in the kernel after this long; {@code null} for the actor's {@code op-timeout}
+     * @param replyTo gets the buffer back with the byte count
      */
     record ReadBlock(FileHandle file, long offset, AlignedBuffer buffer, Duration timeout,
                      ActorRef<StatusReply<BlockIo>> replyTo) implements RingCommand, NoSerializationVerificationNeeded {
+        /**
+         * A block read with the actor's configured {@code op-timeout}.
+         *
+         * @param file    the handle to read
+         * @param offset  the file offset in bytes
+         * @param buffer  the memory to read into
+         * @param replyTo gets the buffer back with the byte count
+         */
         public ReadBlock(FileHandle file, long offset, AlignedBuffer buffer, ActorRef<StatusReply<BlockIo>> replyTo) {
             this(file, offset, buffer, null, replyTo);
         }
@@ -94,28 +199,66 @@ public sealed interface RingCommand {
     /**
      * Zero-copy write of the caller's whole buffer at {@code offset}; alignment as for {@link ReadBlock}.
      * Sent to a ring on another node, the buffer's bytes are copied into the message and into a fresh
-     * aligned buffer there; the reply does not send them back.
+     * aligned buffer there; the reply does not send them back. A short write is resubmitted for the rest.
+     *
+     * <p>Ownership: as for {@link ReadBlock}; the kernel reads the buffer until the reply, so do not modify it.
+     *
+     * @param file    the handle to write, opened for writing
+     * @param offset  the file offset in bytes, {@code >= 0}
+     * @param buffer  the bytes to write, its whole capacity (at most {@code max-io-size})
+     * @param timeout bounds the whole write, continuations included; {@code null} for the actor's {@code op-timeout}
+     * @param replyTo gets the buffer back with the byte count
      */
     record WriteBlock(FileHandle file, long offset, AlignedBuffer buffer, Duration timeout,
                       ActorRef<StatusReply<BlockIo>> replyTo) implements RingCommand, NoSerializationVerificationNeeded {
+        /**
+         * A block write with the actor's configured {@code op-timeout}.
+         *
+         * @param file    the handle to write
+         * @param offset  the file offset in bytes
+         * @param buffer  the bytes to write
+         * @param replyTo gets the buffer back with the byte count
+         */
         public WriteBlock(FileHandle file, long offset, AlignedBuffer buffer, ActorRef<StatusReply<BlockIo>> replyTo) {
             this(file, offset, buffer, null, replyTo);
         }
     }
 
-    /** Deallocates a range ({@code fallocate} punch hole, keep size): it reads back as zeros. */
+    /**
+     * Deallocates a range ({@code fallocate} punch hole, keep size): it reads back as zeros.
+     *
+     * @param file    the handle of the file, opened for writing
+     * @param offset  the first byte of the range, {@code >= 0}
+     * @param length  the range's length in bytes, {@code > 0}
+     * @param replyTo gets {@code Done}
+     */
     record Trim(FileHandle file, long offset, long length, ActorRef<StatusReply<Done>> replyTo) implements RingCommand {
     }
 
-    /** {@code fsync}, or {@code fdatasync} when {@code dataOnly}. */
+    /**
+     * {@code fsync}, or {@code fdatasync} when {@code dataOnly}.
+     *
+     * @param file     the handle of the file to flush
+     * @param dataOnly flush only the data and the metadata needed to read it ({@code fdatasync})
+     * @param replyTo  gets {@code Done} once the file is on stable storage
+     */
     record Fsync(FileHandle file, boolean dataOnly, ActorRef<StatusReply<Done>> replyTo) implements RingCommand {
     }
 
-    /** The file's metadata ({@code statx}): size, block size, times, O_DIRECT alignment. */
+    /**
+     * The file's metadata ({@code statx}): size, block size, times, O_DIRECT alignment.
+     *
+     * @param file    the handle of the file
+     * @param replyTo gets the metadata
+     */
     record Stat(FileHandle file, ActorRef<StatusReply<Statx>> replyTo) implements RingCommand {
     }
 
-    /** The actor's counters. */
+    /**
+     * The actor's counters. Answered at once, also while the actor stops; a stopped actor does not answer.
+     *
+     * @param replyTo gets a snapshot of the counters (no {@code StatusReply}: this request does not fail)
+     */
     record GetStats(ActorRef<RingStats> replyTo) implements RingCommand {
     }
 
@@ -124,6 +267,8 @@ public sealed interface RingCommand {
      * lets in-flight ops complete and answers them, closes the files and the ring, then replies
      * {@code Done}. From another node it is refused with {@link InvalidRequestException} unless
      * {@code io-uring-actor.ring.allow-remote-shutdown = on}.
+     *
+     * @param replyTo gets {@code Done} once the ring is closed; every Shutdown sent meanwhile gets one too
      */
     record Shutdown(ActorRef<StatusReply<Done>> replyTo) implements RingCommand {
     }

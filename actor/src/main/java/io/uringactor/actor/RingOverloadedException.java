@@ -6,6 +6,11 @@ import io.uringactor.ring.IoUringException;
 public final class RingOverloadedException extends IoUringException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An overload refusal.
+     *
+     * @param message which limit was reached ({@code max-queued}, {@code max-native-memory}, the kernel's SQ)
+     */
     public RingOverloadedException(String message) {
         super(message);
     }

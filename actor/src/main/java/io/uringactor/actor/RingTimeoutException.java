@@ -6,6 +6,11 @@ import io.uringactor.ring.IoUringException;
 public final class RingTimeoutException extends IoUringException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A timeout.
+     *
+     * @param message the op, its timeout and, for a write, how many bytes it wrote before it was cancelled
+     */
     public RingTimeoutException(String message) {
         super(message);
     }

@@ -90,10 +90,12 @@ public final class AlignedBuffer {
         return address + offset;
     }
 
+    /** The size in bytes, as allocated; fixed for the buffer's life. */
     public int capacity() {
         return buffer.capacity();
     }
 
+    /** The power of two, in bytes, that {@link #address()} is a multiple of. */
     public int alignment() {
         return alignment;
     }

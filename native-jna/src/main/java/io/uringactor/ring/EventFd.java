@@ -20,7 +20,12 @@ public final class EventFd implements AutoCloseable {
         one.byteBuffer().putLong(0, 1L);
     }
 
-    /** A new eventfd with counter 0. */
+    /**
+     * A new eventfd with counter 0 ({@code EFD_CLOEXEC}).
+     *
+     * @throws ErrnoException naming {@code eventfd}, e.g. {@code EMFILE}
+     * @throws IoUringUnavailableException on a platform other than 64-bit x86 Linux
+     */
     public static EventFd create() {
         LibC.requireSupportedPlatform();
         final int fd = LibC.eventfd(0, EFD_CLOEXEC);
@@ -30,12 +35,18 @@ public final class EventFd implements AutoCloseable {
         return new EventFd(fd);
     }
 
+    /** The eventfd's file descriptor, e.g. for an 8-byte {@code READ} queued on a ring. */
     public int fd() {
         return fd;
     }
 
-    /** Adds 1 to the counter, waking a reader; thread-safe. One syscall. */
-    public void signal() {
+    /**
+     * Adds 1 to the counter, waking a reader; thread-safe. One syscall. Synchronized with {@link #close()}
+     * so that a signal racing a close never writes to the fd number after it was closed (and perhaps reused
+     * by another file); callers signal only to wake a sleeping reader, so the monitor is never contended on
+     * a hot path.
+     */
+    public synchronized void signal() {
         if (closed) {
             return;
         }
@@ -48,7 +59,7 @@ public final class EventFd implements AutoCloseable {
         }
     }
 
-    /** Closes the fd; harmless when repeated. */
+    /** Closes the fd; harmless when repeated. A later {@link #signal()} does nothing. */
     @Override
     public synchronized void close() {
         if (!closed) {

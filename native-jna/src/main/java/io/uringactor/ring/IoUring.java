@@ -175,6 +175,8 @@ public final class IoUring implements AutoCloseable {
      * Submits every prepared SQE and waits until at least {@code waitNr} completions are ready. Like
      * {@code io_uring_submit_and_wait}, it may return sooner if a signal interrupts the wait after SQEs
      * were submitted; check {@code cq().ready()}.
+     *
+     * @return the number of SQEs the kernel consumed
      */
     public int submitAndWait(int waitNr) {
         return submit(waitNr, IORING_ENTER_GETEVENTS);
@@ -192,6 +194,10 @@ public final class IoUring implements AutoCloseable {
     /**
      * Like {@link #submitAndWait(int)}, but gives up waiting after {@code timeoutNanos}
      * ({@code IORING_ENTER_EXT_ARG}, Linux 5.11+). Owner thread only: the argument memory is shared.
+     * Without that feature it waits without a bound.
+     *
+     * @param timeoutNanos how long to wait for the completions, in nanoseconds
+     * @return the number of SQEs the kernel consumed
      */
     public int submitAndWait(int waitNr, long timeoutNanos) {
         if (!hasFeature(IORING_FEAT_EXT_ARG)) {
@@ -266,6 +272,10 @@ public final class IoUring implements AutoCloseable {
     /**
      * Registers buffers for {@code READ_FIXED}/{@code WRITE_FIXED}; buffer {@code i} gets index {@code i}.
      * The kernel pins their pages; keep the buffers reachable until {@link #unregisterBuffers()}.
+     * The iovec array itself is only read during the call.
+     *
+     * @throws ErrnoException naming {@code IORING_REGISTER_BUFFERS}, e.g. {@code EBUSY} if buffers are already
+     *                        registered or {@code ENOMEM} over {@code RLIMIT_MEMLOCK}
      */
     public void registerBuffers(AlignedBuffer... buffers) {
         final AlignedBuffer iovecs = AlignedBuffer.allocate(buffers.length * IOVEC_SIZE, Long.BYTES);
@@ -276,11 +286,22 @@ public final class IoUring implements AutoCloseable {
         register(IORING_REGISTER_BUFFERS, iovecs, buffers.length, "IORING_REGISTER_BUFFERS");
     }
 
+    /**
+     * Unregisters every buffer {@link #registerBuffers} registered, unpinning their pages. Only after this
+     * (or {@link #close()}) may those buffers become unreachable.
+     *
+     * @throws ErrnoException naming {@code IORING_UNREGISTER_BUFFERS}, e.g. {@code ENXIO} when none are registered
+     */
     public void unregisterBuffers() {
         register(IORING_UNREGISTER_BUFFERS, null, 0, "IORING_UNREGISTER_BUFFERS");
     }
 
-    /** Registers fds for {@code IOSQE_FIXED_FILE}; fd {@code i} gets index {@code i}. */
+    /**
+     * Registers fds for {@code IOSQE_FIXED_FILE}; fd {@code i} gets index {@code i}. The kernel takes its own
+     * reference to each file, so closing an fd later does not invalidate its index.
+     *
+     * @throws ErrnoException naming {@code IORING_REGISTER_FILES}, e.g. {@code EBUSY} if files are already registered
+     */
     public void registerFiles(int... fds) {
         final AlignedBuffer array = AlignedBuffer.allocate(fds.length * Integer.BYTES, Integer.BYTES);
         for (int i = 0; i < fds.length; i++) {
@@ -289,6 +310,11 @@ public final class IoUring implements AutoCloseable {
         register(IORING_REGISTER_FILES, array, fds.length, "IORING_REGISTER_FILES");
     }
 
+    /**
+     * Unregisters every fd {@link #registerFiles} registered; the fds themselves stay open.
+     *
+     * @throws ErrnoException naming {@code IORING_UNREGISTER_FILES}, e.g. {@code ENXIO} when none are registered
+     */
     public void unregisterFiles() {
         register(IORING_UNREGISTER_FILES, null, 0, "IORING_UNREGISTER_FILES");
     }
@@ -313,6 +339,7 @@ public final class IoUring implements AutoCloseable {
         while (true) {
             final long r = LibC.syscall(LibC.SYS_IO_URING_REGISTER, ringFd, opcode, arg == null ? 0 : arg.address(), nrArgs, 0, 0);
             final int errno = r < 0 ? Native.getLastError() : 0;
+            // The kernel read arg's memory during the syscall; keep the buffer from being freed before it returns.
             java.lang.ref.Reference.reachabilityFence(arg);
             if (r >= 0) {
                 return;

@@ -4,10 +4,12 @@ package io.uringactor.ring;
 public class IoUringException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** A failure described by {@code message}. */
     public IoUringException(String message) {
         super(message);
     }
 
+    /** A failure described by {@code message}, caused by {@code cause}. */
     public IoUringException(String message, Throwable cause) {
         super(message, cause);
     }

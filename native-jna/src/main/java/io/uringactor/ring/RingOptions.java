@@ -51,18 +51,22 @@ public final class RingOptions {
         return new RingOptions(entries, cqEntries, flags, optional);
     }
 
+    /** The SQ size asked for; the kernel rounds it up to a power of two. */
     public int entries() {
         return entries;
     }
 
+    /** The CQ size asked for, or 0 for the kernel default (twice the SQ size). */
     public int cqEntries() {
         return cqEntries;
     }
 
+    /** The {@code IORING_SETUP_*} flags that must be granted. */
     public int requiredFlags() {
         return flags;
     }
 
+    /** The {@code IORING_SETUP_*} flags used only where the kernel accepts them; never one of the required flags. */
     public int optionalFlags() {
         return optionalFlags;
     }

@@ -13,9 +13,20 @@ import java.time.Instant;
  * A file's metadata as {@code statx(2)} reports it, including the O_DIRECT alignment (Linux 6.1+).
  *
  * @param mask           the {@code STATX_*} bits the kernel filled in
- * @param blockSize      preferred IO block size
- * @param dioMemAlign    required memory alignment for O_DIRECT, 0 if not reported or not supported
- * @param dioOffsetAlign required file offset and length alignment for O_DIRECT, 0 if not reported
+ * @param size           the file size in bytes
+ * @param blockSize      preferred IO block size in bytes
+ * @param blocks         the number of 512-byte blocks allocated (less than {@code size / 512} for a sparse file)
+ * @param mode           the file type and permission bits ({@code st_mode})
+ * @param nlink          the number of hard links
+ * @param uid            the owner's user id
+ * @param gid            the owner's group id
+ * @param inode          the inode number
+ * @param accessed       the last access time
+ * @param modified       the last modification time of the content
+ * @param changed        the last status change time
+ * @param born           the creation time, or {@code null} when the filesystem does not report it
+ * @param dioMemAlign    required memory alignment for O_DIRECT in bytes, 0 if not reported or not supported
+ * @param dioOffsetAlign required file offset and length alignment for O_DIRECT in bytes, 0 if not reported
  */
 public record Statx(int mask, long size, int blockSize, long blocks, int mode, int nlink, int uid, int gid,
                     long inode, Instant accessed, Instant modified, Instant changed, Instant born,

@@ -22,7 +22,11 @@ final class Reaper implements Runnable {
     /** Messages to the actor. */
     enum Signal { REAP }
 
-    /** The ring failed while the reaper waited on it. */
+    /**
+     * The ring failed while the reaper waited on it.
+     *
+     * @param cause the failure, e.g. an {@link io.uringactor.ring.ErrnoException} from {@code io_uring_enter}
+     */
     record Failed(Throwable cause) {
     }
 

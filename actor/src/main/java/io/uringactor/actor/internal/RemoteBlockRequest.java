@@ -19,7 +19,12 @@ import java.time.Duration;
  * @param write     a block write (else a read)
  * @param capacity  the block's size: bytes to read, or {@code data.size()} for a write
  * @param alignment the buffer's alignment, a power of two
+ * @param file      the handle on the ring's node
+ * @param offset    the file offset in bytes
  * @param data      the bytes to write; {@code null} for a read
+ * @param timeout   cancels the op in the kernel after this long; {@code null} for the ring's {@code op-timeout}
+ * @param replyTo   gets a {@link io.uringactor.actor.BlockIo}: a fresh buffer of the bytes read, or no buffer
+ *                  for a write
  */
 public record RemoteBlockRequest(boolean write, FileHandle file, long offset, int capacity, int alignment,
                                  ByteString data, Duration timeout, ActorRef<StatusReply<BlockIo>> replyTo) {

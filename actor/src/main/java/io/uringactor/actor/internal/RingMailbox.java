@@ -34,6 +34,12 @@ public final class RingMailbox implements MailboxType, ProducesMessageQueue<Ring
     /** Queues created for ring actors, claimed by the actor when it starts. */
     private static final Map<ActorRef, Queue> UNCLAIMED = new ConcurrentHashMap<>();
 
+    /**
+     * Called by Pekko, reflectively, for the mailbox configured at {@link io.uringactor.actor.RingActor#MAILBOX}.
+     *
+     * @param settings the actor system's settings (unused)
+     * @param config   the mailbox's configuration (unused)
+     */
     public RingMailbox(ActorSystem.Settings settings, Config config) {
         // Pekko instantiates mailbox types reflectively with this signature; nothing to configure.
     }
@@ -62,6 +68,8 @@ public final class RingMailbox implements MailboxType, ProducesMessageQueue<Ring
         public void enqueue(ActorRef receiver, Envelope handle) {
             queue.add(handle);
             if (waiting.get() && waiting.compareAndSet(true, false)) {
+                // Any sender thread gets here. At stop the ring actor clears wakeUp, then closes the eventfd: a
+                // sender that read it just before signals a closed EventFd, which then does nothing.
                 final EventFd fd = wakeUp;
                 if (fd != null) {
                     fd.signal();

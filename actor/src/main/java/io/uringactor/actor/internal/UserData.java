@@ -30,6 +30,11 @@ final class UserData {
         return op(slot, generation) | TIMEOUT_BIT;
     }
 
+    /**
+     * Whether {@code userData} is one of the housekeeping values above. An op's value is negative too once
+     * its slot's generation passes 2^31, but it never falls in {@code -4..-1}: that would need a slot of
+     * 2^31 - 4 or more, and there are at most 65536 slots.
+     */
     static boolean isHousekeeping(long userData) {
         return userData < 0 && userData >= WAKE_UP;
     }

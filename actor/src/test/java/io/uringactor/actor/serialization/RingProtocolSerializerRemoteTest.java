@@ -255,8 +255,9 @@ class RingProtocolSerializerRemoteTest {
         // a reply moving a negative count, or carrying more bytes than it says it moved
         assertRefused(serializer.toBinary(new BlockIo(null, -1)), RingProtocolSerializer.BLOCK_IO, "negative count");
         final byte[] moved16 = serializer.toBinary(new BlockIo(randomBuffer(16, 512, 6), 16));
-        assertEquals(32, moved16[0], "zig-zag 16");
-        moved16[0] = 8; // says 4
+        assertEquals(1, moved16[0], "format version 1");
+        assertEquals(32, moved16[1], "zig-zag 16");
+        moved16[1] = 8; // says 4
         assertRefused(moved16, RingProtocolSerializer.BLOCK_IO, "16 bytes carried, 4 moved");
         // an alignment that is not a power of two
         final byte[] read = serializer.toBinary(new RemoteBlockRequest(false, FILE, 0, 4096, 4096, null, null,
@@ -274,13 +275,13 @@ class RingProtocolSerializerRemoteTest {
         // open options with neither read nor write, an unknown failure kind, a boolean that is 2
         final byte[] open = serializer.toBinary(new Open("f", OpenOptions.readOnly(),
                 testKit.<StatusReply<FileHandle>>createTestProbe().ref()));
-        assertEquals(3, open[2], "present, read");
-        open[2] = 1; // present, no flag
+        assertEquals(3, open[3], "present, read"); // after the version and the path
+        open[3] = 1; // present, no flag
         assertRefused(open, RingProtocolSerializer.OPEN, "no read, no write");
-        assertRefused(new byte[] {99}, RingProtocolSerializer.FAILURE, "failure kind 99");
-        assertRefused(new byte[] {2, 0}, RingProtocolSerializer.CLOSE, "file handle presence 2");
+        assertRefused(new byte[] {1, 99}, RingProtocolSerializer.FAILURE, "failure kind 99");
+        assertRefused(new byte[] {1, 2, 0}, RingProtocolSerializer.CLOSE, "file handle presence 2");
         // a ByteStringList holding null, a ReadV counting more lengths than bytes are left
-        assertRefused(new byte[] {3, 2, 'a', 0}, RingProtocolSerializer.BYTE_STRINGS, "null element");
+        assertRefused(new byte[] {1, 3, 2, 'a', 0}, RingProtocolSerializer.BYTE_STRINGS, "null element");
         final byte[] readv = serializer.toBinary(new ReadV(FILE, 0, List.of(1, 2),
                 testKit.<StatusReply<List<ByteString>>>createTestProbe().ref()));
         readv[readv.length - 3] = 100; // count 99, two bytes left

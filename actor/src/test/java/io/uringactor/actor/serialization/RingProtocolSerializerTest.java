@@ -485,6 +485,9 @@ class RingProtocolSerializerTest {
             if (kind == 0) {
                 input = new byte[random.nextInt(64)];
                 random.nextBytes(input);
+                if (input.length > 0 && random.nextBoolean()) {
+                    input[0] = RingProtocolSerializer.FORMAT_VERSION; // past the version check, to the codecs
+                }
                 manifest = allManifests.get(random.nextInt(allManifests.size()));
             } else if (kind == 1) {
                 input = Arrays.copyOf(valid, valid.length == 0 ? 0 : random.nextInt(valid.length));

@@ -26,6 +26,13 @@ public final class BlockReadStage extends RingFileStage<FlowShape<Long, BlockRea
     private final Outlet<BlockRead> out = Outlet.create("UringBlockReader.out");
     private final FlowShape<Long, BlockRead> shape = FlowShape.of(in, out);
 
+    /**
+     * The stage behind {@code UringFileIO.blockReader}; each materialization opens the file once.
+     *
+     * @param system   the system whose default ring is used unless a {@code RingAttribute} names another
+     * @param path     the file to read
+     * @param settings block size, reads in flight, O_DIRECT
+     */
     public BlockReadStage(ActorSystem<?> system, Path path, BlockReadSettings settings) {
         super("UringBlockReader", system, path, settings);
     }

@@ -31,6 +31,14 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
     private final Outlet<BlockWrite> out = Outlet.create("UringBlockWriter.out");
     private final FlowShape<BlockWrite, BlockWrite> shape = FlowShape.of(in, out);
 
+    /**
+     * The stage behind {@code UringFileIO.blockWriter} and {@code blockWriteSink}; each materialization opens
+     * the file once.
+     *
+     * @param system   the system whose default ring is used unless a {@code RingAttribute} names another
+     * @param path     the file to write
+     * @param settings options, writes in flight, fsync, O_DIRECT
+     */
     public BlockWriteStage(ActorSystem<?> system, Path path, BlockWriteSettings settings) {
         super("UringBlockWriter", system, path, settings);
     }

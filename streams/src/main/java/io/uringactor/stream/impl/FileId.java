@@ -11,6 +11,9 @@ import java.util.Optional;
  * A file's identity, its device and inode numbers ({@code st_dev}, {@code st_ino}) after following links:
  * {@code f}, {@code ./f}, a hard link and a symlink to it all have the same one. The lookups block (a
  * {@code stat}): call them on the blocking-IO dispatcher.
+ *
+ * @param device the device number ({@code st_dev})
+ * @param inode  the inode number ({@code st_ino})
  */
 record FileId(long device, long inode) {
 

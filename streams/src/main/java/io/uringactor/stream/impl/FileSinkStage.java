@@ -32,6 +32,13 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
     private final Inlet<ByteString> in = Inlet.create("UringFileSink.in");
     private final SinkShape<ByteString> shape = SinkShape.of(in);
 
+    /**
+     * The stage behind {@code UringFileIO.toPath}; each materialization writes the file once.
+     *
+     * @param system   the system whose default ring is used unless a {@code RingAttribute} names another
+     * @param path     the file to write
+     * @param settings options, start position, chunk size, writes in flight, fsync, O_DIRECT, atomic replace
+     */
     public FileSinkStage(ActorSystem<?> system, Path path, ToPathSettings settings) {
         super("UringFileSink", system, path, settings);
     }

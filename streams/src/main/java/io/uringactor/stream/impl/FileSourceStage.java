@@ -24,6 +24,13 @@ public final class FileSourceStage extends RingFileStage<SourceShape<ByteString>
     private final Outlet<ByteString> out = Outlet.create("UringFileSource.out");
     private final SourceShape<ByteString> shape = SourceShape.of(out);
 
+    /**
+     * The stage behind {@code UringFileIO.fromPath}; each materialization reads the file once.
+     *
+     * @param system   the system whose default ring is used unless a {@code RingAttribute} names another
+     * @param path     the file to read
+     * @param settings chunk size, start position, reads in flight, O_DIRECT
+     */
     public FileSourceStage(ActorSystem<?> system, Path path, FromPathSettings settings) {
         super("UringFileSource", system, path, settings);
     }

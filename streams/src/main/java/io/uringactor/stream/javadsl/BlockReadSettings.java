@@ -13,6 +13,7 @@ package io.uringactor.stream.javadsl;
  * </ul>
  */
 public final class BlockReadSettings {
+    /** The default {@code readsInFlight}. */
     public static final int DEFAULT_READS_IN_FLIGHT = 8;
 
     private final int blockSize;
@@ -36,26 +37,41 @@ public final class BlockReadSettings {
         return new BlockReadSettings(blockSize, DEFAULT_READS_IN_FLIGHT, false);
     }
 
+    /**
+     * A copy reading {@code value} bytes at each offset (more than the ring's {@code max-io-size} fails the
+     * first read with an {@link io.uringactor.actor.InvalidRequestException}).
+     *
+     * @throws IllegalArgumentException unless {@code value} is positive
+     */
     public BlockReadSettings withBlockSize(int value) {
         return new BlockReadSettings(value, readsInFlight, direct);
     }
 
+    /**
+     * A copy with up to {@code value} blocks read or waiting to be emitted at once.
+     *
+     * @throws IllegalArgumentException unless {@code value} is positive
+     */
     public BlockReadSettings withReadsInFlight(int value) {
         return new BlockReadSettings(blockSize, value, direct);
     }
 
+    /** A copy opening the file with {@code O_DIRECT} ({@code true}) or through the page cache. */
     public BlockReadSettings withDirect(boolean value) {
         return new BlockReadSettings(blockSize, readsInFlight, value);
     }
 
+    /** Bytes read at each offset. */
     public int blockSize() {
         return blockSize;
     }
 
+    /** Most blocks read or waiting to be emitted at once. */
     public int readsInFlight() {
         return readsInFlight;
     }
 
+    /** Whether the file is opened with {@code O_DIRECT}. */
     public boolean direct() {
         return direct;
     }

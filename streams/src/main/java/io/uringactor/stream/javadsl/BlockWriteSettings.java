@@ -20,7 +20,9 @@ import java.util.Set;
  * </ul>
  */
 public final class BlockWriteSettings {
+    /** The default {@code writesInFlight}. */
     public static final int DEFAULT_WRITES_IN_FLIGHT = 8;
+    /** The default {@code options}: {@code WRITE, CREATE}, keeping existing content. */
     public static final Set<OpenOption> DEFAULT_OPTIONS = Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE);
 
     private final Set<OpenOption> options;
@@ -49,34 +51,51 @@ public final class BlockWriteSettings {
         return new BlockWriteSettings(DEFAULT_OPTIONS, DEFAULT_WRITES_IN_FLIGHT, false, false);
     }
 
+    /**
+     * A copy opening the file with {@code value}, {@link StandardOpenOption}s mapped as {@code FileChannel.open}
+     * does; the file is opened for writing even when {@code WRITE} is missing.
+     *
+     * @throws IllegalArgumentException when {@code value} is empty or holds {@code APPEND}
+     */
     public BlockWriteSettings withOptions(Set<? extends OpenOption> value) {
         return new BlockWriteSettings(Set.copyOf(value), writesInFlight, fsyncAtEnd, direct);
     }
 
+    /**
+     * A copy with up to {@code value} writes issued at once.
+     *
+     * @throws IllegalArgumentException unless {@code value} is positive
+     */
     public BlockWriteSettings withWritesInFlight(int value) {
         return new BlockWriteSettings(options, value, fsyncAtEnd, direct);
     }
 
+    /** A copy that does ({@code true}) or does not {@code fsync} after the last write, before the result completes. */
     public BlockWriteSettings withFsyncAtEnd(boolean value) {
         return new BlockWriteSettings(options, writesInFlight, value, direct);
     }
 
+    /** A copy opening the file with {@code O_DIRECT} ({@code true}) or through the page cache. */
     public BlockWriteSettings withDirect(boolean value) {
         return new BlockWriteSettings(options, writesInFlight, fsyncAtEnd, value);
     }
 
+    /** The open options, an unmodifiable set. */
     public Set<OpenOption> options() {
         return options;
     }
 
+    /** Most writes issued at once. */
     public int writesInFlight() {
         return writesInFlight;
     }
 
+    /** Whether the file is fsynced after the last write. */
     public boolean fsyncAtEnd() {
         return fsyncAtEnd;
     }
 
+    /** Whether the file is opened with {@code O_DIRECT}. */
     public boolean direct() {
         return direct;
     }

@@ -33,7 +33,9 @@ package io.uringactor.stream.javadsl;
  * </ul>
  */
 public final class CopySettings {
+    /** The default {@code chunkSize}: 1 MiB. */
     public static final int DEFAULT_CHUNK_SIZE = 1 << 20;
+    /** The default {@code splicesInFlight}. */
     public static final int DEFAULT_SPLICES_IN_FLIGHT = 4;
 
     private final int chunkSize;
@@ -62,14 +64,25 @@ public final class CopySettings {
         return new CopySettings(DEFAULT_CHUNK_SIZE, DEFAULT_SPLICES_IN_FLIGHT, false, true, false);
     }
 
+    /**
+     * A copy moving up to {@code value} bytes per splice pair, through a pipe asked to be that large.
+     *
+     * @throws IllegalArgumentException when {@code value} is below 4096
+     */
     public CopySettings withChunkSize(int value) {
         return new CopySettings(value, splicesInFlight, fsyncAtEnd, useSplice, atomicReplace);
     }
 
+    /**
+     * A copy with up to {@code value} chunks in flight, each through its own pipe.
+     *
+     * @throws IllegalArgumentException unless {@code value} is in 1..64
+     */
     public CopySettings withSplicesInFlight(int value) {
         return new CopySettings(chunkSize, value, fsyncAtEnd, useSplice, atomicReplace);
     }
 
+    /** A copy that does ({@code true}) or does not {@code fsync} the target before the result completes. */
     public CopySettings withFsyncAtEnd(boolean value) {
         return new CopySettings(chunkSize, splicesInFlight, value, useSplice, atomicReplace);
     }
@@ -87,22 +100,27 @@ public final class CopySettings {
         return new CopySettings(chunkSize, splicesInFlight, fsyncAtEnd, useSplice, value);
     }
 
+    /** Bytes per splice pair, and the pipe size asked for. */
     public int chunkSize() {
         return chunkSize;
     }
 
+    /** Most chunks in flight at once. */
     public int splicesInFlight() {
         return splicesInFlight;
     }
 
+    /** Whether the target is fsynced before the result completes. */
     public boolean fsyncAtEnd() {
         return fsyncAtEnd;
     }
 
+    /** Whether the copy splices in the kernel (else it streams through the ring actor). */
     public boolean useSplice() {
         return useSplice;
     }
 
+    /** Whether the copy replaces the target atomically (else it writes it in place). */
     public boolean atomicReplace() {
         return atomicReplace;
     }

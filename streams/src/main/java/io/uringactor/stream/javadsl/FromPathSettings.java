@@ -18,7 +18,9 @@ package io.uringactor.stream.javadsl;
  * </ul>
  */
 public final class FromPathSettings {
+    /** The default {@code chunkSize}: 128 KiB. */
     public static final int DEFAULT_CHUNK_SIZE = 128 * 1024;
+    /** The default {@code readsInFlight}. */
     public static final int DEFAULT_READS_IN_FLIGHT = 4;
 
     private final int chunkSize;
@@ -47,14 +49,29 @@ public final class FromPathSettings {
         return new FromPathSettings(DEFAULT_CHUNK_SIZE, 0, DEFAULT_READS_IN_FLIGHT, false);
     }
 
+    /**
+     * A copy reading and emitting {@code value} bytes at a time.
+     *
+     * @throws IllegalArgumentException unless {@code value} is positive
+     */
     public FromPathSettings withChunkSize(int value) {
         return new FromPathSettings(value, startPosition, readsInFlight, direct);
     }
 
+    /**
+     * A copy starting to read at byte {@code value}.
+     *
+     * @throws IllegalArgumentException when {@code value} is negative
+     */
     public FromPathSettings withStartPosition(long value) {
         return new FromPathSettings(chunkSize, value, readsInFlight, direct);
     }
 
+    /**
+     * A copy with up to {@code value} chunks read ahead (issued, or read and not yet emitted).
+     *
+     * @throws IllegalArgumentException unless {@code value} is positive
+     */
     public FromPathSettings withReadsInFlight(int value) {
         return new FromPathSettings(chunkSize, startPosition, value, direct);
     }
@@ -64,18 +81,22 @@ public final class FromPathSettings {
         return new FromPathSettings(chunkSize, startPosition, readsInFlight, value);
     }
 
+    /** Bytes per read and per emitted element, before O_DIRECT rounding. */
     public int chunkSize() {
         return chunkSize;
     }
 
+    /** The offset reading starts at. */
     public long startPosition() {
         return startPosition;
     }
 
+    /** Most chunks read ahead at once. */
     public int readsInFlight() {
         return readsInFlight;
     }
 
+    /** Whether the file is opened with {@code O_DIRECT}. */
     public boolean direct() {
         return direct;
     }

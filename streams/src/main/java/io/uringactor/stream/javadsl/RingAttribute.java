@@ -24,6 +24,7 @@ public final class RingAttribute implements Attributes.Attribute {
         return Attributes.apply(new RingAttribute(client));
     }
 
+    /** The client whose ring actor the stages use. */
     public RingClient client() {
         return client;
     }

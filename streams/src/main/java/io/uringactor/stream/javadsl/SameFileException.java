@@ -13,6 +13,13 @@ import java.nio.file.Path;
 public final class SameFileException extends FileSystemException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A refusal to write {@code target}.
+     *
+     * @param source   the path the file is being read by ({@link #getFile()})
+     * @param target   the path the write was aimed at ({@link #getOtherFile()})
+     * @param identity the file both name, e.g. {@code "device 2049, inode 131"}, for the message
+     */
     public SameFileException(Path source, Path target, String identity) {
         super(source.toString(), target.toString(), "source and target are the same file (" + identity + ")");
     }

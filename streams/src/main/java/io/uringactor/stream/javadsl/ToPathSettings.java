@@ -57,8 +57,11 @@ import java.util.Set;
  * </ul>
  */
 public final class ToPathSettings {
+    /** The default {@code chunkSize}: 128 KiB. */
     public static final int DEFAULT_CHUNK_SIZE = 128 * 1024;
+    /** The default {@code writesInFlight}. */
     public static final int DEFAULT_WRITES_IN_FLIGHT = 4;
+    /** The default {@code options}: {@code WRITE, CREATE, TRUNCATE_EXISTING}, as {@code FileIO.toPath}. */
     public static final Set<OpenOption> DEFAULT_OPTIONS = Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE,
             StandardOpenOption.TRUNCATE_EXISTING);
 
@@ -110,14 +113,29 @@ public final class ToPathSettings {
         return new ToPathSettings(Set.copyOf(value), startPosition, writesInFlight, chunkSize, fsyncAtEnd, direct, atomicReplace);
     }
 
+    /**
+     * A copy writing the first byte at offset {@code value} (ignored with {@code APPEND}).
+     *
+     * @throws IllegalArgumentException when {@code value} is negative, or not 0 with atomic replace
+     */
     public ToPathSettings withStartPosition(long value) {
         return new ToPathSettings(options, value, writesInFlight, chunkSize, fsyncAtEnd, direct, atomicReplace);
     }
 
+    /**
+     * A copy with up to {@code value} writes issued at once (one at a time with {@code APPEND}).
+     *
+     * @throws IllegalArgumentException unless {@code value} is positive
+     */
     public ToPathSettings withWritesInFlight(int value) {
         return new ToPathSettings(options, startPosition, value, chunkSize, fsyncAtEnd, direct, atomicReplace);
     }
 
+    /**
+     * A copy coalescing incoming bytes into writes of {@code value} bytes.
+     *
+     * @throws IllegalArgumentException unless {@code value} is positive
+     */
     public ToPathSettings withChunkSize(int value) {
         return new ToPathSettings(options, startPosition, writesInFlight, value, fsyncAtEnd, direct, atomicReplace);
     }
@@ -140,30 +158,37 @@ public final class ToPathSettings {
         return new ToPathSettings(options, startPosition, writesInFlight, chunkSize, fsyncAtEnd, direct, value);
     }
 
+    /** The open options, an unmodifiable set. */
     public Set<OpenOption> options() {
         return options;
     }
 
+    /** The offset of the first byte written. */
     public long startPosition() {
         return startPosition;
     }
 
+    /** Most writes issued at once. */
     public int writesInFlight() {
         return writesInFlight;
     }
 
+    /** Bytes per write, before O_DIRECT rounding. */
     public int chunkSize() {
         return chunkSize;
     }
 
+    /** Whether the file is fsynced after the last write. */
     public boolean fsyncAtEnd() {
         return fsyncAtEnd;
     }
 
+    /** Whether the file is opened with {@code O_DIRECT}. */
     public boolean direct() {
         return direct;
     }
 
+    /** Whether the target is replaced atomically (else written in place). */
     public boolean atomicReplace() {
         return atomicReplace;
     }
