@@ -152,7 +152,7 @@ class RingActorSafetyTest {
      * (always RingStoppedException) is in RingActorClusterSafetyTest.
      */
     @Test
-    void rawAsksAfterTheRingStoppedFailWithRingStoppedException() throws Exception {
+    void rawAsksAfterTheRingStoppedFailAtOnce() throws Exception {
         final ActorRef<RingCommand> ring = spawnRing("raw-stopped-ring", defaults());
         final Path path = Files.write(dir.resolve("raw-stopped.bin"), random(8192, 22));
         final FileHandle file = await(ask(ring, r -> new RingCommand.Open(path.toString(), OpenOptions.readOnly(), r),
