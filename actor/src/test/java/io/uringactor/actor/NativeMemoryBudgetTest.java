@@ -45,8 +45,8 @@ class NativeMemoryBudgetTest {
     }
 
     /**
-     * In this JVM, a ring with max-io-size 4 MiB and {@code withMaxNativeMemory(8 MiB)}: 48 concurrent 4 MiB
-     * reads, 16 writes of 4 MiB and 16 readv of 2 x 2 MiB, max-queued 16. Each is answered with the right
+     * In this JVM, a ring with max-io-size 4 MiB and {@code withMaxNativeMemory(8 MiB)}: 32 concurrent 4 MiB
+     * reads, 16 writes of 4 MiB, 16 writev and 16 readv of 2 x 2 MiB, max-queued 16. Each is answered with the right
      * data or RingOverloadedException, and never more than two 4 MiB requests are in flight at once.
      */
     @Test
@@ -66,6 +66,9 @@ class NativeMemoryBudgetTest {
         for (int i = 0; i < 80; i++) {
             if (i % 5 == 3) {
                 replies.add(ring.write(file, 0, expected).toCompletableFuture().thenApply(n -> n == size));
+            } else if (i % 5 == 2) {
+                replies.add(ring.writev(file, 0, List.of(expected.slice(0, size / 2), expected.slice(size / 2, size)))
+                        .toCompletableFuture().thenApply(n -> n == size));
             } else if (i % 5 == 4) {
                 replies.add(ring.readv(file, 0, List.of(size / 2, size / 2)).toCompletableFuture()
                         .thenApply(parts -> parts.get(0).concat(parts.get(1)).equals(expected)));

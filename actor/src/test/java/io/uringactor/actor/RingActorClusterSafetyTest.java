@@ -223,6 +223,14 @@ class RingActorClusterSafetyTest {
         final RingStats stats = await(client.stats(), REPLY, "stats");
         assertTrue(stats.inFlightMax() <= 2, "a 128 KiB budget holds at most two 64 KiB remote blocks in flight: " + stats);
         assertArrayEquals(content, Files.readAllBytes(path), "the file is unchanged (blocks rewrote its own bytes)");
+        // A block over max-io-size (the request names only its capacity) is refused, not allocated.
+        final Throwable big = failureOf(client.readBlock(file, 0, io.uringactor.ring.AlignedBuffer.allocate(4 * block, 4096)),
+                REPLY, "a 256 KiB ReadBlock from B with max-io-size 64 KiB");
+        assertInstanceOf(InvalidRequestException.class, big, big.toString());
+        final Throwable bigWrite = failureOf(client.writeBlock(file, 0, io.uringactor.ring.AlignedBuffer.allocate(2 * block, 4096)),
+                REPLY, "a 128 KiB WriteBlock from B with max-io-size 64 KiB");
+        assertInstanceOf(InvalidRequestException.class, bigWrite, bigWrite.toString());
+        assertArrayEquals(content, Files.readAllBytes(path), "the refused write changed nothing");
     }
 
     // ------------------------------------------------------------------------------------------ item 7
@@ -240,6 +248,21 @@ class RingActorClusterSafetyTest {
         remote.tell(new RingCommand.Shutdown(null));
         assertEquals(ByteString.fromArray(content, 0, 4096), await(client.read(file, 0, 4096), REPLY,
                 "a read from B after GetStats(null)"));
+        // Well-formed but invalid values cross the wire and are refused with a reply.
+        final List<String> names = List.of("Read(null handle)", "Read(negative length)", "Read(negative offset)",
+                "ReadV(list with a negative length)", "Write(forged handle)");
+        final List<CompletableFuture<?>> refused = List.of(
+                askFromB(remote, (ActorRef<StatusReply<ByteString>> r) -> new RingCommand.Read(null, 0, 10, r)),
+                askFromB(remote, (ActorRef<StatusReply<ByteString>> r) -> new RingCommand.Read(file, 0, -1, r)),
+                askFromB(remote, (ActorRef<StatusReply<ByteString>> r) -> new RingCommand.Read(file, -1, 10, r)),
+                askFromB(remote, (ActorRef<StatusReply<List<ByteString>>> r) -> new RingCommand.ReadV(file, 0,
+                        List.of(4, -4), r)),
+                askFromB(remote, (ActorRef<StatusReply<Integer>> r) -> new RingCommand.Write(
+                        new FileHandle(file.id() ^ (1L << 40)), 0, ByteString.fromString("x"), r)));
+        for (int i = 0; i < refused.size(); i++) {
+            final Throwable e = failureOf(refused.get(i), REPLY, names.get(i) + " from B");
+            assertInstanceOf(InvalidRequestException.class, e, names.get(i) + " from B is refused as invalid: " + e);
+        }
         final RingStats stats = await(client.stats(), REPLY, "stats from B");
         assertEquals(0, stats.inFlight(), stats.toString());
         assertEquals(ByteString.fromArray(content, 8192, 4096), await(client.read(file, 8192, 4096), REPLY,

@@ -152,7 +152,7 @@ class RingActorSafetyTest {
      * (always RingStoppedException) is in RingActorClusterSafetyTest.
      */
     @Test
-    void rawAsksAfterTheRingStoppedFailWithRingStoppedException() throws Exception {
+    void rawAsksAfterTheRingStoppedFailAtOnce() throws Exception {
         final ActorRef<RingCommand> ring = spawnRing("raw-stopped-ring", defaults());
         final Path path = Files.write(dir.resolve("raw-stopped.bin"), random(8192, 22));
         final FileHandle file = await(ask(ring, r -> new RingCommand.Open(path.toString(), OpenOptions.readOnly(), r),
@@ -457,6 +457,70 @@ class RingActorSafetyTest {
         assertInstanceOf(InvalidRequestException.class, failureOf(ring.read(file, 0, 1), REPLY, "read after close"));
         assertInstanceOf(InvalidRequestException.class, failureOf(ring.write(file, 0, ByteString.fromString("x")),
                 REPLY, "write after close"));
+    }
+
+    /**
+     * A Close waiting for writes that cannot finish (a full FIFO nobody reads) when the ring is shut down
+     * (stop-timeout 300 ms): the writes and the Close are each answered (RingStoppedException, or Done for the
+     * close), the Shutdown replies Done, and no fd of the test's files is left open.
+     */
+    @Test
+    void aCloseWaitingForStuckWritesIsAnsweredAtShutdown() throws Exception {
+        final ActorRef<RingCommand> ref = spawnRing("close-at-stop-ring", defaults().withStopTimeout(Duration.ofMillis(300)));
+        final RingClient ring = RingClient.create(ref, testKit.system(), ASK_TIMEOUT);
+        final Path fifo = fifo(dir, "close-at-stop-fifo");
+        final FileHandle pipe = await(ring.open(fifo, OpenOptions.readWrite()), REPLY, "open fifo");
+        final List<CompletableFuture<Integer>> writes = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            writes.add(ring.write(pipe, 0, ByteString.fromArrayUnsafe(chunkOf(i, 4096))).toCompletableFuture());
+        }
+        awaitCondition(REPLY, () -> "writes stuck on the full FIFO: " + stats(ring),
+                () -> stats(ring).inFlight() > 0 && stats(ring).inFlight() + countDone(writes) == 32);
+        final CompletableFuture<Done> close = ring.close(pipe).toCompletableFuture();
+        final TestProbe<StatusReply<Done>> stopped = testKit.createTestProbe();
+        ref.tell(new RingCommand.Shutdown(stopped.getRef()));
+        final StatusReply<Done> stopReply = stopped.receiveMessage(REPLY);
+        assertTrue(stopReply.isSuccess(), "the Shutdown's reply: " + stopReply);
+
+        final Outcomes outcomes = classify(writes, REPLY, n -> n == 4096);
+        assertEquals(0, outcomes.unanswered, "every write is answered: " + outcomes);
+        assertEquals(32, outcomes.count("ok") + outcomes.count("RingStoppedException"), outcomes.toString());
+        assertTrue(outcomes.count("RingStoppedException") > 0, "the stuck writes were stopped: " + outcomes);
+        try {
+            await(close, REPLY, "the pending close");
+        } catch (AssertionError e) {
+            assertInstanceOf(RingStoppedException.class, e.getCause(), "the pending close's answer: " + e.getCause());
+        }
+        stopped.expectTerminated(ref, REPLY);
+        assertEquals(0, fdsUnder(dir), "no fd of the test's files is left open: " + fdTargets());
+    }
+
+    /**
+     * A Close waiting for FIFO writes that end by their own timeout (300 ms): the writes fail with
+     * RingTimeoutException, then the close completes and the FIFO's fd is closed while the ring runs on.
+     */
+    @Test
+    void aCloseWaitingForWritesThatTimeOutCompletesAfterThem() throws Exception {
+        final ActorRef<RingCommand> ref = spawnRing("close-after-timeout-ring", defaults());
+        final RingClient ring = RingClient.create(ref, testKit.system(), ASK_TIMEOUT);
+        final Path fifo = fifo(dir, "close-after-timeout-fifo");
+        final FileHandle pipe = await(ring.open(fifo, OpenOptions.readWrite()), REPLY, "open fifo");
+        final List<CompletableFuture<Integer>> writes = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            final int index = i;
+            writes.add(ask(ref, (ActorRef<StatusReply<Integer>> r) -> new RingCommand.Write(pipe, 0,
+                    ByteString.fromArrayUnsafe(chunkOf(index, 4096)), Duration.ofMillis(300), r), ASK_TIMEOUT));
+        }
+        awaitCondition(REPLY, () -> "writes stuck on the full FIFO: " + stats(ring),
+                () -> stats(ring).inFlight() > 0 && stats(ring).inFlight() + countDone(writes) == 32);
+        final CompletableFuture<Done> close = ring.close(pipe).toCompletableFuture();
+        assertSame(Done.getInstance(), await(close, REPLY, "the close after the writes' timeouts"));
+        final Outcomes outcomes = classify(writes, REPLY, n -> n == 4096);
+        assertEquals(0, outcomes.unanswered, outcomes.toString());
+        assertEquals(32, outcomes.count("ok") + outcomes.count("RingTimeoutException"), outcomes.toString());
+        assertTrue(outcomes.count("RingTimeoutException") > 0, "the stuck writes timed out: " + outcomes);
+        assertEquals(0, fdsUnder(dir), "the FIFO's fd is closed: " + fdTargets());
+        assertEquals(0, stats(ring).inFlight(), stats(ring).toString());
     }
 
     private static byte[] chunkOf(int index, int size) {
