@@ -213,9 +213,9 @@ final class Completer implements CompletionHandler {
             op.done += written;
         }
         if (op.inPipe > 0) {
-            sqes.drainPipe(op);
+            sqes.splices().drainPipe(op);
         } else if (op.done < op.length && op.lastRead != 0) {
-            sqes.copyRound(op);
+            sqes.splices().copyRound(op);
         } else {
             op.pipeClean = true; // the pipe is empty: it may serve the next copy
             finish(op, op.done, null);

@@ -8,9 +8,7 @@ import io.uringactor.actor.RingCommand.*;
 import io.uringactor.actor.RingOverloadedException;
 import io.uringactor.actor.RingSettings;
 import io.uringactor.ring.AlignedBuffer;
-import io.uringactor.ring.ErrnoException;
 import io.uringactor.ring.IoUring;
-import io.uringactor.ring.Pipe;
 import io.uringactor.ring.Statx;
 import io.uringactor.ring.SubmissionQueue;
 
@@ -45,7 +43,8 @@ final class SqeWriter {
     private final RingCounters counters;
     private final OpenFiles files;
     private final NativeBufferPool pool;
-    private final PipePool pipes;
+    /** The copies' splice SQEs. */
+    private final SpliceSqes splices;
     private final RequestChecks checks;
     /** One {@code __kernel_timespec} per slot, for linked timeouts. */
     private final AlignedBuffer timespecs;
@@ -63,8 +62,8 @@ final class SqeWriter {
         this.counters = counters;
         this.files = files;
         this.pool = pool;
-        this.pipes = pipes;
         this.checks = new RequestChecks(settings, files);
+        this.splices = new SpliceSqes(this, ring.sq(), files, pipes, checks);
         this.timespecs = AlignedBuffer.allocate(settings.maxInFlight() * TIMESPEC_SIZE, Long.BYTES);
         this.rootFd = rootFd;
         this.resolveFlags = RESOLVE_BENEATH | (settings.resolveNoSymlinks() ? RESOLVE_NO_SYMLINKS : 0)
@@ -172,7 +171,7 @@ final class SqeWriter {
                 return null;
             }
             case COPY_RANGE:
-                return copyRange(op, (CopyRange) command);
+                return splices.prepare(op, (CopyRange) command);
             default:
                 throw new IllegalArgumentException("not an op: " + command);
         }
@@ -337,71 +336,6 @@ final class SqeWriter {
     }
 
     /**
-     * A copy: both files counted in flight (a close of either waits), a pipe from the pool, and the first
-     * round. No timeout: a linked timeout would bound only the pipe -> file half of a round.
-     */
-    private String copyRange(Op op, CopyRange c) {
-        if (c.timeout() != null) {
-            return "a copy takes no timeout (the ring's op-timeout does not apply to it either), got " + c.timeout();
-        }
-        final int source = files.indexOf(c.source());
-        final String badSource = checks.io(source, c.source(), c.sourceOffset(), c.length());
-        if (badSource != null) {
-            return "copy source: " + badSource;
-        }
-        final int target = files.indexOf(c.target());
-        final String badTarget = checks.io(target, c.target(), c.targetOffset(), c.length());
-        if (badTarget != null) {
-            return "copy target: " + badTarget;
-        }
-        final Pipe pipe;
-        try {
-            pipe = pipes.acquire(c.length());
-        } catch (ErrnoException e) {
-            throw new RingOverloadedException("no pipe for the copy: " + e.getMessage());
-        }
-        beginOn(op, CommandKind.COPY_RANGE, c, source);
-        op.offset = c.sourceOffset();
-        op.length = c.length();
-        op.pipe = pipe;
-        op.targetFd = files.fd(target);
-        op.targetOffset = c.targetOffset();
-        op.targetFile = target;
-        files.retain(target);
-        copyRound(op);
-        return null;
-    }
-
-    /**
-     * A round of a copy with an empty pipe: file -> pipe of what is left (at most the pipe's capacity),
-     * linked to pipe -> file of as much. A short file -> pipe breaks the link (the second half completes
-     * {@code -ECANCELED}); the completer then drains the pipe with {@link #drainPipe}.
-     */
-    void copyRound(Op op) {
-        ensureSpace(2);
-        final int length = Math.min(op.length - op.done, op.pipe.size());
-        op.asked = length;
-        op.result = 0;
-        op.pipeResult = 0;
-        op.pendingCqes = 2;
-        prep(sq.prepSplice(op.fd, op.offset + op.done, op.pipe.writeFd(), -1, length, SPLICE_F_MOVE,
-                UserData.op(op.slot, op.generation)));
-        sq.setLastFlags(IOSQE_IO_LINK);
-        prep(sq.prepSplice(op.pipe.readFd(), -1, op.targetFd, op.targetOffset + op.done, length, SPLICE_F_MOVE,
-                UserData.pipeHalf(op.slot, op.generation)));
-    }
-
-    /** A round of a copy that only moves what the pipe holds into the target. */
-    void drainPipe(Op op) {
-        ensureSpace(1);
-        op.asked = -1;
-        op.pipeResult = 0;
-        op.pendingCqes = 1;
-        prep(sq.prepSplice(op.pipe.readFd(), -1, op.targetFd, op.targetOffset + op.done, op.inPipe, SPLICE_F_MOVE,
-                UserData.pipeHalf(op.slot, op.generation)));
-    }
-
-    /**
      * A short write's rest: the same slot and generation, with {@code remainingNanos} of the op's timeout
      * linked to it (0 for none).
      */
@@ -444,7 +378,7 @@ final class SqeWriter {
     }
 
     /** Starts {@code op} on the open file at table index {@code file}, counted in its in-flight ops. */
-    private void beginOn(Op op, CommandKind kind, RingCommand command, int file) {
+    void beginOn(Op op, CommandKind kind, RingCommand command, int file) {
         op.begin(kind, command, files.fd(file));
         op.file = file;
         files.retain(file);
@@ -469,6 +403,11 @@ final class SqeWriter {
             }
             counters.batch(ring.submit());
         }
+    }
+
+    /** The writer of the copies' splice rounds, for the completer's next round. */
+    SpliceSqes splices() {
+        return splices;
     }
 
     static void prep(boolean prepared) {
