@@ -523,6 +523,46 @@ class RingActorSafetyTest {
         assertEquals(0, stats(ring).inFlight(), stats(ring).toString());
     }
 
+    /**
+     * Closes of both files of a 16 MiB CopyRange in flight (many splice rounds) complete only after the copy
+     * has, the copy is whole (checked with a FileChannel), and the handles are dead afterwards.
+     */
+    @Test
+    void closesOfACopysFilesWaitForTheCopy() throws Exception {
+        final ActorRef<RingCommand> ref = spawnRing("close-copy-ring", defaults());
+        final RingClient ring = RingClient.create(ref, testKit.system(), ASK_TIMEOUT);
+        final int size = 16 << 20;
+        final byte[] content = random(size, 10);
+        final Path source = Files.write(dir.resolve("copy-source.bin"), content);
+        final Path target = dir.resolve("copy-target.bin");
+        final FileHandle in = await(ring.open(source, OpenOptions.readOnly()), REPLY, "open source");
+        final FileHandle out = await(ring.open(target, OpenOptions.readWrite().withCreate()), REPLY, "open target");
+        final AtomicInteger sequence = new AtomicInteger();
+        final int[] doneAt = new int[3];
+        final CompletableFuture<Integer> copy = ring.copyRange(in, 0, out, 0, size).toCompletableFuture()
+                .whenComplete((n, e) -> doneAt[0] = sequence.incrementAndGet());
+        final CompletableFuture<Done> closeTarget = ring.close(out).toCompletableFuture()
+                .whenComplete((d, e) -> doneAt[1] = sequence.incrementAndGet());
+        final CompletableFuture<Done> closeSource = ring.close(in).toCompletableFuture()
+                .whenComplete((d, e) -> doneAt[2] = sequence.incrementAndGet());
+        assertEquals(size, await(copy, Duration.ofSeconds(20), "the copy"));
+        assertSame(Done.getInstance(), await(closeTarget, REPLY, "close of the target"));
+        assertSame(Done.getInstance(), await(closeSource, REPLY, "close of the source"));
+        assertTrue(doneAt[1] > doneAt[0] && doneAt[2] > doneAt[0], "the closes completed after the copy: copy #"
+                + doneAt[0] + ", close target #" + doneAt[1] + ", close source #" + doneAt[2]);
+        try (FileChannel oracle = FileChannel.open(target, StandardOpenOption.READ)) {
+            final ByteBuffer copied = ByteBuffer.allocate(size);
+            while (copied.hasRemaining() && oracle.read(copied) > 0) {
+                // read it all
+            }
+            assertEquals(size, oracle.size(), "target size");
+            assertTrue(Arrays.equals(content, copied.array()), "the target holds the whole source");
+        }
+        assertInstanceOf(InvalidRequestException.class, failureOf(ring.copyRange(in, 0, out, 0, 10), REPLY,
+                "a copy between closed handles"));
+        assertEquals(0, fdsUnder(dir), "both files are closed: " + fdTargets());
+    }
+
     private static byte[] chunkOf(int index, int size) {
         final byte[] bytes = new byte[size];
         Arrays.fill(bytes, (byte) (index * 7 + 1));
@@ -612,6 +652,13 @@ class RingActorSafetyTest {
         names.add("ReadV(2,000 buffers)");
         refused.add(ask(ring, (ActorRef<StatusReply<List<ByteString>>> r) -> new RingCommand.ReadV(file, 0,
                 java.util.Collections.nCopies(2_000, 1), r), REPLY));
+        names.add("CopyRange(null handles)");
+        refused.add(ask(ring, (ActorRef<StatusReply<Integer>> r) -> new RingCommand.CopyRange(null, 0, null, 0, 10, r), REPLY));
+        names.add("CopyRange(negative length)");
+        refused.add(ask(ring, (ActorRef<StatusReply<Integer>> r) -> new RingCommand.CopyRange(file, 0, file, 0, -1, r), REPLY));
+        names.add("CopyRange(with a timeout)");
+        refused.add(ask(ring, (ActorRef<StatusReply<Integer>> r) -> new RingCommand.CopyRange(file, 0, file, 4096, 10,
+                Duration.ofSeconds(1), r), REPLY));
         names.add("client.read(null)");
         refused.add(client.read(null, 0, 10));
         names.add("client.write(null data)");
