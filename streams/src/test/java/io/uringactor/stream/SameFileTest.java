@@ -36,8 +36,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A writer whose target is a file the same system is reading (by device and inode: the path itself,
- * {@code ./name}, a hard link, a symlink) fails with {@link SameFileException} before it creates or
+ * A writer whose target is a file the same system is reading (by the ring's statx, inode and birth time:
+ * the path itself, {@code ./name}, a hard link, a symlink) fails with {@link SameFileException} before it creates or
  * truncates anything, and the file keeps its bytes. The files span many chunks, so the reader is still
  * open when the writer gets its first element.
  */
