@@ -23,9 +23,9 @@ import java.util.concurrent.CompletionStage;
  * completes). With O_DIRECT only whole aligned chunks go through the O_DIRECT descriptor; the unaligned
  * tail goes through a second, buffered one.
  *
- * <p>Check before you truncate: the target is prepared ({@link WriteTarget}: refused if this system is
- * reading it, a temporary file created in atomic mode) and opened only when the first element arrives or
- * the stream completes empty, so a stream failing before any element leaves it alone. A stream failing
+ * <p>Check before you truncate: the target is checked through the ring ({@link TargetProbe}: refused if
+ * this system is reading it), prepared ({@link WriteTarget}: a temporary file created in atomic mode) and
+ * opened only when the first element arrives or the stream completes empty, so a stream failing before any element leaves it alone. A stream failing
  * later still gets what the sink received written (in place; atomic mode discards the temporary file).
  */
 public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, ToPathSettings> {
@@ -128,13 +128,15 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
             pullIfRoom();
         }
 
-        /** Once: checks the target (on the blocking-IO dispatcher), then opens what is to be written. */
+        /**
+         * Once: checks the target through the ring, prepares it (on the blocking-IO dispatcher), then opens
+         * what is to be written.
+         */
         private void prepareTarget() {
             if (prepared != null) {
                 return;
             }
-            final OpenReaders.Snapshot readers = openReaders(); // now: a reader that fed this element is in it
-            prepared = runBlocking(() -> target.prepare(readers));
+            prepared = checkNotRead(path).thenCompose(checked -> runBlocking(target::prepare));
             onComplete(prepared, (file, error) -> {
                 if (error != null) {
                     failWith(error);
