@@ -177,7 +177,7 @@ class RingUsageTest {
         assertEquals(expected.length, result.count());
         assertArrayEquals(expected, Files.readAllBytes(out));
         final RingStats stats = await(ring.stats());
-        assertEquals(1 + 128 + 1, stats.completed(), "open, 128 writes, close: all on this ring " + stats);
+        assertEquals(1 + 1 + 128 + 1, stats.completed(), "open, stat, 128 writes, close: all on this ring " + stats);
         assertTrue(stats.inFlightMax() <= inFlight, "ops in flight at once: " + stats);
     }
 
@@ -202,8 +202,8 @@ class RingUsageTest {
                         .withAttributes(RingAttribute.of(syncedRing)), system)).count());
         final long syncedOps = await(syncedRing.stats()).completed();
 
-        // open + 8 writes + close, and the fsync: all answered before the result completed
-        assertEquals(10, plainOps);
+        // open + stat (is it a regular file?) + 8 writes + close, and the fsync: all answered before the result
+        assertEquals(11, plainOps);
         assertEquals(plainOps + 1, syncedOps, "one more op, the fsync, completed before the result");
         assertArrayEquals(data, Files.readAllBytes(synced));
     }

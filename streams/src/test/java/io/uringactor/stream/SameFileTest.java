@@ -211,4 +211,18 @@ class SameFileTest {
         assertEquals(0, cat.waitFor(), "cat saw the end once the sink closed the FIFO");
         assertEquals(sha256(file), sha256(copied));
     }
+
+    @Test
+    void aFifoTargetGetsItsBytesInOrderWithTheDefaultWritesInFlight() throws Exception {
+        final Path file = randomFile(dir.resolve("many-chunks.bin"), 4 << 20, 8);
+        final Path fifo = dir.resolve("ordered-fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        final Path copied = dir.resolve("ordered.bin");
+        final Process cat = new ProcessBuilder("cat", fifo.toString()).redirectOutput(copied.toFile()).start();
+        // 128 KiB chunks, 4 writes in flight by default: a FIFO has no offsets, so the sink writes one at a time.
+        assertEquals(4 << 20, await(UringFileIO.fromPath(system, file).runWith(UringFileIO.toPath(system, fifo),
+                system)).count());
+        assertEquals(0, cat.waitFor(), "cat saw the end once the sink closed the FIFO");
+        assertEquals(sha256(file), sha256(copied), "the FIFO got the bytes in stream order");
+    }
 }

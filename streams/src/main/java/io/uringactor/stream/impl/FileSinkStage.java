@@ -55,8 +55,11 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
 
     private final class Logic extends RingStageLogic {
         private final boolean append = settings.options().contains(StandardOpenOption.APPEND);
-        /** O_APPEND ignores offsets: concurrent appends could land in any order, so one at a time. */
-        private final int maxInFlight = append ? 1 : settings.writesInFlight();
+        /**
+         * O_APPEND ignores offsets, and so do a FIFO, a socket or a character device (see {@link #opened}):
+         * writes in flight together could land in any order, so one at a time there.
+         */
+        private int maxInFlight = append ? 1 : settings.writesInFlight();
         private final boolean direct = settings.direct();
         private final WriteTarget target = settings.atomicReplace()
                 ? WriteTarget.atomic(path, settings.options().contains(StandardOpenOption.CREATE),
@@ -150,6 +153,23 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
         }
 
         private void opened() {
+            if (maxInFlight == 1) {
+                startWriting();
+                return;
+            }
+            onComplete(client.stat(file), (stat, error) -> {
+                if (error != null) {
+                    failWith(error);
+                    return;
+                }
+                if (!stat.isRegularFile()) {
+                    maxInFlight = 1;
+                }
+                startWriting();
+            });
+        }
+
+        private void startWriting() {
             if (direct) {
                 chunkSize = alignUp(chunkSize, alignment);
                 if (nextOffset % alignment != 0) {
