@@ -144,16 +144,17 @@ class RingUsageTest {
                 .toMat(Sink.fromSubscriber(subscriber), Keep.left())
                 .run(system);
 
-        // Without any demand: the open and the reads ahead, then nothing until demand comes.
-        RingStats settled = awaitStats(ring, s -> s.completed() >= 1 + inFlight && s.inFlight() == 0);
-        assertEquals(1 + inFlight, settled.submitted(), "open + " + inFlight + " reads ahead, no more: " + settled);
+        // Without any demand: the open, its stat and the reads ahead, then nothing until demand comes.
+        RingStats settled = awaitStats(ring, s -> s.completed() >= 2 + inFlight && s.inFlight() == 0);
+        assertEquals(2 + inFlight, settled.submitted(), "open + stat + " + inFlight + " reads ahead, no more: "
+                + settled);
         assertEquals(List.of(), subscriber.received);
 
         // Each element taken frees one read.
         subscriber.request(2);
         awaitCondition("two elements", () -> subscriber.received.size() == 2);
-        settled = awaitStats(ring, s -> s.completed() >= 1 + inFlight + 2 && s.inFlight() == 0);
-        assertEquals(1 + inFlight + 2, settled.submitted(), "one more read per element taken: " + settled);
+        settled = awaitStats(ring, s -> s.completed() >= 2 + inFlight + 2 && s.inFlight() == 0);
+        assertEquals(2 + inFlight + 2, settled.submitted(), "one more read per element taken: " + settled);
 
         await(subscriber.subscription).cancel();
         assertEquals(2L * chunk, await(result).count());
@@ -176,7 +177,7 @@ class RingUsageTest {
         assertEquals(expected.length, result.count());
         assertArrayEquals(expected, Files.readAllBytes(out));
         final RingStats stats = await(ring.stats());
-        assertEquals(1 + 128 + 1, stats.completed(), "open, 128 writes, close: all on this ring " + stats);
+        assertEquals(1 + 1 + 128 + 1, stats.completed(), "open, stat, 128 writes, close: all on this ring " + stats);
         assertTrue(stats.inFlightMax() <= inFlight, "ops in flight at once: " + stats);
     }
 
@@ -201,8 +202,8 @@ class RingUsageTest {
                         .withAttributes(RingAttribute.of(syncedRing)), system)).count());
         final long syncedOps = await(syncedRing.stats()).completed();
 
-        // open + 8 writes + close, and the fsync: all answered before the result completed
-        assertEquals(10, plainOps);
+        // open + stat (is it a regular file?) + 8 writes + close, and the fsync: all answered before the result
+        assertEquals(11, plainOps);
         assertEquals(plainOps + 1, syncedOps, "one more op, the fsync, completed before the result");
         assertArrayEquals(data, Files.readAllBytes(synced));
     }

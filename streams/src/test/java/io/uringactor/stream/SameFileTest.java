@@ -36,8 +36,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A writer whose target is a file the same system is reading (by device and inode: the path itself,
- * {@code ./name}, a hard link, a symlink) fails with {@link SameFileException} before it creates or
+ * A writer whose target is a file the same system is reading (by the ring's statx, inode and birth time:
+ * the path itself, {@code ./name}, a hard link, a symlink) fails with {@link SameFileException} before it creates or
  * truncates anything, and the file keeps its bytes. The files span many chunks, so the reader is still
  * open when the writer gets its first element.
  */
@@ -195,5 +195,34 @@ class SameFileTest {
         assertEquals(1, await(Source.single(ByteString.fromString("x")).runWith(UringFileIO.toPath(system, file),
                 system)).count(), "once the reader has closed the file, writing it is allowed");
         assertEquals("x", Files.readString(file));
+    }
+
+    @Test
+    void theTargetsCheckOpensAFifoAsTheWriteDoes() throws Exception {
+        final Path file = randomFile(dir.resolve("file.bin"), SIZE, 7);
+        final Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        final Path copied = dir.resolve("copied.bin");
+        final Process cat = new ProcessBuilder("cat", fifo.toString()).redirectOutput(copied.toFile()).start();
+        // The reader is registered when the sink checks the FIFO: an O_RDONLY probe would wait for a writer.
+        // One write in flight: a FIFO has no offsets, so writes in flight together could land in any order.
+        assertEquals(SIZE, await(UringFileIO.fromPath(system, file).runWith(UringFileIO.toPath(system, fifo,
+                ToPathSettings.create().withWritesInFlight(1)), system)).count());
+        assertEquals(0, cat.waitFor(), "cat saw the end once the sink closed the FIFO");
+        assertEquals(sha256(file), sha256(copied));
+    }
+
+    @Test
+    void aFifoTargetGetsItsBytesInOrderWithTheDefaultWritesInFlight() throws Exception {
+        final Path file = randomFile(dir.resolve("many-chunks.bin"), 4 << 20, 8);
+        final Path fifo = dir.resolve("ordered-fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        final Path copied = dir.resolve("ordered.bin");
+        final Process cat = new ProcessBuilder("cat", fifo.toString()).redirectOutput(copied.toFile()).start();
+        // 128 KiB chunks, 4 writes in flight by default: a FIFO has no offsets, so the sink writes one at a time.
+        assertEquals(4 << 20, await(UringFileIO.fromPath(system, file).runWith(UringFileIO.toPath(system, fifo),
+                system)).count());
+        assertEquals(0, cat.waitFor(), "cat saw the end once the sink closed the FIFO");
+        assertEquals(sha256(file), sha256(copied), "the FIFO got the bytes in stream order");
     }
 }

@@ -23,7 +23,7 @@ import java.util.concurrent.CompletableFuture;
  * order. At the end of the stream it optionally fsyncs, then completes.
  *
  * <p>The file is opened when the first write arrives (or the stream completes empty), after checking it is
- * not a file this system is reading ({@link WriteTarget}), so a stream failing before any write leaves it
+ * not a file this system is reading ({@link TargetProbe}, through the ring), so a stream failing before any write leaves it
  * alone. When the stream fails later, the writes received are still made before the stage fails.
  */
 public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, BlockWrite>, BlockWriteSettings> {
@@ -72,7 +72,6 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
     private final class Logic extends RingStageLogic {
         /** Issued or waiting writes and written ones not yet emitted, in stream order. */
         private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-        private final WriteTarget target = WriteTarget.inPlace(path);
         private OpenOptions openOptions;
         /** The target's check and open have started. */
         private boolean opening;
@@ -119,18 +118,17 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
             pullIfRoom();
         }
 
-        /** Once: checks the target (on the blocking-IO dispatcher), then opens it. */
+        /** Once: checks the target through the ring, then opens it. */
         private void openTarget() {
             if (opening) {
                 return;
             }
             opening = true;
-            final OpenReaders.Snapshot readers = openReaders(); // now: a reader that fed this write is in it
-            onBlocking(() -> target.prepare(readers), (file, error) -> {
+            onComplete(checkNotRead(path), (checked, error) -> {
                 if (error != null) {
                     failWith(error);
                 } else {
-                    openForWriting(file, openOptions, this::opened);
+                    openForWriting(path, openOptions, this::opened);
                 }
             });
         }

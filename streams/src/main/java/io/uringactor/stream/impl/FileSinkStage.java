@@ -23,9 +23,9 @@ import java.util.concurrent.CompletionStage;
  * completes). With O_DIRECT only whole aligned chunks go through the O_DIRECT descriptor; the unaligned
  * tail goes through a second, buffered one.
  *
- * <p>Check before you truncate: the target is prepared ({@link WriteTarget}: refused if this system is
- * reading it, a temporary file created in atomic mode) and opened only when the first element arrives or
- * the stream completes empty, so a stream failing before any element leaves it alone. A stream failing
+ * <p>Check before you truncate: the target is checked through the ring ({@link TargetProbe}: refused if
+ * this system is reading it), prepared ({@link WriteTarget}: a temporary file created in atomic mode) and
+ * opened only when the first element arrives or the stream completes empty, so a stream failing before any element leaves it alone. A stream failing
  * later still gets what the sink received written (in place; atomic mode discards the temporary file).
  */
 public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, ToPathSettings> {
@@ -55,8 +55,11 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
 
     private final class Logic extends RingStageLogic {
         private final boolean append = settings.options().contains(StandardOpenOption.APPEND);
-        /** O_APPEND ignores offsets: concurrent appends could land in any order, so one at a time. */
-        private final int maxInFlight = append ? 1 : settings.writesInFlight();
+        /**
+         * O_APPEND ignores offsets, and so do a FIFO, a socket or a character device (see {@link #opened}):
+         * writes in flight together could land in any order, so one at a time there.
+         */
+        private int maxInFlight = append ? 1 : settings.writesInFlight();
         private final boolean direct = settings.direct();
         private final WriteTarget target = settings.atomicReplace()
                 ? WriteTarget.atomic(path, settings.options().contains(StandardOpenOption.CREATE),
@@ -128,13 +131,15 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
             pullIfRoom();
         }
 
-        /** Once: checks the target (on the blocking-IO dispatcher), then opens what is to be written. */
+        /**
+         * Once: checks the target through the ring, prepares it (on the blocking-IO dispatcher), then opens
+         * what is to be written.
+         */
         private void prepareTarget() {
             if (prepared != null) {
                 return;
             }
-            final OpenReaders.Snapshot readers = openReaders(); // now: a reader that fed this element is in it
-            prepared = runBlocking(() -> target.prepare(readers));
+            prepared = checkNotRead(path).thenCompose(checked -> runBlocking(target::prepare));
             onComplete(prepared, (file, error) -> {
                 if (error != null) {
                     failWith(error);
@@ -148,6 +153,23 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
         }
 
         private void opened() {
+            if (maxInFlight == 1) {
+                startWriting();
+                return;
+            }
+            onComplete(client.stat(file), (stat, error) -> {
+                if (error != null) {
+                    failWith(error);
+                    return;
+                }
+                if (!stat.isRegularFile()) {
+                    maxInFlight = 1;
+                }
+                startWriting();
+            });
+        }
+
+        private void startWriting() {
             if (direct) {
                 chunkSize = alignUp(chunkSize, alignment);
                 if (nextOffset % alignment != 0) {

@@ -107,11 +107,6 @@ abstract class RingStageLogic extends GraphStageLogic {
         return done;
     }
 
-    /** The files this system's readers have open now; see {@link OpenReaders}. */
-    protected final OpenReaders.Snapshot openReaders() {
-        return readers.snapshot();
-    }
-
     /**
      * Opens {@code path}; {@code onOpened} runs on the stage's thread. A failed open fails the stage with
      * the actor's exception. The file is closed when the stage stops, or at once if its open completes
@@ -133,19 +128,37 @@ abstract class RingStageLogic extends GraphStageLogic {
     }
 
     /**
-     * Opens the stage's {@link #file} read-only, O_DIRECT if {@code direct}, and registers it in
-     * {@link OpenReaders} before {@code onOpened} runs, so that a writer fed by this stage finds it there
-     * (until the file is closed). A file that cannot be identified (deleted or replaced since the open) is
-     * read all the same, unregistered.
+     * Opens the stage's {@link #file} read-only, O_DIRECT if {@code direct}, stats it through the ring and
+     * registers it in {@link OpenReaders} by that {@link FileIdentity} before {@code onOpened} runs, so that
+     * a writer fed by this stage finds it there (until the file is closed). A failed stat fails the stage:
+     * an unregistered file could be truncated under the reader.
      */
     protected final void openForReading(Path path, boolean direct, Runnable onOpened) {
         openFile(path, direct ? OpenOptions.readOnly().withDirect() : OpenOptions.readOnly(),
-                () -> onBlocking(() -> FileId.of(path), (id, error) -> {
-                    if (id != null) {
-                        reading = readers.register(id, path); // on the stage's thread: never after postStop
+                () -> onComplete(client.stat(file), (stat, error) -> {
+                    if (error != null) {
+                        failWith(error);
+                        return;
                     }
+                    reading = readers.register(FileIdentity.of(stat), path); // on the stage's thread: never after postStop
                     onOpened.run();
                 }));
+    }
+
+    /**
+     * Checks {@code target} against the files this system's readers have open now, through this stage's
+     * ring ({@link TargetProbe}); completes when it may be written, or fails ({@code SameFileException}).
+     * Call it on the stage's thread before the target is created or truncated. The probe's handle is
+     * closed with the stage's files. Completes even after the stage stopped, never on its thread.
+     */
+    protected final CompletableFuture<Void> checkNotRead(Path target) {
+        final OpenReaders.Snapshot now = readers.snapshot(); // a reader that fed this stage's element is in it
+        if (now.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        final FileLease lease = new FileLease(client);
+        leases.add(lease);
+        return TargetProbe.check(client, target, now, lease::opened, lease::openFailed);
     }
 
     /**

@@ -24,7 +24,6 @@ import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,10 +42,11 @@ import java.util.concurrent.Executor;
  * is not a regular file, the copy falls back to the ring actor's Source &rarr; Sink.
  *
  * <p>Check before you truncate: the source is opened and statted through the ring, and registered as read
- * in {@link OpenReaders}, before the {@link WriteTarget} is prepared (which refuses the source itself and
- * any other file this system reads) and the target opened for writing.
+ * in {@link OpenReaders}, before the target is checked through the ring ({@link TargetProbe}, which refuses
+ * the source itself and any other file this system reads), the {@link WriteTarget} prepared and the target
+ * opened for writing.
  *
- * <p>Nothing blocks a thread except the JDK's file checks ({@link FileId}, {@link WriteTarget}), which run
+ * <p>Nothing blocks a thread except the JDK's file work of atomic mode ({@link WriteTarget}), which runs
  * on Pekko's blocking-IO dispatcher; the ring's replies continue the copy on the thread that completes them
  * (the ring actor's, for a local ring), with short work only: the next request.
  */
@@ -64,6 +64,8 @@ public final class SpliceCopy {
     // Guarded by this: the ring's replies and the blocking dispatcher both touch the copy's state.
     private FileHandle sourceFile;
     private FileHandle targetFile;
+    /** The target as {@link TargetProbe} opened it, kept open until the copy's end. */
+    private FileHandle probeFile;
     private OpenReaders.Reading reading;
     private long size;
     /** The offset of the next chunk to send. */
@@ -132,7 +134,9 @@ public final class SpliceCopy {
         final CompletableFuture<IOResult> result = new CompletableFuture<>();
         ring.open(source, OpenOptions.readOnly())
                 .thenCompose(this::statSource)
-                .thenCompose(stat -> onBlocking(() -> prepareTarget(stat)))
+                .thenCompose(this::registerSource)
+                .thenCompose(ignored -> TargetProbe.check(ring, target, readers.snapshot(), this::keepProbe, () -> { }))
+                .thenCompose(ignored -> onBlocking(writeTarget::prepare))
                 .thenCompose(writePath -> ring.open(writePath, writeTarget.isAtomic()
                         ? OpenOptions.writeOnly() // created empty by prepare
                         : OpenOptions.writeOnly().withCreate().withTruncate()))
@@ -156,28 +160,25 @@ public final class SpliceCopy {
         return ring.stat(file);
     }
 
-    /** On the blocking-IO dispatcher: registers the source as read, then checks and prepares the target. */
-    private Path prepareTarget(Statx stat) throws IOException {
+    /** Registers the source as read, by the ring's stat of it. */
+    private CompletionStage<Void> registerSource(Statx stat) {
         if (stat.isDirectory()) {
-            throw new ErrnoException("read(" + source + ")", Errno.EISDIR);
+            return CompletableFuture.failedFuture(new ErrnoException("read(" + source + ")", Errno.EISDIR));
         }
         if (!stat.isRegularFile()) {
-            throw new SpliceUnsupported(source + " is not a regular file", null);
-        }
-        FileId id = null;
-        try {
-            id = FileId.of(source);
-        } catch (IOException e) {
-            // Replaced or deleted since the open, or beneath a ring's root directory that the JDK does not know:
-            // copied all the same, unregistered (as the file stages do).
+            return CompletableFuture.failedFuture(new SpliceUnsupported(source + " is not a regular file", null));
         }
         synchronized (this) {
             size = stat.size();
-            if (id != null) {
-                reading = readers.register(id, source);
-            }
+            reading = readers.register(FileIdentity.of(stat), source);
         }
-        return writeTarget.prepare(readers.snapshot());
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** The copy ends only after the chain that opens the probe: the probe is kept, and closed by {@link #finish}. */
+    private synchronized boolean keepProbe(FileHandle file) {
+        probeFile = file;
+        return true;
     }
 
     /** Sends the chunks, {@code splicesInFlight} at a time; completes when every one sent has been answered. */
@@ -279,19 +280,23 @@ public final class SpliceCopy {
     private void finish(Throwable failure, CompletableFuture<IOResult> result) {
         final FileHandle openSource;
         final FileHandle openTarget;
+        final FileHandle openProbe;
         final OpenReaders.Reading registered;
         final long count;
         synchronized (this) {
             openSource = sourceFile;
             openTarget = targetFile;
+            openProbe = probeFile;
             registered = reading;
             sourceFile = null;
             targetFile = null;
+            probeFile = null;
             reading = null;
             // Atomic: the target was not replaced, so none of the bytes copied reached it.
             count = settings.atomicReplace() && !writeTarget.committed() ? 0 : copied;
         }
-        final CompletionStage<Done> closed = close(openTarget).thenCombine(close(openSource), (a, b) -> a);
+        final CompletionStage<Done> closed = close(openTarget).thenCombine(close(openProbe), (a, b) -> a)
+                .thenCombine(close(openSource), (a, b) -> a);
         closed.whenComplete((ignored, closeError) -> onBlocking(() -> {
             if (registered != null) {
                 registered.close(); // after the close: a writer that follows still finds the file until then

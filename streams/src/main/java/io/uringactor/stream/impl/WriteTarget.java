@@ -1,7 +1,5 @@
 package io.uringactor.stream.impl;
 
-import io.uringactor.stream.javadsl.SameFileException;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -11,16 +9,23 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The file a writer puts its bytes in, and how they become the target: in place (the target itself), or
- * by atomic replace (a new hidden file beside the target, renamed over it once complete and durable). Both
- * refuse a target this ActorSystem is reading ({@link SameFileException}) before anything is created.
+ * by atomic replace (a new hidden file beside the target, renamed over it once complete and durable). The
+ * writer has checked through its ring that the target is no file this ActorSystem is reading
+ * ({@link TargetProbe}) before it calls {@link #prepare()}.
+ *
+ * <p>Atomic mode works on the JVM's view of the path (absolute, or relative to the working directory): the
+ * temporary file, the target's mode and the rename are JDK calls. On a ring with a root directory the
+ * ring refuses absolute paths and resolves relative ones beneath its root, so there the temporary file and
+ * the rename would be where the JVM resolves the path, not beneath the root: use in-place mode with such
+ * a ring.
  *
  * <p>Every method blocks (stat, create, chmod, fsync, rename, unlink): call them on the blocking-IO
  * dispatcher, never on a stream's or the ring actor's thread. One writer uses one instance; its methods
@@ -67,38 +72,42 @@ final class WriteTarget {
     }
 
     /**
-     * Checks the target against {@code readers} and, when atomic, creates the empty temporary file (mode
-     * 0600 until {@link #commit()}). Returns the path to open for writing: the target itself in place (to
-     * be opened with the writer's options), else the temporary file (to be opened for writing only).
+     * When atomic, creates the empty temporary file (mode 0600 until {@link #commit()}). Returns the path to
+     * open for writing: the target itself in place (to be opened with the writer's options), else the
+     * temporary file (to be opened for writing only).
      */
-    Path prepare(OpenReaders.Snapshot readers) throws IOException {
-        final Optional<FileId> existing = FileId.ofExisting(target);
-        if (existing.isPresent()) {
-            final Optional<Path> reader = readers.readerOf(existing.get());
-            if (reader.isPresent()) {
-                throw new SameFileException(reader.get(), target, existing.get().toString());
-            }
-        }
+    Path prepare() throws IOException {
         if (!atomic) {
             return target;
         }
-        if (existing.isPresent() && mustCreate) {
+        final boolean existing = exists(target);
+        if (existing && mustCreate) {
             throw new FileAlreadyExistsException(target.toString());
         }
-        if (existing.isEmpty() && !mayCreate) {
+        if (!existing && !mayCreate) {
             throw new NoSuchFileException(target.toString());
         }
         // A symlink stays a symlink: the file it names is the one replaced.
-        replaced = existing.isPresent() ? target.toRealPath() : target;
-        if (existing.isPresent() && !Files.isRegularFile(replaced)) {
+        replaced = existing ? target.toRealPath() : target;
+        if (existing && !Files.isRegularFile(replaced)) {
             // Renaming a regular file over a device, pipe or socket would replace the node itself (as root,
             // /dev/null would become a file): there is nothing to replace atomically, so refuse.
             throw new FileSystemException(target.toString(), null,
                     "atomic replace needs a regular file as target; write a device, pipe or socket in place");
         }
-        mode = existing.isPresent() ? Files.getPosixFilePermissions(replaced) : NEW_FILE;
+        mode = existing ? Files.getPosixFilePermissions(replaced) : NEW_FILE;
         temp = createTemp(replaced);
         return temp;
+    }
+
+    /** Whether {@code path} names a file (after following links); other errors than ENOENT are thrown. */
+    private static boolean exists(Path path) throws IOException {
+        try {
+            Files.readAttributes(path, BasicFileAttributes.class);
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        }
     }
 
     private static Path createTemp(Path beside) throws IOException {

@@ -19,7 +19,8 @@ package io.uringactor.stream.javadsl;
  * <h2>What the target holds after a failure or a crash</h2>
  * In both modes the source is opened and checked (a readable regular file, or a readable non-directory
  * for the stream fallback) before the target is created or truncated, and a target that is the source
- * (same device and inode after following links) or another file this ActorSystem is reading fails the
+ * (the same file as the ring opened it: the same inode, and birth time where reported, from the ring's
+ * {@code statx}; through {@code ./}, links and beneath a ring's root directory too) or another file this ActorSystem is reading fails the
  * copy with a {@link SameFileException} and is not touched.
  * <ul>
  *   <li><b>In place</b> (the default): the target is truncated, then written. A copy that fails leaves
@@ -96,6 +97,8 @@ public final class CopySettings {
     /**
      * On: copy into a temporary file and rename it over the target once complete and fsynced; off (the
      * default): truncate and write the target in place. See the class comment for what each guarantees.
+     * Atomic replace works on the JVM's view of the path (see {@link ToPathSettings#withAtomicReplace}):
+     * with a ring that has a root directory, copy in place.
      */
     public CopySettings withAtomicReplace(boolean value) {
         return new CopySettings(chunkSize, splicesInFlight, fsyncAtEnd, useSplice, value);

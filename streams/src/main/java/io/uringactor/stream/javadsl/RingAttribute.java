@@ -8,6 +8,12 @@ import org.apache.pekko.stream.Attributes;
  * Chooses the ring actor a file stage uses, instead of the system's default one ({@code RingExtension}):
  * {@code UringFileIO.fromPath(system, path).withAttributes(RingAttribute.of(client))}. Like any attribute
  * it applies to the stages of the graph it is set on.
+ *
+ * <p>The stages open their files through that ring, so its settings apply: with a root directory,
+ * relative paths resolve beneath it. The same-file check ({@link SameFileException}) compares the files as
+ * the rings opened them, so it holds on a rooted ring too. Atomic replace
+ * ({@link ToPathSettings#withAtomicReplace}) does not follow the ring: its temporary file and rename use
+ * the JVM's view of the path (the working directory), so with a rooted ring write in place.
  */
 public final class RingAttribute implements Attributes.Attribute {
     private final RingClient client;

@@ -5,9 +5,13 @@ import java.nio.file.Path;
 
 /**
  * A write refused because its target is a file the same ActorSystem is reading through
- * {@link UringFileIO} (a {@code fromPath} or {@code blockReader} stage, or a {@code copy}'s source): the
- * same device and inode after following links, so {@code ./f}, a hard link or a symlink to {@code f} count
- * too. Raised before the target is opened for writing: it is neither created nor truncated.
+ * {@link UringFileIO} (a {@code fromPath} or {@code blockReader} stage, or a {@code copy}'s source), as
+ * the rings opened them: the ring's {@code statx} of the reader's file and of the target, opened through
+ * the writer's ring, give the same inode and (where the file system reports one) birth time. So
+ * {@code ./f}, a hard link or a symlink to {@code f} count too, and on a ring with a root directory the
+ * files beneath the root are compared. ({@code statx}'s device number is not available here: the birth
+ * time stands in for it; without one, a file on another file system that shares the inode number is
+ * refused too, the safe side.) Raised before the target is created, truncated or replaced.
  * {@link #getFile()} is the path the file is read by, {@link #getOtherFile()} the write's target.
  */
 public final class SameFileException extends FileSystemException {
@@ -18,7 +22,8 @@ public final class SameFileException extends FileSystemException {
      *
      * @param source   the path the file is being read by ({@link #getFile()})
      * @param target   the path the write was aimed at ({@link #getOtherFile()})
-     * @param identity the file both name, e.g. {@code "device 2049, inode 131"}, for the message
+     * @param identity the file both name, e.g. {@code "inode 131, born 2024-05-01T10:00:00.123456789Z"}, for
+     *                 the message
      */
     public SameFileException(Path source, Path target, String identity) {
         super(source.toString(), target.toString(), "source and target are the same file (" + identity + ")");

@@ -153,6 +153,12 @@ public final class ToPathSettings {
     /**
      * On: replace the target atomically with a temporary file renamed over it once complete and fsynced;
      * off (the default): write the target in place. See the class comment for what each guarantees.
+     *
+     * <p>Atomic replace works on the JVM's view of the path: the temporary file, the target's mode and the
+     * rename are JDK calls, resolving a relative path against the working directory. A ring with a root
+     * directory ({@link RingAttribute}) refuses absolute paths and resolves relative ones beneath its root,
+     * so atomic replace on such a ring would create the temporary file and rename it where the JVM
+     * resolves the path, not beneath the root: with a rooted ring, write in place.
      */
     public ToPathSettings withAtomicReplace(boolean value) {
         return new ToPathSettings(options, startPosition, writesInFlight, chunkSize, fsyncAtEnd, direct, value);

@@ -55,8 +55,10 @@ import java.util.concurrent.CompletionStage;
  * and a copy only once its source is open and known to be a readable file, so a stream or copy that fails
  * first leaves the target alone. A writer whose target is a file this ActorSystem is reading through
  * this class (the copy's own source, or the file of a running {@link #fromPath} or {@link #blockReader},
- * by device and inode after following links: {@code ./f}, hard links and symlinks count) fails with a
- * {@link SameFileException} before touching it. A reader counts from when it has opened its file until it
+ * as the rings opened them: the same inode, and birth time where the file system reports one, from the
+ * ring's {@code statx} of the reader's file and of the writer's target opened through the writer's ring;
+ * {@code ./f}, hard links and symlinks count, and on a ring with a root directory the files beneath the
+ * root are compared) fails with a {@link SameFileException} before touching it. A reader counts from when it has opened its file until it
  * has closed it: a reader that already read a small file to its end and closed it no longer protects it
  * from a writer that gets its bytes later (which then writes back what was read).
  *
@@ -201,8 +203,11 @@ public final class UringFileIO {
      * {@link RingAttribute} does for the stages): the ring's settings apply, so with a
      * {@link io.uringactor.actor.RingSettings#withRootDirectory root directory} relative paths resolve
      * beneath it and a path that leaves it fails with {@code EXDEV}. The stream fallback runs on the same
-     * ring. The JDK-side checks (a same-file target, the atomic replace's temporary file and rename) still
-     * resolve paths against the working directory: with a rooted ring, copy in place.
+     * ring, and so does the same-file check (a copy of {@code "f"} onto {@code "f"} is refused by the file
+     * beneath the root). The atomic replace's temporary file, mode and rename are JDK calls on the JVM's
+     * view of the path (absolute, or relative to the working directory): with a rooted ring, which refuses
+     * absolute paths, they would happen where the JVM resolves the relative path, not beneath the root, so
+     * copy in place.
      */
     public static CompletionStage<IOResult> copy(ActorSystem<?> system, Path source, Path target,
                                                  CopySettings settings, RingClient ring) {
