@@ -359,20 +359,12 @@ public final class RingClient {
     }
 
     /**
-     * The ring actor's counters. Asked with the ask timeout even in this JVM: a stopped ring sends no
-     * reply to this request.
+     * The ring actor's counters; like every request to a ring in this JVM, without an ask or its timeout.
      *
-     * @return a stage completed with a snapshot of the counters (all zero for a ring that could not start);
-     *         failed with Pekko's {@code AskTimeoutException} when the ring does not answer within the ask
-     *         timeout, or {@link RingStoppedException} when this client's system has terminated
+     * @return a stage completed with a snapshot of the counters; failed with {@link RingStoppedException}
+     *         when the ring has stopped or could not start (the cause says why)
      */
     public CompletionStage<RingStats> stats() {
-        if (shutdownWatch.terminated()) {
-            return CompletableFuture.failedFuture(new RingStoppedException("the actor system has terminated"));
-        }
-        final CompletableFuture<RingStats> reply = direct(AskPattern.ask(ring, RingCommand.GetStats::new, askTimeout,
-                scheduler));
-        shutdownWatch.track(reply);
-        return reply;
+        return askWithStatus(RingCommand.GetStats::new);
     }
 }

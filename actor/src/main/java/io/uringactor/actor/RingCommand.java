@@ -28,7 +28,7 @@ import java.util.List;
  *
  * <p>Each {@code replyTo} is told exactly once, by the ring actor on its own thread (or, for a request
  * that never reaches a running ring, by the ring's mailbox or a dead-letter guard with a
- * {@link RingStoppedException}); {@link GetStats} alone gets no reply from a ring that has stopped.
+ * {@link RingStoppedException}).
  */
 public sealed interface RingCommand {
 
@@ -292,11 +292,12 @@ public sealed interface RingCommand {
     }
 
     /**
-     * The actor's counters. Answered at once, also while the actor stops; a stopped actor does not answer.
+     * The actor's counters. Answered at once, also while the actor stops; a stopped ring (or one that
+     * could not start) answers with {@link RingStoppedException}, like every other command.
      *
-     * @param replyTo gets a snapshot of the counters (no {@code StatusReply}: this request does not fail)
+     * @param replyTo gets a snapshot of the counters
      */
-    record GetStats(ActorRef<RingStats> replyTo) implements RingCommand {
+    record GetStats(ActorRef<StatusReply<RingStats>> replyTo) implements RingCommand {
     }
 
     /**

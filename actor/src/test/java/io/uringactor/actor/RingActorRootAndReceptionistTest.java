@@ -142,10 +142,18 @@ class RingActorRootAndReceptionistTest {
         final ErrnoException cause = assertInstanceOf(ErrnoException.class, failure.getCause(), "the start's failure");
         assertEquals(Errno.ENOENT, cause.errno());
         assertTrue(failure.getMessage().contains("absent"), failure.getMessage());
+        final Throwable noStats = assertThrows(CompletionException.class,
+                () -> client.stats().toCompletableFuture().join()).getCause();
+        assertInstanceOf(ErrnoException.class, assertInstanceOf(RingStoppedException.class, noStats).getCause(),
+                "stats, too, say why the ring is not running");
         final TestProbe<StatusReply<Done>> stopped = testKit.createTestProbe();
         ring.tell(new RingCommand.Shutdown(stopped.ref()));
         assertEquals(Done.getInstance(), stopped.receiveMessage().getValue());
         stopped.expectTerminated(ring);
+        final TestProbe<StatusReply<RingStats>> stats = testKit.createTestProbe();
+        ring.tell(new RingCommand.GetStats(stats.ref()));
+        assertInstanceOf(RingStoppedException.class, stats.receiveMessage().getError(),
+                "a stopped ring's GetStats is answered too");
     }
 
     @Test

@@ -1,7 +1,6 @@
 package io.uringactor.actor.internal;
 
 import io.uringactor.actor.RingCommand;
-import io.uringactor.actor.RingStats;
 import io.uringactor.actor.RingStoppedException;
 
 import org.apache.pekko.Done;
@@ -16,17 +15,11 @@ import org.apache.pekko.pattern.StatusReply;
  * which sysctl or seccomp rule forbids io_uring. A Shutdown stops it.
  */
 final class NotStartedRing {
-    private static final RingStats NOTHING = new RingStats(0, 0, 0, 0, 0, 0, 0, 0, 0);
-
     private NotStartedRing() {
     }
 
     static Behavior<Object> create(Throwable cause) {
         return Behaviors.receive((context, message) -> {
-            if (message instanceof RingCommand.GetStats) {
-                Replies.tell(((RingCommand.GetStats) message).replyTo(), NOTHING);
-                return Behaviors.same();
-            }
             if (message instanceof RingCommand.Shutdown) {
                 Replies.tell(((RingCommand.Shutdown) message).replyTo(), StatusReply.success(Done.getInstance()));
                 return Behaviors.stopped();

@@ -34,8 +34,7 @@ public final class Replies {
 
     /**
      * Answers {@code request} with {@code error}; a Shutdown (which the ring, stopped or stopping, obeys
-     * anyway) with {@code Done}. A {@link RingCommand.GetStats} gets nothing: its reply type has no room
-     * for a failure. Returns whether {@code request} was one of the ring protocol's requests.
+     * anyway) with {@code Done}. Returns whether {@code request} was one of the ring protocol's requests.
      */
     public static boolean fail(Object request, IoUringException error) {
         if (request instanceof LocalRequest) {
@@ -53,9 +52,6 @@ public final class Replies {
             tell(((RemoteShutdown) request).replyTo(), StatusReply.success(Done.getInstance()));
             return true;
         }
-        if (request instanceof RingCommand.GetStats) {
-            return true;
-        }
         if (request instanceof RingCommand) {
             tell(((RingCommand) request).replyTo(), StatusReply.error(error));
             return true;
@@ -65,6 +61,15 @@ public final class Replies {
             return true;
         }
         return false;
+    }
+
+    /** Answers a {@link LocalRequest} or a {@link RingCommand} with {@code value}. */
+    static void succeed(Object request, Object value) {
+        if (request instanceof LocalRequest) {
+            ((LocalRequest) request).reply().complete(value);
+        } else {
+            tell(((RingCommand) request).replyTo(), StatusReply.success(value));
+        }
     }
 
     /** Tells {@code replyTo} the reply, unless there is no one to tell. */

@@ -217,7 +217,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
             if (!Replies.canAnswer(request)) {
                 getContext().getLog().warn("Dropped a request that names no one to reply to: {}", request);
             } else if (command instanceof GetStats) {
-                ((GetStats) command).replyTo().tell(stats());
+                Replies.succeed(request, stats());
             } else if (command instanceof Shutdown) {
                 return onShutdown(((Shutdown) command).replyTo());
             } else if (lifecycle.stopping()) {

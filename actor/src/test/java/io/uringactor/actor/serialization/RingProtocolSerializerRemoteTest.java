@@ -292,7 +292,7 @@ class RingProtocolSerializerRemoteTest {
     void wellFormedButBadValuesDecodeForTheRingToRefuseWithAReply() throws Exception {
         final ActorRef<StatusReply<Done>> done = testKit.<StatusReply<Done>>createTestProbe().ref();
         final ActorRef<StatusReply<ByteString>> bytes = testKit.<StatusReply<ByteString>>createTestProbe().ref();
-        final ActorRef<RingStats> stats = testKit.<RingStats>createTestProbe().ref();
+        final ActorRef<StatusReply<RingStats>> stats = testKit.<StatusReply<RingStats>>createTestProbe().ref();
         final ActorRef<StatusReply<Statx>> statx = testKit.<StatusReply<Statx>>createTestProbe().ref();
         for (Object o : List.of(
                 new Read(null, -1, -10, Duration.ofSeconds(-5), bytes),

@@ -69,7 +69,7 @@ class RingProtocolSerializerTest {
     private static ActorRef<StatusReply<List<ByteString>>> readvReplies;
     private static ActorRef<StatusReply<BlockIo>> blockReplies;
     private static ActorRef<StatusReply<Statx>> statReplies;
-    private static ActorRef<RingStats> statsReplies;
+    private static ActorRef<StatusReply<RingStats>> statsReplies;
     private static ActorRef<StatusReply<Done>> shutdownReplies;
 
     @TempDir
@@ -85,7 +85,7 @@ class RingProtocolSerializerTest {
         readvReplies = testKit.<StatusReply<List<ByteString>>>createTestProbe().ref();
         blockReplies = testKit.<StatusReply<BlockIo>>createTestProbe().ref();
         statReplies = testKit.<StatusReply<Statx>>createTestProbe().ref();
-        statsReplies = testKit.<RingStats>createTestProbe().ref();
+        statsReplies = testKit.<StatusReply<RingStats>>createTestProbe().ref();
         shutdownReplies = testKit.<StatusReply<Done>>createTestProbe().ref();
         serializer = (RingProtocolSerializer) serialization.serializerFor(RingCommand.Close.class);
     }
