@@ -229,4 +229,26 @@ class RingActorCopyRangeTest {
         await(ring.close(writable));
         assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(dir.resolve("ok.bin")));
     }
+
+    /**
+     * A range as large as the biggest pipe goes in one round (one file -> pipe SQE linked to one pipe -> file
+     * SQE): the ring's pipes are sized to {@code pipe-max-size}, not left at the 64 KiB default (they once
+     * were, through a misread of the /proc file, and every MiB took 16 rounds).
+     */
+    @Test
+    void aPipeSizedRangeTakesOneRound() throws IOException {
+        final int pipeMax = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/fs/pipe-max-size")).get(0).trim());
+        final int length = Math.min(pipeMax, 1 << 20);
+        final Path in = randomFile("one-round.bin", length, 11);
+        final Path out = dir.resolve("one-round-copy.bin");
+        final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
+        final FileHandle target = await(ring.open(out, OpenOptions.writeOnly().withCreate()));
+        await(ring.copyRange(source, 0, target, 0, length)); // a first copy makes the pipe; measure the next
+        final long before = await(ring.stats()).submitted();
+        assertEquals(length, await(ring.copyRange(source, 0, target, 0, length)));
+        assertEquals(2, await(ring.stats()).submitted() - before, "one linked pair of splices for " + length + " bytes");
+        await(ring.close(source));
+        await(ring.close(target));
+        assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(out));
+    }
 }

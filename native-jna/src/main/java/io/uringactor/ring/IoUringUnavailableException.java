@@ -63,7 +63,9 @@ public final class IoUringUnavailableException extends IoUringException {
 
     private static String readSysctl(Path path) {
         try {
-            return Files.readString(path).trim();
+            // Not Files.readString: a /proc file reports size 0, and that read may stop after its first byte.
+            final java.util.List<String> lines = Files.readAllLines(path);
+            return lines.isEmpty() ? null : lines.get(0).trim();
         } catch (IOException | RuntimeException e) {
             return null;
         }

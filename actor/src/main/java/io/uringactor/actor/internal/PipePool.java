@@ -75,7 +75,8 @@ final class PipePool {
     private int maxSize() {
         if (maxSize == 0) {
             try {
-                maxSize = Integer.parseInt(Files.readString(Path.of("/proc/sys/fs/pipe-max-size")).trim());
+                // Not Files.readString: a /proc file reports size 0, and that read returned only its first byte here.
+                maxSize = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/fs/pipe-max-size")).get(0).trim());
             } catch (IOException | RuntimeException e) {
                 maxSize = DEFAULT_PIPE_MAX_SIZE;
             }
