@@ -137,4 +137,32 @@ public record OpenOptions(boolean read, boolean write, boolean create, boolean c
         }
         return flags;
     }
+
+    /**
+     * The options as {@code open(2)} flags, e.g. {@code O_RDWR|O_CREAT|O_TRUNC}: short enough for the error
+     * messages that name an open ({@code openat(/data/f, O_RDONLY): ENOENT ...}).
+     */
+    @Override
+    public String toString() {
+        final StringBuilder b = new StringBuilder(read && write ? "O_RDWR" : write ? "O_WRONLY" : "O_RDONLY");
+        if (create || createNew) {
+            b.append("|O_CREAT");
+        }
+        if (createNew) {
+            b.append("|O_EXCL");
+        }
+        if (truncate) {
+            b.append("|O_TRUNC");
+        }
+        if (append) {
+            b.append("|O_APPEND");
+        }
+        if (direct) {
+            b.append("|O_DIRECT");
+        }
+        if (dsync) {
+            b.append("|O_DSYNC");
+        }
+        return b.toString();
+    }
 }

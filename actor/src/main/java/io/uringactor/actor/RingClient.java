@@ -182,6 +182,20 @@ public final class RingClient {
     }
 
     /**
+     * Opens {@code path} given as the kernel takes it: a {@link Path} cannot express every name Linux
+     * accepts (bytes that are no valid UTF-8 in the JVM's file system encoding, say). Otherwise as
+     * {@link #open(Path, OpenOptions)}.
+     *
+     * @param path    the path, relative to the working directory or, for a ring with a root directory,
+     *                beneath that root; not empty, no NUL
+     * @param options how to open it
+     * @return a stage completed with the handle, failed as {@link #open(Path, OpenOptions)} fails
+     */
+    public CompletionStage<FileHandle> open(String path, OpenOptions options) {
+        return askWithStatus(replyTo -> new RingCommand.Open(path, options, replyTo));
+    }
+
+    /**
      * Closes a file. The handle stops resolving at once (later requests with it fail with
      * {@link InvalidRequestException}); ops on it already in flight finish first, and only then is the
      * descriptor closed, so their results never land in another file. A close is never refused because

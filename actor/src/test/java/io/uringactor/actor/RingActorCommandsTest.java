@@ -246,4 +246,23 @@ class RingActorCommandsTest {
         assertEquals(0, after.inFlight());
         await(ring.close(file));
     }
+
+    @Test
+    void openOptionsPrintAsTheirFlagsInErrors() {
+        assertEquals("O_RDONLY", OpenOptions.readOnly().toString());
+        assertEquals("O_RDWR|O_CREAT|O_DSYNC", OpenOptions.readWrite().withCreate().withDsync().toString());
+        final Throwable missing = assertThrows(CompletionException.class, () -> ring.open(
+                dir.resolve("missing").toString(), OpenOptions.readOnly()).toCompletableFuture().join()).getCause();
+        assertTrue(missing.getMessage().contains(", O_RDONLY)"),
+                missing.getMessage());
+        assertFalse(missing.getMessage().contains("read=true"), missing.getMessage());
+    }
+
+    @Test
+    void aPathGivenAsAStringOpensTheSameFile() throws Exception {
+        final Path file = Files.writeString(dir.resolve("by-name.txt"), "by name");
+        final FileHandle handle = ring.open(file.toString(), OpenOptions.readOnly()).toCompletableFuture().join();
+        assertEquals("by name", ring.read(handle, 0, 7).toCompletableFuture().join().utf8String());
+        ring.close(handle).toCompletableFuture().join();
+    }
 }
