@@ -228,6 +228,21 @@ public final class RingClient {
     }
 
     /**
+     * {@link #read(FileHandle, long, int)} with its own timeout instead of the ring's {@code op-timeout}:
+     * when it elapses the read is cancelled in the kernel and the stage fails with
+     * {@link RingTimeoutException}.
+     *
+     * @param file    a handle this ring returned
+     * @param offset  the file offset in bytes, {@code >= 0}
+     * @param length  the most bytes to read, {@code 0..max-io-size}
+     * @param timeout positive
+     * @return as {@link #read(FileHandle, long, int)}
+     */
+    public CompletionStage<ByteString> read(FileHandle file, long offset, int length, Duration timeout) {
+        return askWithStatus(replyTo -> new RingCommand.Read(file, offset, length, timeout, replyTo));
+    }
+
+    /**
      * Writes all of {@code data} at {@code offset} ({@code pwrite}): the ring copies it into a pooled native
      * buffer, and a short write is resubmitted for the rest until everything is written.
      *
@@ -241,6 +256,22 @@ public final class RingClient {
      */
     public CompletionStage<Integer> write(FileHandle file, long offset, ByteString data) {
         return askWithStatus(replyTo -> new RingCommand.Write(file, offset, data, replyTo));
+    }
+
+    /**
+     * {@link #write(FileHandle, long, ByteString)} with its own timeout instead of the ring's
+     * {@code op-timeout}; a short write's rest gets what is left of it. When it elapses the write is
+     * cancelled in the kernel and the stage fails with {@link RingTimeoutException} (part of the data may
+     * have been written).
+     *
+     * @param file    a handle this ring returned, opened for writing
+     * @param offset  the file offset in bytes, {@code >= 0}
+     * @param data    the bytes, at most {@code max-io-size}
+     * @param timeout positive
+     * @return as {@link #write(FileHandle, long, ByteString)}
+     */
+    public CompletionStage<Integer> write(FileHandle file, long offset, ByteString data, Duration timeout) {
+        return askWithStatus(replyTo -> new RingCommand.Write(file, offset, data, timeout, replyTo));
     }
 
     /**

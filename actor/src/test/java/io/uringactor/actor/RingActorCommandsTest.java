@@ -265,4 +265,19 @@ class RingActorCommandsTest {
         assertEquals("by name", ring.read(handle, 0, 7).toCompletableFuture().join().utf8String());
         ring.close(handle).toCompletableFuture().join();
     }
+
+    @Test
+    void aReadWithItsOwnTimeoutIsCancelledWhenItElapses() throws Exception {
+        final Path fifo = dir.resolve("silent-fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        // O_RDWR: the open does not wait for a writer, and the read waits for data that never comes
+        final FileHandle pipe = ring.open(fifo, OpenOptions.readWrite()).toCompletableFuture().join();
+        final Throwable timedOut = assertThrows(CompletionException.class, () -> ring.read(pipe, 0, 16,
+                Duration.ofMillis(50)).toCompletableFuture().join()).getCause();
+        assertInstanceOf(RingTimeoutException.class, timedOut, "the ring's op-timeout is off: this one is the read's");
+        assertTrue(timedOut.getMessage().contains("PT0.05S"), timedOut.getMessage());
+        assertEquals(3, ring.write(pipe, 0, ByteString.fromString("abc"), Duration.ofSeconds(5)).toCompletableFuture()
+                .join(), "a write with a timeout that does not elapse completes as usual");
+        ring.close(pipe).toCompletableFuture().join();
+    }
 }
