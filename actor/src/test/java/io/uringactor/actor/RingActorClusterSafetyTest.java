@@ -3,8 +3,6 @@ package io.uringactor.actor;
 import static io.uringactor.actor.SafetyTestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 
 import org.apache.pekko.Done;
@@ -16,10 +14,6 @@ import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.cluster.typed.SelfUp;
-import org.apache.pekko.cluster.typed.Subscribe;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterAll;
@@ -61,39 +55,15 @@ class RingActorClusterSafetyTest {
     private static ActorTestKit nodeB;
     private static ActorTestKit nodeC;
 
-    static Config nodeConfig() {
-        return ConfigFactory.parseString(String.join("\n",
-                "pekko.actor.provider = cluster",
-                "pekko.remote.artery.canonical.hostname = 127.0.0.1",
-                "pekko.remote.artery.canonical.port = 0",
-                "pekko.actor.serialize-messages = off",
-                "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on",
-                "pekko.cluster.log-info = off",
-                "pekko.cluster.gossip-interval = 200 ms",
-                "pekko.cluster.typed.receptionist.distributed-data.gossip-interval = 200 ms",
-                "pekko.cluster.typed.receptionist.distributed-data.notify-subscribers-interval = 100 ms",
-                "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
-                "pekko.cluster.run-coordinated-shutdown-when-down = off",
-                "pekko.loglevel = WARNING"));
-    }
-
     @BeforeAll
     static void formCluster() {
-        nodeA = ActorTestKit.create("ring-safety", nodeConfig());
-        nodeB = ActorTestKit.create("ring-safety", nodeConfig()
+        nodeA = ActorTestKit.create("ring-safety", LoopbackCluster.nodeConfig());
+        nodeB = ActorTestKit.create("ring-safety", LoopbackCluster.nodeConfig()
                 .withValue("io-uring-actor.ring.register-without-root", ConfigValueFactory.fromAnyRef(true)));
-        nodeC = ActorTestKit.create("ring-safety", nodeConfig()
+        nodeC = ActorTestKit.create("ring-safety", LoopbackCluster.nodeConfig()
                 .withValue("io-uring-actor.ring.root-directory", ConfigValueFactory.fromAnyRef(rootOfC.toString()))
                 .withValue("io-uring-actor.ring.allow-remote-shutdown", ConfigValueFactory.fromAnyRef(true)));
-        final Address addressA = address(nodeA);
-        for (ActorTestKit node : List.of(nodeA, nodeB, nodeC)) {
-            Cluster.get(node.system()).manager().tell(Join.create(addressA));
-        }
-        for (ActorTestKit node : List.of(nodeA, nodeB, nodeC)) {
-            final TestProbe<SelfUp> probe = node.createTestProbe();
-            Cluster.get(node.system()).subscriptions().tell(Subscribe.create(probe.ref(), SelfUp.class));
-            probe.expectMessageClass(SelfUp.class, TIMEOUT);
-        }
+        LoopbackCluster.form(List.of(nodeA, nodeB, nodeC), TIMEOUT);
     }
 
     @AfterAll
@@ -106,7 +76,7 @@ class RingActorClusterSafetyTest {
     }
 
     private static Address address(ActorTestKit node) {
-        return Cluster.get(node.system()).selfMember().address();
+        return LoopbackCluster.address(node);
     }
 
     /** A ring spawned on a node, as that node sees it and as node B resolves it. */

@@ -7,8 +7,6 @@ import io.uringactor.ring.Errno;
 import io.uringactor.ring.ErrnoException;
 import io.uringactor.ring.Statx;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 
 import org.apache.pekko.Done;
@@ -18,10 +16,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.cluster.typed.SelfUp;
-import org.apache.pekko.cluster.typed.Subscribe;
 import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,44 +52,18 @@ class RingActorClusterTest {
     private static ActorRef<RingCommand> remoteRing;
     private static RingClient ring;
 
-    static Config nodeConfig() {
-        return ConfigFactory.parseString(String.join("\n",
-                "pekko.actor.provider = cluster",
-                "pekko.remote.artery.canonical.hostname = 127.0.0.1",
-                "pekko.remote.artery.canonical.port = 0",
-                "pekko.actor.serialize-messages = off",
-                "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on",
-                "pekko.cluster.log-info = off",
-                "pekko.cluster.gossip-interval = 200 ms",
-                "pekko.cluster.typed.receptionist.distributed-data.gossip-interval = 200 ms",
-                "pekko.cluster.typed.receptionist.distributed-data.notify-subscribers-interval = 100 ms",
-                "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
-                "pekko.cluster.run-coordinated-shutdown-when-down = off",
-                "pekko.loglevel = WARNING"));
-    }
-
     @BeforeAll
     static void formCluster() {
-        nodeA = ActorTestKit.create("ring-cluster", nodeConfig()
+        nodeA = ActorTestKit.create("ring-cluster", LoopbackCluster.nodeConfig()
                 .withValue("io-uring-actor.ring.root-directory", ConfigValueFactory.fromAnyRef(root.toString())));
-        nodeB = ActorTestKit.create("ring-cluster", nodeConfig());
-        final Address addressA = Cluster.get(nodeA.system()).selfMember().address();
-        Cluster.get(nodeA.system()).manager().tell(Join.create(addressA));
-        Cluster.get(nodeB.system()).manager().tell(Join.create(addressA));
-        awaitSelfUp(nodeA);
-        awaitSelfUp(nodeB);
+        nodeB = ActorTestKit.create("ring-cluster", LoopbackCluster.nodeConfig());
+        final Address addressA = LoopbackCluster.form(List.of(nodeA, nodeB), TIMEOUT);
 
         // A's default ring registers itself under RingActor.SERVICE_KEY.
         final ActorRef<RingCommand> localRing = RingExtension.get(nodeA.system()).ring();
         remoteRing = findRemoteRing(addressA);
         assertEquals(localRing.path().toStringWithoutAddress(), remoteRing.path().toStringWithoutAddress());
         ring = RingClient.create(remoteRing, nodeB.system(), TIMEOUT);
-    }
-
-    private static void awaitSelfUp(ActorTestKit node) {
-        final TestProbe<SelfUp> probe = node.createTestProbe();
-        Cluster.get(node.system()).subscriptions().tell(Subscribe.create(probe.ref(), SelfUp.class));
-        probe.expectMessageClass(SelfUp.class, TIMEOUT);
     }
 
     /** Subscribes on B until the listing holds a ring of node A. */

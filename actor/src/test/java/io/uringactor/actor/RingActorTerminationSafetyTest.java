@@ -130,22 +130,10 @@ class RingActorTerminationSafetyTest {
      */
     @Test
     void remoteRequestsAreAnsweredWhenTheClientsSystemTerminates() throws Exception {
-        final ActorTestKit nodeA = ActorTestKit.create("terminate-remote", RingActorClusterSafetyTest.nodeConfig());
-        final ActorTestKit nodeB = ActorTestKit.create("terminate-remote", RingActorClusterSafetyTest.nodeConfig());
+        final ActorTestKit nodeA = ActorTestKit.create("terminate-remote", LoopbackCluster.nodeConfig());
+        final ActorTestKit nodeB = ActorTestKit.create("terminate-remote", LoopbackCluster.nodeConfig());
         try {
-            final org.apache.pekko.actor.Address addressA =
-                    org.apache.pekko.cluster.typed.Cluster.get(nodeA.system()).selfMember().address();
-            for (ActorTestKit node : List.of(nodeA, nodeB)) {
-                org.apache.pekko.cluster.typed.Cluster.get(node.system()).manager()
-                        .tell(org.apache.pekko.cluster.typed.Join.create(addressA));
-            }
-            for (ActorTestKit node : List.of(nodeA, nodeB)) {
-                final org.apache.pekko.actor.testkit.typed.javadsl.TestProbe<org.apache.pekko.cluster.typed.SelfUp> up =
-                        node.createTestProbe();
-                org.apache.pekko.cluster.typed.Cluster.get(node.system()).subscriptions().tell(
-                        org.apache.pekko.cluster.typed.Subscribe.create(up.ref(), org.apache.pekko.cluster.typed.SelfUp.class));
-                up.expectMessageClass(org.apache.pekko.cluster.typed.SelfUp.class, AFTER_TERMINATION);
-            }
+            LoopbackCluster.form(List.of(nodeA, nodeB), AFTER_TERMINATION);
             final RingSettings settings = RingSettings.create(nodeA.system()).withRegisterWithReceptionist(false);
             final ActorRef<RingCommand> local = nodeA.spawn(RingActor.create(settings), "remote-terminate-ring",
                     RingActor.props(settings));

@@ -1,7 +1,10 @@
 package io.uringactor.actor.internal;
 
 import io.uringactor.actor.FileHandle;
+import io.uringactor.ring.AlignedBuffer;
+import io.uringactor.ring.IoUringException;
 
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Arrays;
 
@@ -165,9 +168,9 @@ final class OpenFiles {
     /** The O_DIRECT alignment of the filesystem holding {@code path}, or the common 4096 if it cannot be read. */
     static int directIoAlignment(String path) {
         try {
-            return io.uringactor.ring.AlignedBuffer.directIoAlignment(java.nio.file.Path.of(path));
-        } catch (io.uringactor.ring.IoUringException e) {
-            return io.uringactor.ring.AlignedBuffer.DEFAULT_DIRECT_IO_ALIGNMENT;
+            return AlignedBuffer.directIoAlignment(Path.of(path));
+        } catch (IoUringException e) {
+            return AlignedBuffer.DEFAULT_DIRECT_IO_ALIGNMENT;
         }
     }
 }
