@@ -13,7 +13,9 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
  * Factory of ring actors: each owns one io_uring ring and serves {@link RingCommand}s. Spawn it with
- * {@link #props(RingSettings)} so that it runs on its own pinned thread:
+ * {@link #props(RingSettings)} so that it runs where its settings say: by default on a ring event loop of its
+ * own ({@link #RING_LOOP_DISPATCHER}), or on a shared loop that other actors can run on too
+ * ({@link #LOOP_DISPATCHER}), or on a pinned thread ({@link #PINNED_DISPATCHER}):
  *
  * <pre>{@code
  * RingSettings settings = RingSettings.create(context.getSystem());
@@ -60,14 +62,32 @@ public final class RingActor {
     }
 
     /**
-     * Props selecting the configured (pinned) dispatcher and the ring mailbox, which lets the actor sleep
-     * in {@code io_uring_enter} while ops are in flight and still wake up for new messages. Without these
-     * props the actor still works, with a helper thread waiting for completions (one more thread hand-off
-     * per completion batch).
+     * Props selecting the configured dispatcher ({@code io-uring-actor.ring.dispatcher}, a ring event loop by
+     * default) and the ring mailbox, which lets the actor sleep in {@code io_uring_enter} on a pinned
+     * dispatcher while ops are in flight and still wake up for new messages. Without these props the actor
+     * still works, with a helper thread waiting for completions (one more thread hand-off per completion
+     * batch).
      */
     public static Props props(RingSettings settings) {
         return DispatcherSelector.fromConfig(settings.dispatcher()).withNext(MailboxSelector.fromConfig(MAILBOX));
     }
+
+    /**
+     * Config path of the shared ring event loop dispatcher, which the {@link RingExtension}'s ring runs on.
+     * Spawn actors on it with {@code DispatcherSelector.fromConfig(RingActor.LOOP_DISPATCHER)} to run them on
+     * that ring's own thread: their requests and replies then never cross threads. See
+     * {@link RingEventLoopConfigurator}. One ring per loop: spawn other rings on loops of their own.
+     */
+    public static final String LOOP_DISPATCHER = "io-uring-actor.loop-dispatcher";
+
+    /**
+     * Config path of the default {@code io-uring-actor.ring.dispatcher}: a ring event loop of its own for every
+     * ring actor spawned on it ({@link OwnLoopDispatcherConfigurator}).
+     */
+    public static final String RING_LOOP_DISPATCHER = "io-uring-actor.ring-loop-dispatcher";
+
+    /** Config path of the pinned dispatcher: one dedicated thread per ring actor, which runs nothing else. */
+    public static final String PINNED_DISPATCHER = "io-uring-actor.pinned-dispatcher";
 
     /** Config path of the ring mailbox. */
     public static final String MAILBOX = "io-uring-actor.ring-mailbox";

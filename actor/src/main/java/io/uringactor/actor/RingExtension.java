@@ -10,7 +10,8 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
  * The ActorSystem's default ring actor: one io_uring ring per system, created on first use with the
- * {@code io-uring-actor.ring} settings and stopped gracefully (in-flight ops answered, files closed) in
+ * {@code io-uring-actor.ring} settings on the shared ring event loop {@link RingActor#LOOP_DISPATCHER}
+ * ({@code io-uring-actor.extension-dispatcher}), and stopped gracefully (in-flight ops answered, files closed) in
  * CoordinatedShutdown's {@code service-stop} phase.
  *
  * <pre>{@code
@@ -24,7 +25,8 @@ public final class RingExtension implements Extension {
     private final RingClient client;
 
     private RingExtension(ActorSystem<?> system) {
-        final RingSettings settings = RingSettings.create(system);
+        final RingSettings settings = RingSettings.create(system)
+                .withDispatcher(system.settings().config().getString("io-uring-actor.extension-dispatcher"));
         this.ring = system.systemActorOf(RingActor.create(settings), "io-uring-ring", RingActor.props(settings));
         this.client = RingClient.create(ring, system, settings.askTimeout());
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "io-uring-ring-stop",

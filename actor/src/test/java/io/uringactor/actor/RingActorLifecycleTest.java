@@ -15,6 +15,8 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
@@ -193,21 +195,26 @@ class RingActorLifecycleTest {
         assertEquals(fdsBefore, openFds(), "files and the ring fd are closed: " + describeFds());
     }
 
-    @Test
-    void anIdleRingUsesNoCpu() throws Exception {
-        final RingClient ring = spawnRing("idle-ring", RingSettings.create(testKit.system()));
-        final Path path = Files.write(dir.resolve("idle.bin"), new byte[8192]);
+    /** On its own ring event loop (the default) and on a pinned thread: no CPU while idle. */
+    @ParameterizedTest
+    @ValueSource(strings = {RingActor.RING_LOOP_DISPATCHER, RingActor.PINNED_DISPATCHER})
+    void anIdleRingUsesNoCpu(String dispatcher) throws Exception {
+        final String name = "idle-ring-" + dispatcher.substring(dispatcher.indexOf('.') + 1);
+        final RingClient ring = spawnRing(name, RingSettings.create(testKit.system()).withDispatcher(dispatcher));
+        final Path path = Files.write(dir.resolve(name), new byte[8192]);
         final FileHandle file = ring.open(path, OpenOptions.readOnly()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         ring.read(file, 0, 4096).toCompletableFuture().get(10, TimeUnit.SECONDS);
         Thread.sleep(200); // let the last replies settle
         final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         final List<Long> ringThreads = new ArrayList<>();
+        final String threadName = dispatcher.substring(dispatcher.indexOf('.') + 1);
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().contains("io-uring-reaper-idle-ring") || t.getName().contains("pinned-dispatcher")) {
+            if (t.getName().contains(threadName) || t.getName().contains("io-uring-reaper-" + name)) {
                 ringThreads.add(t.getId());
             }
         }
-        assertFalse(ringThreads.isEmpty(), "the ring actors' threads (and reapers, where there are any)");
+        assertFalse(ringThreads.isEmpty(), "the ring actors' threads (and reapers, where there are any) among "
+                + Thread.getAllStackTraces().keySet().stream().map(Thread::getName).toList());
         final long before = cpu(mx, ringThreads);
         Thread.sleep(2000);
         final long used = cpu(mx, ringThreads) - before;
@@ -276,8 +283,9 @@ class RingActorLifecycleTest {
     @Test
     void withoutTheRingMailboxAHelperThreadReapsLateCompletions() throws Exception {
         final RingSettings settings = RingSettings.create(testKit.system());
+        // A pinned thread without the ring mailbox (on a ring event loop the loop waits, mailbox or not).
         final ActorRef<RingCommand> ref = testKit.spawn(RingActor.create(settings), "reaper-ring",
-                org.apache.pekko.actor.typed.DispatcherSelector.fromConfig(settings.dispatcher()));
+                org.apache.pekko.actor.typed.DispatcherSelector.fromConfig(RingActor.PINNED_DISPATCHER));
         final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(10));
         final Path path = Files.write(dir.resolve("reaper.bin"), new byte[64 * 1024]);
         final FileHandle file = ring.open(path, OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);

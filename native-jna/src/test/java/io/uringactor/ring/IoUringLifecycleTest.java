@@ -130,4 +130,33 @@ class IoUringLifecycleTest {
         assertEquals(Errno.EBADF, e.errno());
         assertEquals("read(fd=3): EBADF (Bad file descriptor)", e.getMessage());
     }
+
+    /**
+     * What a ring event loop relies on: with DEFER_TASKRUN and TASKRUN_FLAG a completion that finishes outside
+     * the submitting call raises IORING_SQ_TASKRUN, so that a poll between tasks reads a flag instead of
+     * entering the kernel, and processCompletions posts the CQE and clears the flag.
+     */
+    @Test
+    void deferredCompletionWorkRaisesTheTaskrunFlag() throws InterruptedException {
+        final RingOptions options = RingOptions.create(8).withOptionalFlags(IORING_SETUP_SINGLE_ISSUER
+                | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
+        try (IoUring ring = IoUring.open(options); EventFd wakeUp = EventFd.create()) {
+            final int wanted = IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+            assertEquals(wanted, ring.setupFlags() & wanted, "kernel 6.1+ grants both: " + ring);
+            final AlignedBuffer value = AlignedBuffer.allocate(8, 8);
+            assertTrue(ring.sq().prepRead(wakeUp.fd(), value.address(), 8, 0, 42L));
+            assertEquals(1, ring.submit());
+            assertEquals(0, ring.sq().ringFlags() & IORING_SQ_TASKRUN, "nothing completed yet");
+            wakeUp.signal();
+            final long deadline = System.nanoTime() + 5_000_000_000L;
+            while ((ring.sq().ringFlags() & IORING_SQ_TASKRUN) == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertNotEquals(0, ring.sq().ringFlags() & IORING_SQ_TASKRUN, "the read's completion work waits");
+            assertEquals(0, ring.cq().ready(), "and is not posted before the submitter asks for events");
+            ring.processCompletions();
+            assertEquals(1, ring.cq().ready());
+            assertEquals(0, ring.sq().ringFlags() & IORING_SQ_TASKRUN, "running the work clears the flag");
+        }
+    }
 }

@@ -78,7 +78,16 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         super(context);
         this.settings = settings;
         final RingMailbox.Queue mailbox = RingMailbox.claim(Adapter.toClassic(context.getSelf()));
-        this.ring = IoUring.open(ringOptions(settings, mailbox != null));
+        final RingEventLoop loop = RingEventLoop.current();
+        final boolean loopTaken = loop != null && loop.isDriving();
+        if (loopTaken) {
+            context.getLog().warn("Ring actor {} runs on a ring event loop that already drives another ring: it waits"
+                    + " for completions on a helper thread instead. Give each ring a loop dispatcher of its own.",
+                    context.getSelf().path());
+        }
+        // On a loop, or pinned with the ring mailbox, this thread alone submits and waits; a reaper thread waits too.
+        final Waits waits = loop != null && !loopTaken ? Waits.LOOP : mailbox != null && loop == null ? Waits.OWN : Waits.REAPER;
+        this.ring = IoUring.open(ringOptions(settings, waits));
         final OpenFiles files = new OpenFiles();
         final Path root = settings.rootDirectory() == null ? null : settings.rootDirectory().toAbsolutePath().normalize();
         final int rootFd = openRootAndBoundFile(files, root, boundPath, boundOptions);
@@ -89,13 +98,36 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         final Completer completer = new Completer(settings, ops, files, pool, pipes, sqes, counters, root,
                 context.getLog(), this::onHousekeeping);
         this.intake = new Intake(settings, ops, pool, sqes, completer, counters, context.getLog());
-        this.driver = mailbox != null
-                ? new MailboxDriver(ring, mailbox, sqes, completer, intake, ops, counters, this::scheduleFlush)
-                : new ReaperDriver(ring, sqes, completer, intake, ops, counters, context.getSelf());
+        this.driver = switch (waits) {
+            case LOOP -> attachedTo(loop, sqes, completer, context.getSelf());
+            case OWN -> new MailboxDriver(ring, mailbox, sqes, completer, intake, ops, counters, this::scheduleFlush);
+            case REAPER -> new ReaperDriver(ring, sqes, completer, intake, ops, counters, context.getSelf());
+        };
         this.lifecycle = new RingLifecycle(settings, ring, files, ops, sqes, completer, intake, counters,
                 context.getLog(), rootFd, pipes);
         lifecycle.drivenBy(driver);
         this.registered = register(context, settings, root != null, boundPath != null);
+    }
+
+    /** Who waits for the ring's completions: the event loop the actor runs on, the actor's own thread, a reaper. */
+    private enum Waits { LOOP, OWN, REAPER }
+
+    private LoopDriver attachedTo(RingEventLoop loop, SqeWriter sqes, Completer completer, ActorRef<Object> self) {
+        final LoopDriver loopDriver = new LoopDriver(loop, ring, sqes, completer, intake, ops, counters,
+                this::afterLoopPoll, self);
+        loopDriver.attach(); // on the loop's thread, which drives no other ring (checked above)
+        return loopDriver;
+    }
+
+    /**
+     * The loop answered completions outside this actor's turn: bring the actor back if that left it
+     * something to do (finish a stop, schedule a trim of the buffer pool).
+     */
+    private void afterLoopPoll() {
+        if (ops.inFlight() == 0 && (lifecycle.stopping()
+                || (!trimScheduled && intake.isEmpty() && pool.idle() > KEEP_WHEN_IDLE))) {
+            scheduleFlush();
+        }
     }
 
     /** A CQE of the driver's own SQEs; the completer sees them first. */
@@ -103,14 +135,20 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         driver.onHousekeeping(userData);
     }
 
-    private static RingOptions ringOptions(RingSettings settings, boolean ownWaits) {
+    private static RingOptions ringOptions(RingSettings settings, Waits waits) {
         // Every op may carry a linked timeout: two CQEs each, plus room for housekeeping.
         final int cqEntries = Math.max(settings.sqEntries(), 2 * settings.maxInFlight() + 8);
         final RingOptions options = RingOptions.create(settings.sqEntries()).withCqEntries(cqEntries);
-        // With the ring mailbox this thread alone submits and waits: the kernel may run completion work in our
-        // own waits. A reaper thread waits too, which SINGLE_ISSUER/DEFER_TASKRUN forbid.
-        return ownWaits ? options.withOptionalFlags(options.optionalFlags() | IORING_SETUP_SINGLE_ISSUER
-                | IORING_SETUP_DEFER_TASKRUN) : options;
+        // When this thread alone submits and waits, the kernel may run completion work in our own waits. A reaper
+        // thread waits too, which SINGLE_ISSUER/DEFER_TASKRUN forbid. On a loop, TASKRUN_FLAG tells a poll between
+        // tasks whether completion work waits, without a syscall.
+        return switch (waits) {
+            case LOOP -> options.withOptionalFlags(options.optionalFlags() | IORING_SETUP_SINGLE_ISSUER
+                    | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
+            case OWN -> options.withOptionalFlags(options.optionalFlags() | IORING_SETUP_SINGLE_ISSUER
+                    | IORING_SETUP_DEFER_TASKRUN);
+            case REAPER -> options;
+        };
     }
 
     /** Opens the root directory (returns its fd, or -1) and the bound file; closes the ring on failure. */
@@ -224,7 +262,9 @@ public final class RingBehavior extends AbstractBehavior<Object> {
                 Replies.fail(request, new RingStoppedException("the ring actor is stopping"));
             } else {
                 intake.admit(request);
-                scheduleFlush();
+                if (!driver.submitsOnItsOwn()) {
+                    scheduleFlush();
+                }
             }
             return this;
         } catch (IoUringException e) {

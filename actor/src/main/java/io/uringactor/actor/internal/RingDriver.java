@@ -1,9 +1,10 @@
 package io.uringactor.actor.internal;
 
 /**
- * How the ring actor submits its batches, reaps completions and waits for the kernel: in its own
- * {@code io_uring_enter} with the ring mailbox ({@link MailboxDriver}), or through a helper thread that
- * waits for completions when the actor was spawned without it ({@link ReaperDriver}). Only the actor's
+ * How the ring actor submits its batches, reaps completions and waits for the kernel: through the
+ * {@link RingEventLoop} it runs on ({@link LoopDriver}), in its own {@code io_uring_enter} with the ring
+ * mailbox on a pinned thread ({@link MailboxDriver}), or through a helper thread that waits for completions
+ * when the actor has neither ({@link ReaperDriver}). Only the actor's
  * thread calls these; both answer what completed and start what was queued, so the actor is the same.
  */
 interface RingDriver {
@@ -19,6 +20,14 @@ interface RingDriver {
      * requests queued behind it.
      */
     void reapBetweenRequests();
+
+    /**
+     * Whether the driver submits and reaps without being asked (on a {@link RingEventLoop}, the loop does
+     * it between its tasks), so that the actor need not send itself a FLUSH after a request.
+     */
+    default boolean submitsOnItsOwn() {
+        return false;
+    }
 
     /** A CQE of one of the driver's own SQEs (see {@link UserData#isHousekeeping}). */
     void onHousekeeping(long userData);

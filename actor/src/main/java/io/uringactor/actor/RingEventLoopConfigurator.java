@@ -1,0 +1,63 @@
+package io.uringactor.actor;
+
+import com.typesafe.config.Config;
+
+import io.uringactor.actor.internal.RingEventLoop;
+
+import org.apache.pekko.dispatch.DispatcherPrerequisites;
+import org.apache.pekko.dispatch.ExecutorServiceConfigurator;
+import org.apache.pekko.dispatch.ExecutorServiceFactory;
+import org.apache.pekko.dispatch.MonitorableThreadFactory;
+
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The executor of a ring event loop dispatcher: one thread that runs actors like any dispatcher thread
+ * and drives the ring of the ring actor spawned on it, sleeping in that ring when it has nothing to run.
+ * Actors and streams on the same dispatcher then talk to the ring without crossing threads: a request and
+ * its reply stay on the loop, with no wake-up and no syscall beyond the batch's {@code io_uring_enter}.
+ *
+ * <p>Named by class in a dispatcher's configuration, as Pekko's {@code executor} setting allows; the
+ * library's own is {@code io-uring-actor.loop-dispatcher} ({@link RingActor#LOOP_DISPATCHER}), which the
+ * {@link RingExtension}'s ring runs on. A loop drives one ring: give a second ring actor a dispatcher of its
+ * own (e.g. {@code my-loop = ${io-uring-actor.loop-dispatcher}} in {@code application.conf}).
+ *
+ * <pre>
+ * my-loop {
+ *   type = Dispatcher
+ *   executor = "io.uringactor.actor.RingEventLoopConfigurator"
+ *   throughput = 16
+ *   blocked-task-warning = 100 ms
+ * }
+ * </pre>
+ *
+ * {@code blocked-task-warning}: a task (one actor's turn) that holds the loop longer than this is logged
+ * as a warning, at most once a second; {@code off} never logs. Blocking on a loop thread stalls every
+ * actor, stream and ring op of that loop.
+ */
+public final class RingEventLoopConfigurator extends ExecutorServiceConfigurator {
+    private final long blockedTaskNanos;
+
+    /**
+     * Called by Pekko, reflectively, with the dispatcher's configuration.
+     *
+     * @param config        the dispatcher's configuration block
+     * @param prerequisites Pekko's dispatcher prerequisites
+     */
+    public RingEventLoopConfigurator(Config config, DispatcherPrerequisites prerequisites) {
+        super(config, prerequisites);
+        this.blockedTaskNanos = !config.hasPath("blocked-task-warning")
+                || "off".equalsIgnoreCase(config.getString("blocked-task-warning"))
+                ? 0 : config.getDuration("blocked-task-warning", TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public ExecutorServiceFactory createExecutorServiceFactory(String id, ThreadFactory threadFactory) {
+        // Name the thread after the dispatcher, as Pekko's own executors do: "system-io-uring-actor.loop-dispatcher-7".
+        final ThreadFactory named = threadFactory instanceof MonitorableThreadFactory
+                ? ((MonitorableThreadFactory) threadFactory).withName(((MonitorableThreadFactory) threadFactory).name() + "-" + id)
+                : threadFactory;
+        return () -> new RingEventLoop(id, named, blockedTaskNanos);
+    }
+}

@@ -1,0 +1,158 @@
+package io.uringactor.actor.internal;
+
+import static io.uringactor.ring.IoUringConstants.IORING_SETUP_DEFER_TASKRUN;
+import static io.uringactor.ring.IoUringConstants.IORING_SETUP_TASKRUN_FLAG;
+import static io.uringactor.ring.IoUringConstants.IORING_SQ_TASKRUN;
+
+import io.uringactor.ring.AlignedBuffer;
+import io.uringactor.ring.EventFd;
+import io.uringactor.ring.IoUring;
+import io.uringactor.ring.SubmissionQueue;
+
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * The driver of a ring actor on a {@link RingEventLoop}: the loop, not the actor, submits and waits. A
+ * request only writes its SQE; between batches of tasks the loop calls {@link #poll()}, which submits
+ * everything the batch prepared with one {@code io_uring_enter} and answers what completed, on the same
+ * thread as the callers that run on the loop. With nothing to run the loop sleeps in {@link #await()}: the
+ * ring's own wait, with a read of an eventfd queued so that a task from another thread ends it.
+ *
+ * <p>With {@code DEFER_TASKRUN} the kernel posts completions only when this thread asks for events. With
+ * {@code TASKRUN_FLAG} it also raises {@code IORING_SQ_TASKRUN} when such work waits, so a poll reads one
+ * flag instead of entering the kernel; without the flag a poll with ops in flight enters every time.
+ */
+final class LoopDriver implements RingDriver, LoopIo {
+    private final RingEventLoop loop;
+    private final IoUring ring;
+    private final SubmissionQueue sq;
+    /** Signalled to end a sleep in the ring; its read stays queued while the loop sleeps. */
+    private final EventFd wakeUp;
+    /** The eventfd read's 8 bytes: the kernel writes them until the read's CQE, so the driver keeps them. */
+    private final AlignedBuffer wakeUpValue = AlignedBuffer.allocate(Long.BYTES, Long.BYTES);
+    private final boolean deferredCompletions;
+    private final boolean taskrunFlag;
+    private final SqeWriter sqes;
+    private final Completer completer;
+    private final Intake intake;
+    private final OpTable ops;
+    private final RingCounters counters;
+    /** Tells the actor when a poll leaves it something to do (finish a stop, trim the pool). */
+    private final Runnable afterPoll;
+    private final ActorRef<Object> actor;
+    private boolean wakeUpArmed;
+    private boolean stopped;
+
+    LoopDriver(RingEventLoop loop, IoUring ring, SqeWriter sqes, Completer completer, Intake intake, OpTable ops,
+               RingCounters counters, Runnable afterPoll, ActorRef<Object> actor) {
+        this.loop = loop;
+        this.ring = ring;
+        this.sq = ring.sq();
+        this.wakeUp = EventFd.create();
+        this.sqes = sqes;
+        this.completer = completer;
+        this.intake = intake;
+        this.ops = ops;
+        this.counters = counters;
+        this.afterPoll = afterPoll;
+        this.actor = actor;
+        this.deferredCompletions = (ring.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0;
+        this.taskrunFlag = (ring.setupFlags() & IORING_SETUP_TASKRUN_FLAG) != 0;
+    }
+
+    /** Attaches to the loop; {@code false} if the loop drives another ring already. */
+    boolean attach() {
+        return loop.attach(this);
+    }
+
+    // ---------------------------------------------------------------- called by the loop
+
+    @Override
+    public void poll() {
+        try {
+            submitAndReap();
+            afterPoll.run();
+        } catch (RuntimeException e) {
+            failed(e);
+        }
+    }
+
+    @Override
+    public void await() {
+        try {
+            boolean armedNow = false;
+            if (!wakeUpArmed) {
+                sqes.ensureSpace(1);
+                SqeWriter.prep(sq.prepRead(wakeUp.fd(), wakeUpValue.address(), Long.BYTES, 0, UserData.WAKE_UP));
+                wakeUpArmed = true;
+                armedNow = true;
+            }
+            // Unbounded: timers, system messages and stops reach the loop as tasks, which wake it.
+            final int submitted = ring.submitAndWait(1);
+            counters.batch(submitted - (armedNow && submitted > 0 ? 1 : 0)); // the wake-up read is no request
+        } catch (RuntimeException e) {
+            failed(e);
+        }
+    }
+
+    @Override
+    public void wakeUp() {
+        wakeUp.signal(); // a no-op once closed (synchronized with close): never a write to a reused fd number
+    }
+
+    // ---------------------------------------------------------------- called by the actor
+
+    @Override
+    public void pump() {
+        submitAndReap();
+    }
+
+    @Override
+    public void reapBetweenRequests() {
+        submitAndReap();
+    }
+
+    @Override
+    public boolean submitsOnItsOwn() {
+        return true;
+    }
+
+    @Override
+    public void onHousekeeping(long userData) {
+        if (userData == UserData.WAKE_UP) {
+            wakeUpArmed = false;
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (!stopped) {
+            stopped = true;
+            loop.detach(this);
+            wakeUp.close(); // the ring closes next, which cancels the read still queued
+        }
+    }
+
+    // ---------------------------------------------------------------- the ring
+
+    private void submitAndReap() {
+        if (sq.pending() > 0) {
+            counters.batch(ring.submit()); // with DEFER_TASKRUN the submit also posts deferred completions
+        } else if (deferredCompletions && ops.inFlight() > 0
+                && (!taskrunFlag || (sq.ringFlags() & IORING_SQ_TASKRUN) != 0)) {
+            ring.processCompletions();
+        }
+        while (true) {
+            final int reaped = ring.cq().drain(completer);
+            if (reaped == 0 && !intake.refill()) {
+                return;
+            }
+        }
+    }
+
+    /** The ring failed under the loop: stop driving it and let the actor answer everything and stop. */
+    private void failed(RuntimeException e) {
+        stop();
+        actor.tell(new Reaper.Failed(e));
+    }
+}

@@ -1,0 +1,25 @@
+package io.uringactor.actor.internal;
+
+/**
+ * What a {@link RingEventLoop} drives between its tasks: the ring of the ring actor that runs on the loop.
+ * Called on the loop's thread only, never while a task runs, except {@link #wakeUp()}.
+ */
+interface LoopIo {
+    /**
+     * Between two batches of tasks: submits what the tasks prepared and answers what has completed.
+     * Never blocks; enters the kernel only when there is something to submit or completion work waits.
+     */
+    void poll();
+
+    /**
+     * Nothing is left to run: submits what is prepared and sleeps in the ring until a completion arrives or
+     * {@link #wakeUp()} is called. {@link #poll()} follows at once.
+     */
+    void await();
+
+    /**
+     * Ends a sleep in {@link #await()}; any thread. Harmless when the ring has stopped meanwhile: the loop is
+     * awake then, and looks at its queues before it sleeps again.
+     */
+    void wakeUp();
+}

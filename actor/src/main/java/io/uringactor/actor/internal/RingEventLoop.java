@@ -1,0 +1,271 @@
+package io.uringactor.actor.internal;
+
+import org.apache.pekko.dispatch.Mailbox;
+import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A single-threaded executor whose thread is a ring event loop: it runs tasks (Pekko mailboxes) like any
+ * dispatcher thread and, between batches of tasks, drives the ring of the ring actor that runs on it
+ * ({@link LoopIo}). With nothing to run it sleeps in that ring's {@code io_uring_enter(GETEVENTS)}, so a
+ * completion wakes it as well as a task from another thread does (through an eventfd whose read the ring
+ * keeps queued); without a ring it parks.
+ *
+ * <p>Tasks submitted on the loop's own thread (replies and messages between co-located actors) go to a
+ * plain deque: no atomic, no wake-up, no syscall. Tasks from other threads go to a many-to-one queue, and
+ * the sender wakes the loop only when it sleeps and nobody has woken it yet: one eventfd write (or one
+ * unpark) per sleep, however many senders.
+ *
+ * <p>The sleep protocol: the loop publishes {@code SLEEPING}, then looks at its queues once more, then
+ * sleeps; a sender enqueues, then reads the state. Both are volatile (sequentially consistent), so either
+ * the loop sees the task or the sender sees {@code SLEEPING} and wakes it: no wake-up is lost.
+ *
+ * <p>Fairness: at most {@link #TASKS_PER_TURN} tasks run between two polls of the ring, so a flood of
+ * co-located actors cannot keep completions waiting; a task that holds the thread longer than the
+ * configured threshold (blocking code on a loop is the user's mistake) is logged, at most once a second.
+ */
+public final class RingEventLoop extends AbstractExecutorService {
+    /** Tasks run between two polls of the ring, and tasks moved from the remote queue per turn. */
+    static final int TASKS_PER_TURN = 64;
+    private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final Logger LOG = LoggerFactory.getLogger(RingEventLoop.class);
+    private static final ThreadLocal<RingEventLoop> CURRENT = new ThreadLocal<>();
+
+    private static final int AWAKE = 0;
+    private static final int SLEEPING = 1;
+    private static final int WOKEN = 2;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(RingEventLoop.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final String name;
+    private final Thread thread;
+    private final long blockedTaskNanos;
+    /** Tasks from the loop's own thread; touched by that thread only. */
+    private final ArrayDeque<Runnable> local = new ArrayDeque<>();
+    /** Tasks from other threads: JCTools' lock-free many-to-one queue, in chunks (no node per task). */
+    private final MpscUnboundedAtomicArrayQueue<Runnable> remote = new MpscUnboundedAtomicArrayQueue<>(256);
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    /** {@link #AWAKE}, {@link #SLEEPING} or {@link #WOKEN}; see the class comment. */
+    @SuppressWarnings("unused")
+    private volatile int state;
+    /**
+     * The ring the loop drives; written by the loop thread only, read by senders after {@link #state}. Volatile
+     * only so that a sender never sees a half-made driver; a stale value costs a spurious wake-up at most.
+     */
+    private volatile LoopIo io;
+    private volatile boolean shutdown;
+    private long lastWarningNanos;
+
+    /**
+     * A loop and its started thread.
+     *
+     * @param name             names the loop in logs
+     * @param threadFactory    makes the loop's thread (Pekko's, for the dispatcher's thread names)
+     * @param blockedTaskNanos a task running longer than this is logged; 0 never logs
+     */
+    public RingEventLoop(String name, ThreadFactory threadFactory, long blockedTaskNanos) {
+        this.name = name;
+        this.blockedTaskNanos = blockedTaskNanos;
+        this.thread = threadFactory.newThread(this::run);
+        thread.start();
+    }
+
+    /** The loop whose thread calls this, or {@code null} on any other thread. */
+    static RingEventLoop current() {
+        return CURRENT.get();
+    }
+
+    /** Whether the calling thread is a ring event loop's. */
+    public static boolean onLoopThread() {
+        return CURRENT.get() != null;
+    }
+
+    /**
+     * Makes {@code ringIo} the ring this loop drives and sleeps in; loop thread only. Returns {@code false}
+     * if the loop drives another ring already (one ring per loop).
+     */
+    boolean attach(LoopIo ringIo) {
+        assert Thread.currentThread() == thread;
+        if (io != null) {
+            return false;
+        }
+        io = ringIo;
+        return true;
+    }
+
+    /** Whether the loop drives a ring; loop thread only. */
+    boolean isDriving() {
+        return io != null;
+    }
+
+    /** The ring stops being driven by this loop; loop thread only. */
+    void detach(LoopIo ringIo) {
+        assert Thread.currentThread() == thread;
+        if (io == ringIo) {
+            io = null;
+        }
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        if (Thread.currentThread() == thread) {
+            local.addLast(task);
+            return;
+        }
+        if (shutdown) {
+            throw new RejectedExecutionException("the ring event loop " + name + " is shut down");
+        }
+        remote.offer(task);
+        wake();
+    }
+
+    /** Ends the loop's sleep if it sleeps and nobody has ended it yet. */
+    private void wake() {
+        if ((int) STATE.getVolatile(this) == SLEEPING && STATE.compareAndSet(this, SLEEPING, WOKEN)) {
+            // The loop sleeps in the ring if it drives one, else it parks: wake it the way it sleeps. A loop that
+            // woke meanwhile for another reason gets a spurious wake-up at worst.
+            final LoopIo ringIo = io;
+            if (ringIo != null) {
+                ringIo.wakeUp();
+            } else {
+                LockSupport.unpark(thread);
+            }
+        }
+    }
+
+    private void run() {
+        CURRENT.set(this);
+        try {
+            while (true) {
+                final int ran = runTasks();
+                final LoopIo ringIo = io;
+                if (ringIo != null) {
+                    ringIo.poll();
+                }
+                if (ran == 0 && local.isEmpty() && remote.isEmpty()) {
+                    if (shutdown) {
+                        return;
+                    }
+                    sleep();
+                }
+            }
+        } finally {
+            terminated.countDown();
+        }
+    }
+
+    /** Runs up to {@link #TASKS_PER_TURN} tasks, the loop's own first, then those from other threads. */
+    private int runTasks() {
+        Runnable task;
+        for (int moved = 0; moved < TASKS_PER_TURN && (task = remote.poll()) != null; moved++) {
+            local.addLast(task);
+        }
+        int ran = 0;
+        long before = blockedTaskNanos > 0 ? System.nanoTime() : 0;
+        while (ran < TASKS_PER_TURN && (task = local.pollFirst()) != null) {
+            try {
+                task.run();
+            } catch (Throwable t) {
+                // Pekko's mailboxes catch their actors' failures; anything else must not end the loop.
+                LOG.error("A task on the ring event loop {} failed", name, t);
+            }
+            ran++;
+            if (blockedTaskNanos > 0) {
+                final long after = System.nanoTime();
+                if (after - before > blockedTaskNanos) {
+                    warnBlocked(task, after - before, after);
+                }
+                before = after;
+            }
+        }
+        return ran;
+    }
+
+    private void warnBlocked(Runnable task, long nanos, long now) {
+        if (now - lastWarningNanos < WARN_INTERVAL_NANOS && lastWarningNanos != 0) {
+            return;
+        }
+        lastWarningNanos = now;
+        final Object who = task instanceof Mailbox && ((Mailbox) task).actor() != null
+                ? ((Mailbox) task).actor().self().path() : task;
+        LOG.warn("{} held the ring event loop {} for {} ms: every actor, stream and ring op on that loop waited"
+                + " meanwhile. Do not block on a ring event loop: run blocking code on another dispatcher.",
+                who, name, TimeUnit.NANOSECONDS.toMillis(nanos));
+    }
+
+    private void sleep() {
+        STATE.setVolatile(this, SLEEPING);
+        try {
+            if (!remote.isEmpty() || shutdown) {
+                return;
+            }
+            final LoopIo ringIo = io;
+            if (ringIo != null) {
+                ringIo.await();
+            } else {
+                LockSupport.park(this);
+            }
+        } finally {
+            STATE.setVolatile(this, AWAKE);
+        }
+    }
+
+    @Override
+    public void shutdown() {
+        shutdown = true;
+        if (Thread.currentThread() != thread) {
+            STATE.setVolatile(this, WOKEN);
+            // wake it however it sleeps
+            LockSupport.unpark(thread);
+            final LoopIo ringIo = io;
+            if (ringIo != null) {
+                ringIo.wakeUp();
+            }
+        }
+    }
+
+    @Override
+    public List<Runnable> shutdownNow() {
+        shutdown();
+        return List.of(); // the queued tasks still run: they are mailboxes that must see their messages out
+    }
+
+    @Override
+    public boolean isShutdown() {
+        return shutdown;
+    }
+
+    @Override
+    public boolean isTerminated() {
+        return terminated.getCount() == 0;
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        return terminated.await(timeout, unit);
+    }
+
+    @Override
+    public String toString() {
+        return "RingEventLoop(" + name + ")";
+    }
+}
