@@ -21,12 +21,18 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 public final class RingExtension implements Extension {
     private static final Id ID = new Id();
 
+    /**
+     * The dispatcher id the default ring runs on, and the {@code UringFileIO} stages with it: an alias
+     * ({@code io-uring-actor.extension-dispatcher}) of the shared ring event loop {@link RingActor#LOOP_DISPATCHER}
+     * unless configured otherwise.
+     */
+    public static final String DISPATCHER = "io-uring-actor.extension-dispatcher";
+
     private final ActorRef<RingCommand> ring;
     private final RingClient client;
 
     private RingExtension(ActorSystem<?> system) {
-        final RingSettings settings = RingSettings.create(system)
-                .withDispatcher(system.settings().config().getString("io-uring-actor.extension-dispatcher"));
+        final RingSettings settings = RingSettings.create(system).withDispatcher(DISPATCHER);
         this.ring = system.systemActorOf(RingActor.create(settings), "io-uring-ring", RingActor.props(settings));
         this.client = RingClient.create(ring, system, settings.askTimeout());
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "io-uring-ring-stop",

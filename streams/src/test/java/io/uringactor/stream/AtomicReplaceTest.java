@@ -155,7 +155,10 @@ class AtomicReplaceTest {
         awaitCondition("the temporary file was created", () -> tempFiles(dir).size() == 1);
         materializer.shutdown();
         final Throwable failure = failure(run.second());
-        assertInstanceOf(AbruptStageTerminationException.class, failure.getCause());
+        // The stage's island stopped with its materializer: which of Pekko's two abrupt-termination failures
+        // arrives depends on whether the stage or its actor saw it first.
+        assertTrue(failure.getCause() instanceof AbruptStageTerminationException
+                || failure.getCause() instanceof org.apache.pekko.stream.AbruptTerminationException, String.valueOf(failure));
         assertEquals(before, sha256(target));
         assertEquals(List.of(), tempFiles(dir), "deleted before the result completed");
     }

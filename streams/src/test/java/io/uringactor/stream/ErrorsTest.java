@@ -156,7 +156,10 @@ class ErrorsTest {
                 .take(3)
                 .toMat(Sink.seq(), Keep.both()).run(system);
         assertEquals(3, await(run.second()).size());
-        assertEquals(3 * 64 * 1024, await(run.first()).count(), "a plain cancellation is a success");
+        // A success counting what the source emitted: the 3 taken and what its async boundary had buffered.
+        final long count = await(run.first()).count();
+        assertTrue(count >= 3 * 64 * 1024 && count <= 8 << 20 && count % (64 * 1024) == 0, "a plain cancellation is a"
+                + " success counting whole chunks emitted: " + count);
         assertEquals(before, awaitAtMost(StreamTestSupport::openFds, before), "the file is closed");
     }
 
@@ -191,7 +194,8 @@ class ErrorsTest {
         final Throwable failure = failure(result);
         final IOOperationIncompleteException incomplete = assertInstanceOf(IOOperationIncompleteException.class, failure);
         assertSame(boom, incomplete.getCause());
-        final String written = Files.readString(out);
+        // The failure may overtake both elements in the async boundary: the sink then never opens the target.
+        final String written = Files.exists(out) ? Files.readString(out) : "";
         assertEquals(written.length(), incomplete.count(), "the count is what reached the file");
         assertTrue("hello world".startsWith(written), written);
         assertEquals(before, awaitAtMost(StreamTestSupport::openFds, before), "the file is closed");

@@ -34,7 +34,7 @@ public final class BlockReadStage extends RingFileStage<FlowShape<Long, BlockRea
      * @param settings block size, reads in flight, O_DIRECT
      */
     public BlockReadStage(ActorSystem<?> system, Path path, BlockReadSettings settings) {
-        super("UringBlockReader", system, path, settings);
+        super("UringBlockReader", system, path, settings, true);
     }
 
     @Override

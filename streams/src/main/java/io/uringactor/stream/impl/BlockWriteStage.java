@@ -40,7 +40,7 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
      * @param settings options, writes in flight, fsync, O_DIRECT
      */
     public BlockWriteStage(ActorSystem<?> system, Path path, BlockWriteSettings settings) {
-        super("UringBlockWriter", system, path, settings);
+        super("UringBlockWriter", system, path, settings, true);
     }
 
     @Override

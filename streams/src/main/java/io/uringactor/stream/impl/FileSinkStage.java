@@ -40,7 +40,12 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
      * @param settings options, start position, chunk size, writes in flight, fsync, O_DIRECT, atomic replace
      */
     public FileSinkStage(ActorSystem<?> system, Path path, ToPathSettings settings) {
-        super("UringFileSink", system, path, settings);
+        this(system, path, settings, true);
+    }
+
+    /** As above; {@code ownIsland = false} fuses the stage with its neighbours (see {@link RingFileStage}). */
+    FileSinkStage(ActorSystem<?> system, Path path, ToPathSettings settings, boolean ownIsland) {
+        super("UringFileSink", system, path, settings, ownIsland);
     }
 
     @Override

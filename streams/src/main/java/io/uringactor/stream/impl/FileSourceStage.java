@@ -32,7 +32,12 @@ public final class FileSourceStage extends RingFileStage<SourceShape<ByteString>
      * @param settings chunk size, start position, reads in flight, O_DIRECT
      */
     public FileSourceStage(ActorSystem<?> system, Path path, FromPathSettings settings) {
-        super("UringFileSource", system, path, settings);
+        this(system, path, settings, true);
+    }
+
+    /** As above; {@code ownIsland = false} fuses the stage with its neighbours (see {@link RingFileStage}). */
+    FileSourceStage(ActorSystem<?> system, Path path, FromPathSettings settings, boolean ownIsland) {
+        super("UringFileSource", system, path, settings, ownIsland);
     }
 
     @Override

@@ -17,6 +17,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.ActorAttributes;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.IOOperationIncompleteException;
 import org.apache.pekko.stream.IOResult;
@@ -121,10 +122,14 @@ public final class SpliceCopy {
                 .withWritesInFlight(settings.splicesInFlight()).withFsyncAtEnd(settings.fsyncAtEnd())
                 .withAtomicReplace(settings.atomicReplace());
         final Attributes onRing = RingAttribute.of(ring);
+        // One island: with an async boundary between them the source could read a small file to its end and
+        // close it before the sink opens its target, and the same-file check would no longer see the reader.
+        final String dispatcher = system.settings().config().getString(RingFileStage.DISPATCHER_SETTING);
         final Pair<CompletionStage<IOResult>, CompletionStage<IOResult>> results =
-                Source.fromGraph(new FileSourceStage(system, source, read)).addAttributes(onRing)
-                        .toMat(Sink.fromGraph(new FileSinkStage(system, target, write)).addAttributes(onRing),
+                Source.fromGraph(new FileSourceStage(system, source, read, false)).addAttributes(onRing)
+                        .toMat(Sink.fromGraph(new FileSinkStage(system, target, write, false)).addAttributes(onRing),
                                 Keep.both())
+                        .withAttributes(dispatcher.isEmpty() ? Attributes.none() : ActorAttributes.dispatcher(dispatcher))
                         .run(system);
         // The sink's result says what was copied (a source failure fails it too); wait for both files' close.
         return results.first().handle((r, e) -> r).thenCompose(ignored -> results.second());

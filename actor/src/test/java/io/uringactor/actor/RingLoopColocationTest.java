@@ -1,0 +1,242 @@
+package io.uringactor.actor;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.typesafe.config.ConfigFactory;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Actors co-located with a ring on its event loop: requests and replies stay on the loop's thread, every
+ * request is answered on every path, and a flood of co-located work cannot keep completions waiting.
+ */
+class RingLoopColocationTest {
+    private static final ActorTestKit testKit = ActorTestKit.create("RingLoopColocationTest", ConfigFactory.parseString(
+            "test-loop = ${io-uring-actor.loop-dispatcher}").withFallback(ConfigFactory.load()).resolve());
+    private static final int BLOCK = 4096;
+    private static final int BLOCKS = 64;
+
+    @TempDir
+    static Path dir;
+    private static Path data;
+    private static RingClient ring;
+    private static FileHandle file;
+
+    @BeforeAll
+    static void writeData() throws Exception {
+        final byte[] bytes = new byte[BLOCK * BLOCKS];
+        new Random(7).nextBytes(bytes);
+        data = Files.write(dir.resolve("data.bin"), bytes);
+        ring = RingExtension.get(testKit.system()).client();
+        file = ring.open(data, OpenOptions.readOnly()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @AfterAll
+    static void shutdown() {
+        testKit.shutdownTestKit();
+    }
+
+    /** The oracle: the same block read with a FileChannel. */
+    private static ByteString expected(int block) throws Exception {
+        try (FileChannel channel = FileChannel.open(data)) {
+            final ByteBuffer buffer = ByteBuffer.allocate(BLOCK);
+            channel.read(buffer, (long) block * BLOCK);
+            return ByteString.fromArray(buffer.array());
+        }
+    }
+
+    /** How a co-located actor asks the ring. */
+    enum Route { TELL_WITH_ADAPTER, PIPE_TO_SELF, ASK }
+
+    /** What a reader saw: the block's bytes (or the failure), and the threads that sent and received. */
+    record Seen(int block, ByteString bytes, Throwable failure, String sentOn, String repliedOn) {
+    }
+
+    /** Reads {@code blocks} one after another through {@code route}, each reply handled before the next read. */
+    static final class Reader {
+        sealed interface Msg {
+        }
+
+        record Next() implements Msg {
+        }
+
+        record Got(ByteString bytes, Throwable failure) implements Msg {
+        }
+
+        static Behavior<Msg> create(Route route, RingClient client, FileHandle file, int[] blocks,
+                                    ActorRef<Seen> report) {
+            return Behaviors.setup(ctx -> {
+                @SuppressWarnings({"unchecked", "rawtypes"})
+                final ActorRef<StatusReply<ByteString>> adapter = (ActorRef) ctx.messageAdapter(StatusReply.class,
+                        reply -> reply.isSuccess() ? new Got((ByteString) reply.getValue(), null)
+                                : new Got(null, reply.getError()));
+                final int[] at = {0};
+                final String[] sentOn = {null};
+                ctx.getSelf().tell(new Next());
+                return Behaviors.receive(Msg.class)
+                        .onMessage(Next.class, next -> {
+                            final long offset = (long) blocks[at[0]] * BLOCK;
+                            sentOn[0] = Thread.currentThread().getName();
+                            switch (route) {
+                                case TELL_WITH_ADAPTER -> client.ring().tell(new RingCommand.Read(file, offset, BLOCK, adapter));
+                                case PIPE_TO_SELF -> ctx.pipeToSelf(client.read(file, offset, BLOCK), Got::new);
+                                case ASK -> ctx.askWithStatus(ByteString.class, client.ring(), Duration.ofSeconds(10),
+                                        replyTo -> new RingCommand.Read(file, offset, BLOCK, replyTo), Got::new);
+                            }
+                            return Behaviors.same();
+                        })
+                        .onMessage(Got.class, got -> {
+                            report.tell(new Seen(blocks[at[0]], got.bytes(), got.failure(), sentOn[0],
+                                    Thread.currentThread().getName()));
+                            if (++at[0] < blocks.length) {
+                                ctx.getSelf().tell(new Next());
+                            }
+                            return Behaviors.same();
+                        })
+                        .build();
+            });
+        }
+    }
+
+    private static final DispatcherSelector ON_THE_LOOP = DispatcherSelector.fromConfig(RingActor.LOOP_DISPATCHER);
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void aCoLocatedActorGetsItsRepliesOnTheRingsOwnThread(Route route) throws Exception {
+        final TestProbe<Seen> probe = testKit.createTestProbe();
+        final int[] blocks = {0, 5, 63, 17, 5};
+        testKit.spawn(Reader.create(route, ring, file, blocks, probe.getRef()), "reader-" + route, ON_THE_LOOP);
+        for (int block : blocks) {
+            final Seen seen = probe.receiveMessage(Duration.ofSeconds(10));
+            assertNull(seen.failure());
+            assertEquals(block, seen.block());
+            assertEquals(expected(block), seen.bytes(), "block " + block + " as a FileChannel reads it");
+            assertTrue(seen.sentOn().contains("io-uring-actor.loop-dispatcher"), seen.sentOn());
+            if (route != Route.ASK) {
+                // The ask pattern's reply goes through a temporary actor and a Future callback: Pekko decides
+                // where that runs. The two direct routes never leave the loop.
+                assertEquals(seen.sentOn(), seen.repliedOn(), "the reply is handled on the loop's thread");
+            }
+        }
+    }
+
+    /** An actor that keeps the loop busy for good: every message it handles sends it the next one. */
+    private static Behavior<String> spinning() {
+        return Behaviors.setup(ctx -> {
+            ctx.getSelf().tell("spin");
+            return Behaviors.receiveMessage(msg -> {
+                if ("stop".equals(msg)) {
+                    return Behaviors.stopped();
+                }
+                ctx.getSelf().tell("spin");
+                return Behaviors.same();
+            });
+        });
+    }
+
+    @Test
+    void aFloodOfCoLocatedWorkCannotKeepCompletionsWaiting() throws Exception {
+        // The loop never runs out of tasks while these run: it must poll the ring between them anyway.
+        final List<ActorRef<String>> flood = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            flood.add(testKit.spawn(spinning(), "spinning-" + i, ON_THE_LOOP));
+        }
+        try {
+            final TestProbe<Seen> probe = testKit.createTestProbe();
+            final int[] blocks = new int[200];
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = (i * 7) % BLOCKS;
+            }
+            testKit.spawn(Reader.create(Route.TELL_WITH_ADAPTER, ring, file, blocks, probe.getRef()), "flooded-reader",
+                    ON_THE_LOOP);
+            for (int block : blocks) {
+                final Seen seen = probe.receiveMessage(Duration.ofSeconds(10));
+                assertEquals(block, seen.block());
+                assertEquals(expected(block), seen.bytes());
+            }
+        } finally {
+            flood.forEach(busy -> busy.tell("stop"));
+        }
+    }
+
+    @Test
+    void aSecondRingOnTheSharedLoopStillServesThroughAHelperThread() throws Exception {
+        final RingSettings settings = RingSettings.create(testKit.system()).withDispatcher(RingActor.LOOP_DISPATCHER);
+        final ActorRef<RingCommand> second = testKit.spawn(RingActor.create(settings), "second-ring", RingActor.props(settings));
+        final RingClient client = RingClient.create(second, testKit.system(), Duration.ofSeconds(10));
+        final FileHandle own = client.open(data, OpenOptions.readOnly()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(expected(9), client.read(own, 9L * BLOCK, BLOCK).toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("io-uring-reaper-second-ring")),
+                "the loop drives the extension's ring; this one waits on a helper thread");
+        assertEquals(expected(3), ring.read(file, 3L * BLOCK, BLOCK).toCompletableFuture().get(10, TimeUnit.SECONDS),
+                "and the loop's own ring still serves");
+        testKit.stop(second, Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aRingStoppedOnASharedLoopAnswersItsCoLocatedCallersAndTheLoopRunsOn() throws Exception {
+        final RingSettings settings = RingSettings.create(testKit.system()).withDispatcher("test-loop");
+        final ActorRef<RingCommand> own = testKit.spawn(RingActor.create(settings), "stopped-ring", RingActor.props(settings));
+        final RingClient client = RingClient.create(own, testKit.system(), Duration.ofSeconds(10));
+        final Path fifo = dir.resolve("never-written");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        final FileHandle pipe = client.open(fifo, OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        // Reads of a FIFO nobody writes stay in the kernel until the stop cancels them.
+        final TestProbe<Seen> probe = testKit.createTestProbe();
+        for (int i = 0; i < 5; i++) {
+            testKit.spawn(Reader.create(Route.TELL_WITH_ADAPTER, client, pipe, new int[] {0}, probe.getRef()),
+                    "stuck-reader-" + i, DispatcherSelector.fromConfig("test-loop"));
+        }
+        awaitInFlight(client, 5);
+        final TestProbe<StatusReply<Done>> stopped = testKit.createTestProbe();
+        own.tell(new RingCommand.Shutdown(stopped.getRef()));
+        for (int i = 0; i < 5; i++) {
+            final Seen seen = probe.receiveMessage(Duration.ofSeconds(30));
+            assertInstanceOf(io.uringactor.ring.IoUringException.class, seen.failure(), String.valueOf(seen));
+            assertTrue(seen.repliedOn().contains("test-loop"), seen.repliedOn());
+        }
+        assertTrue(stopped.receiveMessage(Duration.ofSeconds(30)).isSuccess());
+        stopped.expectTerminated(own, Duration.ofSeconds(10));
+        // The loop outlives its ring: actors on it still run (it parks instead of sleeping in the ring).
+        final TestProbe<String> echo = testKit.createTestProbe();
+        final ActorRef<String> after = testKit.spawn(Behaviors.receiveMessage(msg -> {
+            echo.getRef().tell(msg + " on " + Thread.currentThread().getName());
+            return Behaviors.same();
+        }), "after-the-ring", DispatcherSelector.fromConfig("test-loop"));
+        Thread.sleep(50); // let the loop fall asleep without a ring
+        after.tell("still here");
+        assertTrue(echo.receiveMessage(Duration.ofSeconds(10)).startsWith("still here on"));
+    }
+
+    private static void awaitInFlight(RingClient client, int n) throws Exception {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (client.stats().toCompletableFuture().get(10, TimeUnit.SECONDS).inFlight() < n) {
+            assertTrue(System.nanoTime() < deadline, "the reads reached the kernel");
+            Thread.sleep(5);
+        }
+    }
+}
