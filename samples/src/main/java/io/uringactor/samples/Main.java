@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Entry point of the samples jar: no arguments runs the {@link Demo}; otherwise the first argument names
- * a sample ({@code copy}, {@code ask}, {@code facade}, {@code cluster}).
+ * a sample ({@code copy}, {@code ask}, {@code facade}, {@code cluster}, {@code kv}).
  */
 public final class Main {
     private Main() {
@@ -38,8 +38,10 @@ public final class Main {
                 return FacadeSample.run(rest, System.out);
             case "cluster":
                 return ClusterSample.run(rest, System.out);
+            case "kv":
+                return KvLookupSample.run(rest, System.out);
             default:
-                System.err.println("unknown sample '" + sample + "'; try: demo, copy SRC DST [options], ask, facade, cluster");
+                System.err.println("unknown sample '" + sample + "'; try: demo, copy SRC DST [options], ask, facade, cluster, kv");
                 return CopyCli.EXIT_USAGE;
         }
     }

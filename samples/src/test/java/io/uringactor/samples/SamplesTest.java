@@ -71,6 +71,14 @@ class SamplesTest {
     }
 
     @Test
+    void theKvSampleServesItsLookupsOnTheRingsLoop() throws Exception {
+        assertEquals(0, KvLookupSample.run(new String[0], out), out());
+        assertTrue(out().contains("1000 lookups served, every value as written"), out());
+        assertTrue(out().matches("(?s).*handled on \\[kv-sample-io-uring-actor\\.loop-dispatcher-\\d+\\].*"), out());
+        assertTrue(out().contains("key 256: KeyOutOfRange[key=256, records=256]"), out());
+    }
+
+    @Test
     void copyCopiesWithEveryOption() throws Exception {
         final Path source = randomFile("source.bin", 3 * 65536 + 123);
         final Path target = dir.resolve("target.bin");
