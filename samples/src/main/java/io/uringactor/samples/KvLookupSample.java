@@ -14,7 +14,6 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.SpawnProtocol;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.util.ByteString;
 
 import java.io.EOFException;
@@ -35,17 +34,19 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Sample 5: a key-value lookup actor that runs on the ring's own thread. The store is a file of fixed-size
- * records, record {@code k} at offset {@code k * RECORD_SIZE}; the actor answers each {@link Get} by telling
- * the ring a {@link RingCommand.Read} whose {@code replyTo} is one message adapter, created once.
+ * records, record {@code k} at offset {@code k * RECORD_SIZE}; the actor answers each {@link Get} by reading
+ * the record with {@link RingClient#read} and {@code pipeToSelf}: no temporary ask actor and no timer per
+ * request, and the key travels with the read, so a failure answers just the Gets of that key.
  *
  * <p>Why co-location matters: spawned with {@code DispatcherSelector.fromConfig(RingActor.LOOP_DISPATCHER)},
  * the actor shares the ring event loop's single thread with the {@link RingExtension}'s ring. The Read it
  * tells goes to the ring without a thread hand-off, and the ring's reply is handled on that same thread,
  * in the same loop turn that reaped the completion: no wake-up of another thread, per request or per reply.
+ * (A tell of a {@link RingCommand.Read} with a long-lived message adapter as {@code replyTo} stays on the loop
+ * too, but its replies do not say which read they answer.)
  * Each {@link Found} names the threads that handled its Get and the ring's reply, to show it.
  *
- * <p>Record layout: {@code [key: int32][value length: uint8][value: UTF-8][zero padding]}. A read's reply
- * brings its record, and the record names its key: that is how one adapter serves many reads in flight.
+ * <p>Record layout: {@code [key: int32][value length: uint8][value: UTF-8][zero padding]}.
  */
 public final class KvLookupSample {
     /** Bytes per record: the key, the value's length, at most {@code RECORD_SIZE - 5} bytes of value. */
@@ -62,8 +63,8 @@ public final class KvLookupSample {
     public record Get(int key, ActorRef<Lookup> replyTo) implements Command {
     }
 
-    /** The ring's reply to one of the actor's reads, through its message adapter. */
-    private record RecordRead(StatusReply<?> reply) implements Command {
+    /** The ring's answer to the read of {@code key}'s record: the record, or the failure. */
+    private record RecordRead(int key, ByteString record, Throwable failure) implements Command {
     }
 
     /** The answer to a {@link Get}. */
@@ -92,10 +93,8 @@ public final class KvLookupSample {
      * The lookup actor over {@code records} records of {@code file}, read through {@code ring}. Spawn it on
      * the ring's loop dispatcher to keep every request and reply on one thread.
      */
-    public static Behavior<Command> lookup(ActorRef<RingCommand> ring, FileHandle file, int records) {
+    public static Behavior<Command> lookup(RingClient ring, FileHandle file, int records) {
         return Behaviors.setup(context -> {
-            // One adapter for every read, not one per request: the ring tells it, the reply becomes a RecordRead.
-            final ActorRef<StatusReply<ByteString>> onRead = context.messageAdapter(StatusReply.class, RecordRead::new).narrow();
             final Map<Integer, List<Waiter>> waiting = new HashMap<>();
             return Behaviors.receive(Command.class)
                     .onMessage(Get.class, get -> {
@@ -105,30 +104,30 @@ public final class KvLookupSample {
                         }
                         // Gets of a key already being read wait for that read instead of starting another.
                         waiting.computeIfAbsent(get.key(), key -> {
-                            ring.tell(new RingCommand.Read(file, (long) key * RECORD_SIZE, RECORD_SIZE, onRead));
+                            // On the loop the ring completes this stage on this same thread: no ask actor, no timer.
+                            context.pipeToSelf(ring.read(file, (long) key * RECORD_SIZE, RECORD_SIZE),
+                                    (record, failure) -> new RecordRead(key, record, failure));
                             return new ArrayList<>();
                         }).add(new Waiter(get.replyTo(), Thread.currentThread().getName()));
                         return Behaviors.same();
                     })
                     .onMessage(RecordRead.class, read -> {
                         final String replyThread = Thread.currentThread().getName();
-                        final StatusReply<?> reply = read.reply();
-                        final ByteString record = reply.isSuccess() ? (ByteString) reply.getValue() : ByteString.emptyByteString();
-                        if (record.size() == RECORD_SIZE) {
-                            final ByteBuffer fields = record.asByteBuffer();
-                            final int key = fields.getInt();
-                            final String value = decodeValue(fields);
-                            // None if an earlier reply for this key, or a failure, has answered them already.
-                            for (Waiter waiter : waiting.getOrDefault(key, List.of())) {
-                                waiter.replyTo().tell(new Found(key, value, waiter.requestThread(), replyThread));
-                            }
-                            waiting.remove(key);
+                        final List<Waiter> waiters = waiting.remove(read.key());
+                        final Lookup answer;
+                        if (read.failure() != null) {
+                            answer = new ReadFailed(read.key(), read.failure());
+                        } else if (read.record().size() != RECORD_SIZE) {
+                            answer = new ReadFailed(read.key(), new EOFException("short record: " + read.record().size()
+                                    + " bytes"));
                         } else {
-                            // A failure names no record, so no key: fail every Get in flight (they may ask again).
-                            final Throwable cause = reply.isError() ? reply.getError()
-                                    : new EOFException("short record: " + record.size() + " bytes");
-                            waiting.forEach((key, waiters) -> waiters.forEach(w -> w.replyTo().tell(new ReadFailed(key, cause))));
-                            waiting.clear();
+                            final ByteBuffer fields = read.record().asByteBuffer();
+                            fields.getInt(); // the record's own key, read.key()
+                            answer = new Found(read.key(), decodeValue(fields), null, replyThread);
+                        }
+                        for (Waiter waiter : waiters) {
+                            waiter.replyTo().tell(answer instanceof Found found
+                                    ? new Found(found.key(), found.value(), waiter.requestThread(), replyThread) : answer);
                         }
                         return Behaviors.same();
                     })
@@ -175,7 +174,7 @@ public final class KvLookupSample {
             final RingClient ring = RingExtension.get(system).client();
             final FileHandle file = ring.open(path, OpenOptions.readOnly()).toCompletableFuture().join();
             final ActorRef<Command> kv = AskPattern.<SpawnProtocol.Command, ActorRef<Command>>ask(system,
-                    replyTo -> new SpawnProtocol.Spawn<>(lookup(ring.ring(), file, records), "kv-lookup",
+                    replyTo -> new SpawnProtocol.Spawn<>(lookup(ring, file, records), "kv-lookup",
                             DispatcherSelector.fromConfig(RingActor.LOOP_DISPATCHER), replyTo),
                     timeout, system.scheduler()).toCompletableFuture().join();
 

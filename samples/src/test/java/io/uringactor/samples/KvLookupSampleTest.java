@@ -84,7 +84,7 @@ class KvLookupSampleTest {
     }
 
     private ActorRef<KvLookupSample.Command> spawnLookup(String name, Props props) {
-        return testKit.spawn(KvLookupSample.lookup(ring.ring(), file, RECORDS), name, props);
+        return testKit.spawn(KvLookupSample.lookup(ring, file, RECORDS), name, props);
     }
 
     /** The one thread of this system's shared loop dispatcher, the thread the extension's ring runs on. */
