@@ -112,18 +112,35 @@ public final class RingClient {
     }
 
     /**
-     * Sends the command built with a {@code replyTo}. A ring actor in this JVM gets it as a
-     * {@link LocalRequest} and completes the returned future itself: no temporary ask actor and no timer
-     * per request. It needs none: the actor answers every request it receives (op timeouts included), and
-     * the {@link DeadLetterGuard} answers those it never receives; while the system shuts down, the
-     * {@link ShutdownWatch} answers those that nobody will. A remote ring is asked.
+     * Asks the ring with any {@link RingCommand}, built from a {@code replyTo} as for Pekko's
+     * {@code askWithStatus}, and returns the reply's value as a stage (failed with the reply's error). This is
+     * the ask pattern for Java code without its costs here: a ring actor in this JVM gets the command as a
+     * {@link LocalRequest} and completes the returned future itself, so there is no temporary ask actor and no
+     * timer per request, and the stage runs its non-async callbacks on the thread that completes it. (Pekko's
+     * javadsl ask returns a stage that runs even those as {@code *Async} callbacks on the common pool, which on
+     * machines with two CPUs or fewer starts a new thread per callback.) In an actor:
+     *
+     * <pre>{@code
+     * context.pipeToSelf(client.ask(replyTo -> new RingCommand.Fsync(file, replyTo)), (done, failure) -> ...);
+     * }</pre>
+     *
+     * It needs no timer: the ring answers every request it receives (op timeouts included), the dead-letter
+     * guard those it never receives, and while the system shuts down the client answers those nobody will.
+     * A ring on another node is asked with Pekko's ask pattern and this client's ask timeout.
+     *
+     * @param request builds the command from the {@code replyTo} to answer; for a ring in this JVM that
+     *                argument is {@code null} and the command's {@code replyTo} is never told
+     * @param <T>     the reply's value type
+     * @return the reply's value, or its failure
      */
     @SuppressWarnings("unchecked")
-    private <T> CompletionStage<T> askWithStatus(Function<ActorRef<StatusReply<T>>, RingCommand> request) {
-        if (local) {
+    public <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, RingCommand> request) {
+        final RingCommand command = local ? request.apply(null) : null;
+        // A Shutdown's answer comes when the ring has stopped, from its lifecycle, which tells a real replyTo.
+        if (local && !(command instanceof RingCommand.Shutdown)) {
             final CompletableFuture<Object> reply = new CompletableFuture<>();
             if (shutdownWatch.admit(reply)) {
-                localRing.tell(new LocalRequest(request.apply(null), reply));
+                localRing.tell(new LocalRequest(command, reply));
             }
             return (CompletionStage<T>) (CompletionStage<?>) reply;
         }
@@ -178,7 +195,7 @@ public final class RingClient {
      *         {@link RingOverloadedException} or {@link RingStoppedException}
      */
     public CompletionStage<FileHandle> open(Path path, OpenOptions options) {
-        return askWithStatus(replyTo -> new RingCommand.Open(path.toString(), options, replyTo));
+        return ask(replyTo -> new RingCommand.Open(path.toString(), options, replyTo));
     }
 
     /**
@@ -192,7 +209,7 @@ public final class RingClient {
      * @return a stage completed with the handle, failed as {@link #open(Path, OpenOptions)} fails
      */
     public CompletionStage<FileHandle> open(String path, OpenOptions options) {
-        return askWithStatus(replyTo -> new RingCommand.Open(path, options, replyTo));
+        return ask(replyTo -> new RingCommand.Open(path, options, replyTo));
     }
 
     /**
@@ -208,7 +225,7 @@ public final class RingClient {
      *         submission) or {@link RingStoppedException}
      */
     public CompletionStage<Done> close(FileHandle file) {
-        return askWithStatus(replyTo -> new RingCommand.Close(file, replyTo));
+        return ask(replyTo -> new RingCommand.Close(file, replyTo));
     }
 
     /**
@@ -224,7 +241,7 @@ public final class RingClient {
      *         (after the configured {@code op-timeout}) or {@link RingStoppedException}
      */
     public CompletionStage<ByteString> read(FileHandle file, long offset, int length) {
-        return askWithStatus(replyTo -> new RingCommand.Read(file, offset, length, replyTo));
+        return ask(replyTo -> new RingCommand.Read(file, offset, length, replyTo));
     }
 
     /**
@@ -239,7 +256,7 @@ public final class RingClient {
      * @return as {@link #read(FileHandle, long, int)}
      */
     public CompletionStage<ByteString> read(FileHandle file, long offset, int length, Duration timeout) {
-        return askWithStatus(replyTo -> new RingCommand.Read(file, offset, length, timeout, replyTo));
+        return ask(replyTo -> new RingCommand.Read(file, offset, length, timeout, replyTo));
     }
 
     /**
@@ -255,7 +272,7 @@ public final class RingClient {
      *         or {@link RingStoppedException}; after a failure part of the data may have been written
      */
     public CompletionStage<Integer> write(FileHandle file, long offset, ByteString data) {
-        return askWithStatus(replyTo -> new RingCommand.Write(file, offset, data, replyTo));
+        return ask(replyTo -> new RingCommand.Write(file, offset, data, replyTo));
     }
 
     /**
@@ -271,7 +288,7 @@ public final class RingClient {
      * @return as {@link #write(FileHandle, long, ByteString)}
      */
     public CompletionStage<Integer> write(FileHandle file, long offset, ByteString data, Duration timeout) {
-        return askWithStatus(replyTo -> new RingCommand.Write(file, offset, data, timeout, replyTo));
+        return ask(replyTo -> new RingCommand.Write(file, offset, data, timeout, replyTo));
     }
 
     /**
@@ -285,7 +302,7 @@ public final class RingClient {
      *         at the end of the file the last ones are short or empty; failed as {@link #read} does
      */
     public CompletionStage<List<ByteString>> readv(FileHandle file, long offset, List<Integer> lengths) {
-        return askWithStatus(replyTo -> new RingCommand.ReadV(file, offset, lengths, replyTo));
+        return ask(replyTo -> new RingCommand.ReadV(file, offset, lengths, replyTo));
     }
 
     /**
@@ -298,7 +315,7 @@ public final class RingClient {
      * @return a stage completed with the total byte count; failed as {@link #write} does
      */
     public CompletionStage<Integer> writev(FileHandle file, long offset, List<ByteString> data) {
-        return askWithStatus(replyTo -> new RingCommand.WriteV(file, offset, data, replyTo));
+        return ask(replyTo -> new RingCommand.WriteV(file, offset, data, replyTo));
     }
 
     /**
@@ -318,7 +335,7 @@ public final class RingClient {
      *         as {@link #read} does, with {@link InvalidRequestException} also for an unaligned buffer
      */
     public CompletionStage<BlockIo> readBlock(FileHandle file, long offset, AlignedBuffer buffer) {
-        return askWithStatus(replyTo -> new RingCommand.ReadBlock(file, offset, buffer, replyTo));
+        return ask(replyTo -> new RingCommand.ReadBlock(file, offset, buffer, replyTo));
     }
 
     /**
@@ -335,7 +352,7 @@ public final class RingClient {
      *         on another node) and the byte count, the capacity; failed as {@link #write} does
      */
     public CompletionStage<BlockIo> writeBlock(FileHandle file, long offset, AlignedBuffer buffer) {
-        return askWithStatus(replyTo -> new RingCommand.WriteBlock(file, offset, buffer, replyTo));
+        return ask(replyTo -> new RingCommand.WriteBlock(file, offset, buffer, replyTo));
     }
 
     /**
@@ -348,7 +365,7 @@ public final class RingClient {
      */
     public CompletionStage<Integer> copyRange(FileHandle source, long sourceOffset, FileHandle target,
                                               long targetOffset, int length) {
-        return askWithStatus(replyTo -> new RingCommand.CopyRange(source, sourceOffset, target, targetOffset, length,
+        return ask(replyTo -> new RingCommand.CopyRange(source, sourceOffset, target, targetOffset, length,
                 replyTo));
     }
 
@@ -364,7 +381,7 @@ public final class RingClient {
      *         {@link RingOverloadedException} or {@link RingStoppedException}
      */
     public CompletionStage<Done> trim(FileHandle file, long offset, long length) {
-        return askWithStatus(replyTo -> new RingCommand.Trim(file, offset, length, replyTo));
+        return ask(replyTo -> new RingCommand.Trim(file, offset, length, replyTo));
     }
 
     /**
@@ -377,7 +394,7 @@ public final class RingClient {
      *         {@link RingStoppedException}
      */
     public CompletionStage<Done> fsync(FileHandle file) {
-        return askWithStatus(replyTo -> new RingCommand.Fsync(file, false, replyTo));
+        return ask(replyTo -> new RingCommand.Fsync(file, false, replyTo));
     }
 
     /**
@@ -388,7 +405,7 @@ public final class RingClient {
      * @return a stage completed with {@code Done}; failed as {@link #fsync} does
      */
     public CompletionStage<Done> fdatasync(FileHandle file) {
-        return askWithStatus(replyTo -> new RingCommand.Fsync(file, true, replyTo));
+        return ask(replyTo -> new RingCommand.Fsync(file, true, replyTo));
     }
 
     /**
@@ -400,7 +417,7 @@ public final class RingClient {
      *         {@link InvalidRequestException}, {@link RingOverloadedException} or {@link RingStoppedException}
      */
     public CompletionStage<Statx> stat(FileHandle file) {
-        return askWithStatus(replyTo -> new RingCommand.Stat(file, replyTo));
+        return ask(replyTo -> new RingCommand.Stat(file, replyTo));
     }
 
     /**
@@ -410,6 +427,6 @@ public final class RingClient {
      *         when the ring has stopped or could not start (the cause says why)
      */
     public CompletionStage<RingStats> stats() {
-        return askWithStatus(RingCommand.GetStats::new);
+        return ask(RingCommand.GetStats::new);
     }
 }

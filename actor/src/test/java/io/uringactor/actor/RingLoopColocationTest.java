@@ -70,7 +70,7 @@ class RingLoopColocationTest {
     }
 
     /** How a co-located actor asks the ring. */
-    enum Route { TELL_WITH_ADAPTER, PIPE_TO_SELF, ASK }
+    enum Route { TELL_WITH_ADAPTER, PIPE_TO_SELF, CLIENT_ASK, ASK }
 
     /** What a reader saw: the block's bytes (or the failure), and the threads that sent and received. */
     record Seen(int block, ByteString bytes, Throwable failure, String sentOn, String repliedOn) {
@@ -104,6 +104,8 @@ class RingLoopColocationTest {
                             switch (route) {
                                 case TELL_WITH_ADAPTER -> client.ring().tell(new RingCommand.Read(file, offset, BLOCK, adapter));
                                 case PIPE_TO_SELF -> ctx.pipeToSelf(client.read(file, offset, BLOCK), Got::new);
+                                case CLIENT_ASK -> ctx.pipeToSelf(client.<ByteString>ask(
+                                        replyTo -> new RingCommand.Read(file, offset, BLOCK, replyTo)), Got::new);
                                 case ASK -> ctx.askWithStatus(ByteString.class, client.ring(), Duration.ofSeconds(10),
                                         replyTo -> new RingCommand.Read(file, offset, BLOCK, replyTo), Got::new);
                             }
@@ -230,6 +232,16 @@ class RingLoopColocationTest {
         Thread.sleep(50); // let the loop fall asleep without a ring
         after.tell("still here");
         assertTrue(echo.receiveMessage(Duration.ofSeconds(10)).startsWith("still here on"));
+    }
+
+    @Test
+    void theClientsAskStopsARingWithAShutdownAndAnswersIt() throws Exception {
+        final RingSettings settings = RingSettings.create(testKit.system());
+        final ActorRef<RingCommand> own = testKit.spawn(RingActor.create(settings), "asked-to-stop", RingActor.props(settings));
+        final RingClient client = RingClient.create(own, testKit.system(), Duration.ofSeconds(10));
+        assertEquals(Done.getInstance(), client.<Done>ask(RingCommand.Shutdown::new).toCompletableFuture()
+                .get(10, TimeUnit.SECONDS));
+        testKit.createTestProbe().expectTerminated(own, Duration.ofSeconds(10));
     }
 
     private static void awaitInFlight(RingClient client, int n) throws Exception {
