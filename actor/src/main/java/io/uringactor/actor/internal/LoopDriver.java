@@ -4,8 +4,6 @@ import static io.uringactor.ring.IoUringConstants.IORING_SETUP_DEFER_TASKRUN;
 import static io.uringactor.ring.IoUringConstants.IORING_SETUP_TASKRUN_FLAG;
 import static io.uringactor.ring.IoUringConstants.IORING_SQ_TASKRUN;
 
-import io.uringactor.ring.AlignedBuffer;
-import io.uringactor.ring.EventFd;
 import io.uringactor.ring.IoUring;
 import io.uringactor.ring.SubmissionQueue;
 
@@ -27,9 +25,7 @@ final class LoopDriver implements RingDriver, LoopIo {
     private final IoUring ring;
     private final SubmissionQueue sq;
     /** Signalled to end a sleep in the ring; its read stays queued while the loop sleeps. */
-    private final EventFd wakeUp;
-    /** The eventfd read's 8 bytes: the kernel writes them until the read's CQE, so the driver keeps them. */
-    private final AlignedBuffer wakeUpValue = AlignedBuffer.allocate(Long.BYTES, Long.BYTES);
+    private final WakeUpRead wakeUp = new WakeUpRead();
     private final boolean deferredCompletions;
     private final boolean taskrunFlag;
     private final SqeWriter sqes;
@@ -40,7 +36,6 @@ final class LoopDriver implements RingDriver, LoopIo {
     /** Tells the actor when a poll leaves it something to do (finish a stop, trim the pool). */
     private final Runnable afterPoll;
     private final ActorRef<Object> actor;
-    private boolean wakeUpArmed;
     private boolean stopped;
 
     LoopDriver(RingEventLoop loop, IoUring ring, SqeWriter sqes, Completer completer, Intake intake, OpTable ops,
@@ -48,7 +43,6 @@ final class LoopDriver implements RingDriver, LoopIo {
         this.loop = loop;
         this.ring = ring;
         this.sq = ring.sq();
-        this.wakeUp = EventFd.create();
         this.sqes = sqes;
         this.completer = completer;
         this.intake = intake;
@@ -80,16 +74,9 @@ final class LoopDriver implements RingDriver, LoopIo {
     @Override
     public void await() {
         try {
-            boolean armedNow = false;
-            if (!wakeUpArmed) {
-                sqes.ensureSpace(1);
-                SqeWriter.prep(sq.prepRead(wakeUp.fd(), wakeUpValue.address(), Long.BYTES, 0, UserData.WAKE_UP));
-                wakeUpArmed = true;
-                armedNow = true;
-            }
+            final boolean armedNow = wakeUp.queue(sqes, sq);
             // Unbounded: timers, system messages and stops reach the loop as tasks, which wake it.
-            final int submitted = ring.submitAndWait(1);
-            counters.batch(submitted - (armedNow && submitted > 0 ? 1 : 0)); // the wake-up read is no request
+            counters.batch(WakeUpRead.requests(ring.submitAndWait(1), armedNow)); // the wake-up read is no request
         } catch (RuntimeException e) {
             failed(e);
         }
@@ -97,7 +84,7 @@ final class LoopDriver implements RingDriver, LoopIo {
 
     @Override
     public void wakeUp() {
-        wakeUp.signal(); // a no-op once closed (synchronized with close): never a write to a reused fd number
+        wakeUp.signal();
     }
 
     // ---------------------------------------------------------------- called by the actor
@@ -120,7 +107,7 @@ final class LoopDriver implements RingDriver, LoopIo {
     @Override
     public void onHousekeeping(long userData) {
         if (userData == UserData.WAKE_UP) {
-            wakeUpArmed = false;
+            wakeUp.completed();
         }
     }
 
@@ -129,7 +116,7 @@ final class LoopDriver implements RingDriver, LoopIo {
         if (!stopped) {
             stopped = true;
             loop.detach(this);
-            wakeUp.close(); // the ring closes next, which cancels the read still queued
+            wakeUp.close();
         }
     }
 

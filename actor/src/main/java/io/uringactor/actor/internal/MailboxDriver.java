@@ -2,8 +2,6 @@ package io.uringactor.actor.internal;
 
 import static io.uringactor.ring.IoUringConstants.IORING_SETUP_DEFER_TASKRUN;
 
-import io.uringactor.ring.AlignedBuffer;
-import io.uringactor.ring.EventFd;
 import io.uringactor.ring.IoUring;
 import io.uringactor.ring.SubmissionQueue;
 
@@ -24,10 +22,7 @@ final class MailboxDriver implements RingDriver {
     private final IoUring ring;
     private final SubmissionQueue sq;
     private final RingMailbox.Queue mailbox;
-    private final EventFd wakeUp;
-    /** The eventfd read's 8 bytes: the kernel writes them until the read's CQE, so the driver keeps them. */
-    private final AlignedBuffer wakeUpValue = AlignedBuffer.allocate(Long.BYTES, Long.BYTES);
-    private boolean wakeUpArmed;
+    private final WakeUpRead wakeUp = new WakeUpRead();
     private final boolean deferredCompletions;
     private final SqeWriter sqes;
     private final Completer completer;
@@ -49,8 +44,7 @@ final class MailboxDriver implements RingDriver {
         this.counters = counters;
         this.flushLater = flushLater;
         this.deferredCompletions = (ring.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0;
-        this.wakeUp = EventFd.create();
-        mailbox.wakeUpWith(wakeUp);
+        mailbox.wakeUpWith(wakeUp.eventFd());
     }
 
     @Override
@@ -75,7 +69,7 @@ final class MailboxDriver implements RingDriver {
     @Override
     public void onHousekeeping(long userData) {
         if (userData == UserData.WAKE_UP) {
-            wakeUpArmed = false;
+            wakeUp.completed();
         }
     }
 
@@ -101,17 +95,10 @@ final class MailboxDriver implements RingDriver {
      * brings the actor back here once it has read them.
      */
     private boolean waitInRing() {
-        boolean armedNow = false;
-        if (!wakeUpArmed) {
-            sqes.ensureSpace(1);
-            SqeWriter.prep(sq.prepRead(wakeUp.fd(), wakeUpValue.address(), Long.BYTES, 0, UserData.WAKE_UP));
-            wakeUpArmed = true;
-            armedNow = true;
-        }
+        final boolean armedNow = wakeUp.queue(sqes, sq);
         if (!mailbox.beginWait()) {
             if (sq.pending() > 0) {
-                final int n = ring.submit();
-                counters.batch(n - (armedNow && n > 0 ? 1 : 0)); // the wake-up read is no request
+                counters.batch(WakeUpRead.requests(ring.submit(), armedNow)); // the wake-up read is no request
                 ring.cq().drain(completer); // what completed inside the submit is answered now, not after the mail
             }
             flushLater.run();
@@ -123,7 +110,7 @@ final class MailboxDriver implements RingDriver {
         } finally {
             mailbox.endWait();
         }
-        counters.batch(submittedNow - (armedNow && submittedNow > 0 ? 1 : 0));
+        counters.batch(WakeUpRead.requests(submittedNow, armedNow));
         if (ring.cq().ready() == 0) {
             // The bounded sleep ran out: let Pekko deliver system messages (a stop, a watch), which do not
             // pass through the mailbox's queue and so cannot wake us; FLUSH brings us back.
