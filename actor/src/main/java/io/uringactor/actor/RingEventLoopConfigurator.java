@@ -34,10 +34,13 @@ import java.util.concurrent.TimeUnit;
  *
  * {@code blocked-task-warning}: a task (one actor's turn) that holds the loop longer than this is logged
  * as a warning, at most once a second; {@code off} never logs. Blocking on a loop thread stalls every
- * actor, stream and ring op of that loop.
+ * actor, stream and ring op of that loop. {@code spin-before-sleep} (0, at most 50 µs): after a turn that
+ * ran tasks, how long the loop looks for new work before it sleeps, which spares callers on other threads
+ * the loop's wake-up when they come back within it; an idle loop never spins.
  */
 public final class RingEventLoopConfigurator extends ExecutorServiceConfigurator {
     private final long blockedTaskNanos;
+    private final long spinNanos;
 
     /**
      * Called by Pekko, reflectively, with the dispatcher's configuration.
@@ -50,7 +53,12 @@ public final class RingEventLoopConfigurator extends ExecutorServiceConfigurator
         this.blockedTaskNanos = !config.hasPath("blocked-task-warning")
                 || "off".equalsIgnoreCase(config.getString("blocked-task-warning"))
                 ? 0 : config.getDuration("blocked-task-warning", TimeUnit.NANOSECONDS);
+        this.spinNanos = config.hasPath("spin-before-sleep")
+                ? Math.min(config.getDuration("spin-before-sleep", TimeUnit.NANOSECONDS), MAX_SPIN_NANOS) : 0;
     }
+
+    /** The longest spin before sleeping the configuration may ask for. */
+    private static final long MAX_SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
 
     @Override
     public ExecutorServiceFactory createExecutorServiceFactory(String id, ThreadFactory threadFactory) {
@@ -58,6 +66,6 @@ public final class RingEventLoopConfigurator extends ExecutorServiceConfigurator
         final ThreadFactory named = threadFactory instanceof MonitorableThreadFactory
                 ? ((MonitorableThreadFactory) threadFactory).withName(((MonitorableThreadFactory) threadFactory).name() + "-" + id)
                 : threadFactory;
-        return () -> new RingEventLoop(id, named, blockedTaskNanos);
+        return () -> new RingEventLoop(id, named, blockedTaskNanos, spinNanos);
     }
 }

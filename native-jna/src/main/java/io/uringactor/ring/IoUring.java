@@ -41,6 +41,9 @@ public final class IoUring implements AutoCloseable {
     private final AlignedBuffer waitArgument = AlignedBuffer.allocate(GETEVENTS_ARG_SIZE + TIMESPEC_SIZE, Long.BYTES);
     private volatile boolean closed;
     private long enterCalls;
+    /** The thread whose registered ring fds hold this ring at {@link #registeredIndex}; {@code null} if none. */
+    private Thread registeredThread;
+    private int registeredIndex = -1;
 
     private IoUring(int ringFd, int setupFlags, ByteBuffer params) {
         this.ringFd = ringFd;
@@ -263,10 +266,54 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
-    /** Raw {@code io_uring_enter}: the result, or {@code -errno}. */
+    /**
+     * Raw {@code io_uring_enter}: the result, or {@code -errno}. On the thread that registered the ring fd it
+     * passes the registered index, which spares the kernel the fd-table lookup and reference count.
+     */
     private long enter(int toSubmit, int minComplete, int flags, long arg, long argSize) {
-        final long r = LibC.syscall(LibC.SYS_IO_URING_ENTER, ringFd, toSubmit, minComplete, flags, arg, argSize);
+        final boolean registered = registeredThread == Thread.currentThread();
+        final long r = LibC.syscall(LibC.SYS_IO_URING_ENTER, registered ? registeredIndex : ringFd, toSubmit,
+                minComplete, registered ? flags | IORING_ENTER_REGISTERED_RING : flags, arg, argSize);
         return r >= 0 ? r : -Native.getLastError();
+    }
+
+    /**
+     * Registers the ring's fd with the calling thread ({@code IORING_REGISTER_RING_FDS}, Linux 5.18+), so that
+     * this thread's {@code io_uring_enter} calls skip the fd lookup; other threads keep using the plain fd.
+     * For the ring's one submitting thread, before it submits. The registration holds the ring: close the
+     * ring on this same thread, which releases it (else it lasts until the thread ends).
+     *
+     * @return whether the kernel took it ({@code false} on kernels without the feature)
+     */
+    public boolean registerRingFdWithThisThread() {
+        ensureOpen();
+        if (registeredThread != null) {
+            return registeredThread == Thread.currentThread();
+        }
+        // struct io_uring_rsrc_update { __u32 offset; __u32 resv; __aligned_u64 data; }: offset -1 = any free slot.
+        final AlignedBuffer update = AlignedBuffer.allocate(RSRC_UPDATE_SIZE, Long.BYTES);
+        update.byteBuffer().putInt(0, -1).putLong(Long.BYTES, ringFd);
+        final long r = LibC.syscall(LibC.SYS_IO_URING_REGISTER, ringFd, IORING_REGISTER_RING_FDS, update.address(), 1, 0, 0);
+        java.lang.ref.Reference.reachabilityFence(update);
+        if (r != 1) {
+            return false;
+        }
+        registeredIndex = update.byteBuffer().getInt(0);
+        registeredThread = Thread.currentThread();
+        return true;
+    }
+
+    /** Releases this thread's registration of the ring fd, if it is the registering thread. */
+    private void unregisterRingFd() {
+        if (registeredThread != Thread.currentThread()) {
+            return; // another thread's registration can only be released by it, or by its end
+        }
+        final AlignedBuffer update = AlignedBuffer.allocate(RSRC_UPDATE_SIZE, Long.BYTES);
+        update.byteBuffer().putInt(0, registeredIndex);
+        LibC.syscall(LibC.SYS_IO_URING_REGISTER, ringFd, IORING_UNREGISTER_RING_FDS, update.address(), 1, 0, 0);
+        java.lang.ref.Reference.reachabilityFence(update);
+        registeredThread = null;
+        registeredIndex = -1;
     }
 
     /**
@@ -360,6 +407,7 @@ public final class IoUring implements AutoCloseable {
             return;
         }
         closed = true;
+        unregisterRingFd();
         sq.close();
         cq.close();
         unmapQuietly(sqesAddress, sqesSize);

@@ -124,6 +124,8 @@ public final class IoUringConstants {
     public static final int IORING_ENTER_SQ_WAKEUP = 1 << 1;
     /** The argument is a {@code struct io_uring_getevents_arg} (sigmask and timeout; Linux 5.11+). */
     public static final int IORING_ENTER_EXT_ARG = 1 << 3;
+    /** The fd argument is an index into the calling thread's registered ring fds (Linux 5.18+). */
+    public static final int IORING_ENTER_REGISTERED_RING = 1 << 4;
 
     // sq_ring->flags
     /** SQ ring flag: the SQPOLL thread sleeps and needs {@link #IORING_ENTER_SQ_WAKEUP}. */
@@ -148,6 +150,10 @@ public final class IoUringConstants {
     public static final int IORING_UNREGISTER_EVENTFD = 5;
     /** {@code io_uring_register}: fills a {@code struct io_uring_probe} with the supported ops. */
     public static final int IORING_REGISTER_PROBE = 8;
+    /** {@code io_uring_register}: registers the ring's fd with the calling thread (Linux 5.18+). */
+    public static final int IORING_REGISTER_RING_FDS = 20;
+    /** {@code io_uring_register}: releases the calling thread's registration of a ring fd. */
+    public static final int IORING_UNREGISTER_RING_FDS = 21;
     /** io_uring_probe_op->flags: the op is supported. */
     public static final int IO_URING_OP_SUPPORTED = 1;
 

@@ -68,6 +68,7 @@ final class RingLayout {
 
     // struct iovec
     static final int IOVEC_SIZE = 16;            // void *iov_base; size_t iov_len
+    static final int RSRC_UPDATE_SIZE = 16;      // __u32 offset, resv; __aligned_u64 data
 
     // struct open_how (openat2)
     static final int OPEN_HOW_SIZE = 24;         // __u64 flags, mode, resolve

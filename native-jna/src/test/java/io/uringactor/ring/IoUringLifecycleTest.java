@@ -159,4 +159,24 @@ class IoUringLifecycleTest {
             assertEquals(0, ring.sq().ringFlags() & IORING_SQ_TASKRUN, "running the work clears the flag");
         }
     }
+
+    /** A registered ring fd serves its thread's enters; another thread still enters through the plain fd. */
+    @Test
+    void aRingFdRegisteredWithItsThreadSubmitsAndOtherThreadsStillWork() throws Exception {
+        try (IoUring ring = IoUring.open(8)) {
+            assertTrue(ring.registerRingFdWithThisThread(), "kernel 5.18+ registers ring fds");
+            assertTrue(ring.registerRingFdWithThisThread(), "a second call on the same thread is a no-op");
+            assertTrue(ring.sq().prepNop(1L));
+            assertEquals(Map.of(1L, 0), Completions.submitAndReap(ring, 1), "through the registered index");
+            final java.util.concurrent.CompletableFuture<Boolean> other = new java.util.concurrent.CompletableFuture<>();
+            final Thread t = new Thread(() -> other.complete(ring.registerRingFdWithThisThread()));
+            t.start();
+            assertFalse(other.get(10, java.util.concurrent.TimeUnit.SECONDS), "one registering thread per ring");
+            assertTrue(ring.sq().prepNop(2L));
+            final Thread submitter = new Thread(() -> ring.submitAndWait(1));
+            submitter.start();
+            submitter.join(10_000);
+            assertEquals(1, ring.cq().ready(), "a thread that did not register enters with the plain fd");
+        }
+    }
 }

@@ -72,6 +72,11 @@ final class LoopDriver implements RingDriver, LoopIo {
     }
 
     @Override
+    public boolean completionsWaiting() {
+        return ring.cq().ready() > 0 || (taskrunFlag && (sq.ringFlags() & IORING_SQ_TASKRUN) != 0);
+    }
+
+    @Override
     public void await() {
         try {
             final boolean armedNow = wakeUp.queue(sqes, sq);

@@ -11,6 +11,9 @@ interface LoopIo {
      */
     void poll();
 
+    /** Whether completions (or completion work) wait to be reaped: memory reads only, no syscall. */
+    boolean completionsWaiting();
+
     /**
      * Nothing is left to run: submits what is prepared and sleeps in the ring until a completion arrives or
      * {@link #wakeUp()} is called. {@link #poll()} follows at once.

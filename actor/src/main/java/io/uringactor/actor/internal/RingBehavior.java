@@ -88,6 +88,10 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         // On a loop, or pinned with the ring mailbox, this thread alone submits and waits; a reaper thread waits too.
         final Waits waits = loop != null && !loopTaken ? Waits.LOOP : mailbox != null && loop == null ? Waits.OWN : Waits.REAPER;
         this.ring = IoUring.open(ringOptions(settings, waits));
+        if (waits != Waits.REAPER) {
+            // This thread makes every io_uring_enter of the ring: spare the kernel the fd lookup on each.
+            ring.registerRingFdWithThisThread();
+        }
         final OpenFiles files = new OpenFiles();
         final Path root = settings.rootDirectory() == null ? null : settings.rootDirectory().toAbsolutePath().normalize();
         final int rootFd = openRootAndBoundFile(files, root, boundPath, boundOptions);

@@ -59,6 +59,8 @@ public final class RingEventLoop extends AbstractExecutorService {
     private final String name;
     private final Thread thread;
     private final long blockedTaskNanos;
+    /** How long the loop spins for new work after a busy turn before it sleeps; 0 sleeps at once. */
+    private final long spinNanos;
     /** Tasks from the loop's own thread; touched by that thread only. */
     private final ArrayDeque<Runnable> local = new ArrayDeque<>();
     /** Tasks from other threads: JCTools' lock-free many-to-one queue, in chunks (no node per task). */
@@ -74,6 +76,8 @@ public final class RingEventLoop extends AbstractExecutorService {
     private volatile LoopIo io;
     private volatile boolean shutdown;
     private long lastWarningNanos;
+    /** Whether the loop has spun since it last ran a task; see {@link #spinForWork}. */
+    private boolean spunSinceWork;
 
     /**
      * A loop and its started thread.
@@ -81,10 +85,13 @@ public final class RingEventLoop extends AbstractExecutorService {
      * @param name             names the loop in logs
      * @param threadFactory    makes the loop's thread (Pekko's, for the dispatcher's thread names)
      * @param blockedTaskNanos a task running longer than this is logged; 0 never logs
+     * @param spinNanos        after a turn that ran tasks, how long to look for new work before sleeping (a
+     *                         sleeping loop costs its wakers a thread wake-up); 0 never spins
      */
-    public RingEventLoop(String name, ThreadFactory threadFactory, long blockedTaskNanos) {
+    public RingEventLoop(String name, ThreadFactory threadFactory, long blockedTaskNanos, long spinNanos) {
         this.name = name;
         this.blockedTaskNanos = blockedTaskNanos;
+        this.spinNanos = spinNanos;
         this.thread = threadFactory.newThread(this::run);
         thread.start();
     }
@@ -165,7 +172,15 @@ public final class RingEventLoop extends AbstractExecutorService {
                     if (shutdown) {
                         return;
                     }
+                    if (!spunSinceWork && spinNanos > 0) {
+                        spunSinceWork = true;
+                        if (spinForWork(ringIo)) {
+                            continue;
+                        }
+                    }
                     sleep();
+                } else {
+                    spunSinceWork = false;
                 }
             }
         } finally {
@@ -210,6 +225,21 @@ public final class RingEventLoop extends AbstractExecutorService {
         LOG.warn("{} held the ring event loop {} for {} ms: every actor, stream and ring op on that loop waited"
                 + " meanwhile. Do not block on a ring event loop: run blocking code on another dispatcher.",
                 who, name, TimeUnit.NANOSECONDS.toMillis(nanos));
+    }
+
+    /**
+     * Spins up to {@link #spinNanos} for a task from another thread or a completion; whether one came. Once per
+     * idle period only (after a turn that ran tasks), so an idle loop never spins.
+     */
+    private boolean spinForWork(LoopIo ringIo) {
+        final long deadline = System.nanoTime() + spinNanos;
+        do {
+            if (!remote.isEmpty() || (ringIo != null && ringIo.completionsWaiting())) {
+                return true;
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() < deadline);
+        return false;
     }
 
     private void sleep() {

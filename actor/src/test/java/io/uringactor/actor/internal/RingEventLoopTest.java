@@ -9,6 +9,8 @@ import ch.qos.logback.core.read.ListAppender;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
 import java.lang.management.ManagementFactory;
@@ -28,7 +30,12 @@ class RingEventLoopTest {
     private final List<RingEventLoop> loops = new ArrayList<>();
 
     private RingEventLoop loop(long blockedTaskNanos) {
-        final RingEventLoop loop = new RingEventLoop("test-loop", Executors.defaultThreadFactory(), blockedTaskNanos);
+        return loop(blockedTaskNanos, 0);
+    }
+
+    private RingEventLoop loop(long blockedTaskNanos, long spinNanos) {
+        final RingEventLoop loop = new RingEventLoop("test-loop", Executors.defaultThreadFactory(), blockedTaskNanos,
+                spinNanos);
         loops.add(loop);
         return loop;
     }
@@ -120,9 +127,15 @@ class RingEventLoopTest {
         assertEquals(0, ran.getCount(), "both queued tasks ran before the loop ended");
     }
 
-    @Test
-    void anIdleLoopUsesNoCpu() throws Exception {
-        final RingEventLoop loop = loop(0);
+    /** With and without the spin before sleeping: it spins once after work, never while idle. */
+    @ParameterizedTest
+    @ValueSource(longs = {0, 50_000})
+    void anIdleLoopUsesNoCpu(long spinNanos) throws Exception {
+        final RingEventLoop loop = loop(0, spinNanos);
+        for (int i = 0; i < 100; i++) {
+            loop.execute(() -> { }); // bursts of work, each followed by at most one spin
+            Thread.sleep(1);
+        }
         final CompletableFuture<Long> threadId = new CompletableFuture<>();
         loop.execute(() -> threadId.complete(Thread.currentThread().getId()));
         final long id = threadId.get(10, TimeUnit.SECONDS);
