@@ -1,6 +1,7 @@
 package docs.javadsl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.uringactor.actor.FileHandle;
 import io.uringactor.actor.OpenOptions;
@@ -75,6 +76,41 @@ class RingClientDocTest {
         final TestProbe<String> report = testKit.createTestProbe();
         testKit.spawn(reader(RingExtension.get(testKit.system()).ring(), file, 0, report.getRef()));
         report.expectMessage("from an actor");
+        ring.close(file).toCompletableFuture().join();
+    }
+
+    /** What the co-located actor below turns the ring's replies into. */
+    record Synced(Throwable failure) {
+    }
+
+    // #on-the-loop
+    static Behavior<Object> colocated(RingClient ring, FileHandle file, ActorRef<String> report) {
+        return Behaviors.setup(context -> {
+            context.pipeToSelf(ring.read(file, 0, 4096), (bytes, failure) -> new ReadDone(bytes, failure));
+            context.pipeToSelf(ring.<org.apache.pekko.Done>ask(replyTo -> new RingCommand.Fsync(file, false, replyTo)),
+                    (done, failure) -> new Synced(failure));
+            return Behaviors.receiveMessage(msg -> {
+                report.tell(msg instanceof ReadDone read ? read.bytes().utf8String() + " on " + Thread.currentThread().getName()
+                        : "synced " + (((Synced) msg).failure() == null));
+                return Behaviors.same();
+            });
+        });
+    }
+    // #on-the-loop
+
+    @Test
+    void fromAnActorOnTheRingsLoop() {
+        final RingClient ring = RingExtension.get(testKit.system()).client();
+        final FileHandle file = ring.open(dir.resolve("loop.txt"), OpenOptions.readWrite().withCreate())
+                .toCompletableFuture().join();
+        ring.write(file, 0, ByteString.fromString("on the loop")).toCompletableFuture().join();
+        final TestProbe<String> report = testKit.createTestProbe();
+        testKit.spawn(colocated(ring, file, report.getRef()), "colocated",
+                org.apache.pekko.actor.typed.DispatcherSelector.fromConfig(io.uringactor.actor.RingActor.LOOP_DISPATCHER));
+        final java.util.Set<String> seen = java.util.Set.of(report.receiveMessage(), report.receiveMessage());
+        assertTrue(seen.contains("synced true"), seen.toString());
+        assertTrue(seen.stream().anyMatch(m -> m.startsWith("on the loop on ") && m.contains("io-uring-actor.loop-dispatcher")),
+                seen.toString());
         ring.close(file).toCompletableFuture().join();
     }
 }

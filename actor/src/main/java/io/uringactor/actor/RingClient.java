@@ -121,7 +121,7 @@ public final class RingClient {
      * machines with two CPUs or fewer starts a new thread per callback.) In an actor:
      *
      * <pre>{@code
-     * context.pipeToSelf(client.ask(replyTo -> new RingCommand.Fsync(file, replyTo)), (done, failure) -> ...);
+     * context.pipeToSelf(client.ask(replyTo -> new RingCommand.Fsync(file, false, replyTo)), (done, failure) -> ...);
      * }</pre>
      *
      * It needs no timer: the ring answers every request it receives (op timeouts included), the dead-letter
