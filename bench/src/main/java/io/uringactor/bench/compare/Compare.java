@@ -38,12 +38,12 @@ import java.util.function.Supplier;
  *
  * <p>Runs each workload (4 KiB random reads from the page cache at QD1 and QD32; 4 KiB random reads and
  * writes with O_DIRECT at QD1 and QD32; a streaming copy of a large file) with every engine: this library
- * through the ring actor (the {@code RingClient} facade and asks from actors) and without it (the raw
- * native-jna ring), jasyncfio, the JDK's FileChannel and AsynchronousFileChannel, and fio (io_uring and
- * psync) or {@code cp}, Pekko's FileIO for the copy. Runs are interleaved (A B C A B C ...) after one
- * warm-up round, so that drift hits every engine alike; each cell is the median of the runs, with the
- * min–max spread. Writes a markdown table to {@code out}, and {@code results.csv} and {@code results.svg}
- * to {@code --out}.
+ * through the ring actor (the {@code RingClient} facade, and actors on the default dispatcher or on the
+ * ring's own event loop) and without it (the raw native-jna ring), jasyncfio, the JDK's FileChannel and
+ * AsynchronousFileChannel, and fio (io_uring and psync) or {@code cp}, Pekko's FileIO for the copy. Runs
+ * are interleaved (A B C A B C ...) after one warm-up round, so that drift hits every engine alike; each
+ * cell is the median of the runs, with the min–max spread. Writes a markdown table to {@code out}, and
+ * {@code results.csv} and {@code results.svg} to {@code --out}.
  *
  * <p>Hidden options for tests: {@code --window-ms N} (the measured window of a random-IO run) and
  * {@code --runs N}, and {@code --engines a,b} (only engines whose name contains one of these).
@@ -185,8 +185,12 @@ public final class Compare {
             final RingClient client = RingExtension.get(system).client();
             final List<Supplier<Engine>> random = new ArrayList<>(List.of(
                     () -> new RandomEngines.RingClientEngine(client),
-                    () -> new RandomEngines.AskEngine(system, client, false),
-                    () -> new RandomEngines.AskEngine(system, client, true),
+                    () -> new RandomEngines.ActorEngine(system, client, RandomEngines.Mode.ASK, false),
+                    () -> new RandomEngines.ActorEngine(system, client, RandomEngines.Mode.PIPE, false),
+                    // actors on the ring's own event loop (RingActor.LOOP_DISPATCHER), sharing the ring's thread
+                    () -> new RandomEngines.ActorEngine(system, client, RandomEngines.Mode.TELL, true),
+                    () -> new RandomEngines.ActorEngine(system, client, RandomEngines.Mode.PIPE, true),
+                    () -> new RandomEngines.ActorEngine(system, client, RandomEngines.Mode.ASK, true),
                     RandomEngines.RawRingEngine::new,
                     RandomEngines.JasyncfioEngine::new,
                     RandomEngines.FileChannelPoolEngine::new,

@@ -12,8 +12,10 @@ import io.uringactor.bench.compare.Engine.Skip;
 import io.uringactor.bench.compare.Engine.Workload;
 import io.uringactor.actor.FileHandle;
 import io.uringactor.actor.OpenOptions;
+import io.uringactor.actor.RingActor;
 import io.uringactor.actor.RingClient;
 import io.uringactor.actor.RingCommand;
+import io.uringactor.actor.internal.RingEventLoop;
 import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.CompletionHandler;
 import io.uringactor.ring.Errno;
@@ -26,9 +28,11 @@ import com.sun.nio.file.ExtendedOpenOption;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.util.ByteString;
 
 import java.lang.ref.Reference;
@@ -40,8 +44,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -218,27 +224,47 @@ final class RandomEngines {
     }
 
     // ----------------------------------------------------------------------------------------------
-    // This library: actors asking the ring actor (ActorContext.askWithStatus), or using RingClient's stages
-    // with ActorContext.pipeToSelf.
+    // This library from actors: the ring actor told a RingCommand with a long-lived reply adapter, asked
+    // with ActorContext.askWithStatus, or used through RingClient's stages with ActorContext.pipeToSelf; the
+    // actors either on the default dispatcher (their requests and replies cross threads) or on the ring's own
+    // event loop, RingActor.LOOP_DISPATCHER (they stay on the ring's thread, but for the ask's; see Mode.ASK).
 
-    static final class AskEngine implements Engine {
+    /** How an {@link ActorWorker}'s requests reach the ring actor and its replies come back. */
+    enum Mode {
+        /** A {@code RingCommand} told to the ring with one message adapter, made once, as its replyTo. */
+        TELL,
+        /** {@code RingClient}'s stages with {@code pipeToSelf}: a future per request, no ask actor. */
+        PIPE,
+        /**
+         * {@code askWithStatus}: a temporary ask actor and a timeout per request. Pekko's Java DSL pipes the ask's
+         * Scala-converted stage to the actor with {@code handle}, which that stage runs as {@code handleAsync}: on
+         * CompletableFuture's default executor, a new thread per reply where the common pool's parallelism is 1
+         * (2 CPUs). Measured as users get it, so even on the loop every reply crosses threads.
+         */
+        ASK
+    }
+
+    static final class ActorEngine implements Engine {
         private final ActorSystem<?> system;
         private final RingClient client;
-        /** Actors use RingClient's stages with pipeToSelf instead of ActorContext.askWithStatus. */
-        private final boolean pipe;
+        private final Mode mode;
+        /** The workers run on the ring's event loop (the RingExtension ring's dispatcher), not the default one. */
+        private final boolean onLoop;
         private Workload w;
         private FileHandle file;
-        private final List<ActorRef<AskWorker.Msg>> workers = new ArrayList<>();
+        private final List<ActorRef<ActorWorker.Msg>> workers = new ArrayList<>();
 
-        AskEngine(ActorSystem<?> system, RingClient client, boolean pipe) {
+        /** {@code client} must be the RingExtension's: with {@code onLoop} its ring shares the workers' thread. */
+        ActorEngine(ActorSystem<?> system, RingClient client, Mode mode, boolean onLoop) {
             this.system = system;
             this.client = client;
-            this.pipe = pipe;
+            this.mode = mode;
+            this.onLoop = onLoop;
         }
 
         @Override
         public String name() {
-            return pipe ? "uring-actor/pipe" : "uring-actor/ask";
+            return (onLoop ? "uring-loop/" : "uring-actor/") + mode.name().toLowerCase(Locale.ROOT);
         }
 
         @Override
@@ -251,6 +277,7 @@ final class RandomEngines {
             w = workload;
             file = client.open(w.file(), openOptions(w)).toCompletableFuture().join();
             final int actors = submitters(w.qd());
+            final Props props = onLoop ? DispatcherSelector.fromConfig(RingActor.LOOP_DISPATCHER) : Props.empty();
             for (int i = 0; i < actors; i++) {
                 final AlignedBuffer[] buffers = new AlignedBuffer[w.qd() / actors];
                 if (w.direct()) {
@@ -259,8 +286,8 @@ final class RandomEngines {
                         fillRandom(buffers[b].byteBuffer());
                     }
                 }
-                workers.add(system.systemActorOf(AskWorker.create(client, pipe, file, w, buffers),
-                        "compare-ask-" + NAMES.incrementAndGet(), Props.empty()));
+                workers.add(system.systemActorOf(ActorWorker.create(client, mode, onLoop, file, w, buffers),
+                        "compare-actor-" + NAMES.incrementAndGet(), props));
             }
         }
 
@@ -268,9 +295,9 @@ final class RandomEngines {
         public Sample run(long windowNanos, Recorder recorder) throws Exception {
             final long start = System.nanoTime();
             final List<CompletableFuture<Void>> done = new ArrayList<>();
-            for (ActorRef<AskWorker.Msg> worker : workers) {
+            for (ActorRef<ActorWorker.Msg> worker : workers) {
                 final CompletableFuture<Void> f = new CompletableFuture<>();
-                worker.tell(new AskWorker.Start(start + windowNanos, recorder, f));
+                worker.tell(new ActorWorker.Start(start + windowNanos, recorder, f));
                 done.add(f);
             }
             CompletableFuture.allOf(done.toArray(new CompletableFuture<?>[0])).get(90, TimeUnit.SECONDS);
@@ -281,8 +308,8 @@ final class RandomEngines {
 
         @Override
         public void close() {
-            for (ActorRef<AskWorker.Msg> worker : workers) {
-                worker.tell(new AskWorker.Stop());
+            for (ActorRef<ActorWorker.Msg> worker : workers) {
+                worker.tell(new ActorWorker.Stop());
             }
             if (file != null) {
                 client.close(file).toCompletableFuture().join();
@@ -290,14 +317,20 @@ final class RandomEngines {
         }
     }
 
-    /** An actor keeping {@code buffers.length} asks outstanding until the deadline of a {@link Start}. */
-    static final class AskWorker {
+    /**
+     * An actor keeping {@code buffers.length} requests outstanding until the deadline of a {@link Start}, made
+     * the {@link Mode}'s way. A told request has no future or ask actor to say which op a reply answers: a
+     * block reply names the op by its buffer (one per slot), a read reply by its first 8 bytes, which are the
+     * block's own offset (every block of {@code Compare}'s data file is stamped so).
+     */
+    static final class ActorWorker {
         sealed interface Msg {
         }
 
         record Start(long deadline, Recorder recorder, CompletableFuture<Void> done) implements Msg {
         }
 
+        /** An op answered; {@code slot} -1 when a told op's reply cannot say which op it was (a failure). */
         record OpDone(int slot, long t0, int bytes, Throwable failure) implements Msg {
         }
 
@@ -306,35 +339,62 @@ final class RandomEngines {
 
         private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-        static Behavior<Msg> create(RingClient client, boolean pipe, FileHandle file, Workload w, AlignedBuffer[] buffers) {
-            return Behaviors.setup(ctx -> new AskWorker(ctx, client, pipe, file, w, buffers).idle());
+        static Behavior<Msg> create(RingClient client, Mode mode, boolean onLoop, FileHandle file, Workload w,
+                                    AlignedBuffer[] buffers) {
+            return Behaviors.setup(ctx -> new ActorWorker(ctx, client, mode, onLoop, file, w, buffers).idle());
         }
 
         private final ActorContext<Msg> ctx;
         private final RingClient client;
-        private final boolean pipe;
+        private final Mode mode;
+        private final boolean onLoop;
         private final ActorRef<RingCommand> ring;
         private final FileHandle file;
         private final Workload w;
         private final AlignedBuffer[] buffers;
+        /** TELL: when each slot's op was issued, and its offset (-1 when the slot has no op in flight). */
+        private final long[] issuedAt;
+        private final long[] offsets;
+        /** TELL: the one adapter of the ring's replies, as the reply type of the reads and of the block ops. */
+        private final ActorRef<StatusReply<ByteString>> readReplies;
+        private final ActorRef<StatusReply<BlockIo>> blockReplies;
         private Start current;
         private int inFlight;
 
-        private AskWorker(ActorContext<Msg> ctx, RingClient client, boolean pipe, FileHandle file, Workload w,
-                          AlignedBuffer[] buffers) {
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        private ActorWorker(ActorContext<Msg> ctx, RingClient client, Mode mode, boolean onLoop, FileHandle file,
+                            Workload w, AlignedBuffer[] buffers) {
             this.ctx = ctx;
             this.client = client;
-            this.pipe = pipe;
+            this.mode = mode;
+            this.onLoop = onLoop;
             this.ring = client.ring();
             this.file = file;
             this.w = w;
             this.buffers = buffers;
+            this.issuedAt = new long[buffers.length];
+            this.offsets = new long[buffers.length];
+            Arrays.fill(offsets, -1);
+            // Pekko keeps one adapter per message class, and StatusReply<ByteString> and StatusReply<BlockIo> are
+            // one class: a single adapter serves both (a worker runs one workload, so gets one kind of reply).
+            final ActorRef adapter = mode == Mode.TELL ? ctx.messageAdapter(StatusReply.class, this::answered) : null;
+            this.readReplies = adapter;
+            this.blockReplies = adapter;
         }
 
         private Behavior<Msg> idle() {
             return Behaviors.receive(Msg.class)
                     .onMessage(Start.class, start -> {
                         current = start;
+                        // What the engine's name promises: the loop's workers share the ring's thread, the others
+                        // run elsewhere (their requests cross threads).
+                        if (RingEventLoop.onLoopThread() != onLoop) {
+                            start.recorder().fail(new IllegalStateException("the worker runs on "
+                                    + Thread.currentThread().getName() + (onLoop ? ", not on the ring event loop"
+                                    : ", a ring event loop, not the default dispatcher")));
+                            start.done().complete(null);
+                            return Behaviors.same();
+                        }
                         for (int slot = 0; slot < buffers.length; slot++) {
                             issue(slot);
                         }
@@ -346,7 +406,9 @@ final class RandomEngines {
         }
 
         private Behavior<Msg> onDone(OpDone d) {
-            current.recorder().record(System.nanoTime() - d.t0());
+            if (d.slot() >= 0) {
+                current.recorder().record(System.nanoTime() - d.t0());
+            }
             if (d.failure() != null) {
                 current.recorder().fail(d.failure());
             } else if (d.bytes() != BLOCK) {
@@ -365,18 +427,78 @@ final class RandomEngines {
             inFlight++;
             final long offset = randomOffset(w.blocks());
             final long t0 = System.nanoTime();
-            if (pipe) {
-                switch (w.kind()) {
-                    case CACHED_READ -> ctx.pipeToSelf(client.read(file, offset, BLOCK),
-                            (bytes, failure) -> new OpDone(slot, t0, bytes == null ? -1 : bytes.size(), failure));
-                    case DIRECT_READ -> ctx.pipeToSelf(client.readBlock(file, offset, buffers[slot]),
-                            (io, failure) -> new OpDone(slot, t0, io == null ? -1 : io.bytes(), failure));
-                    case DIRECT_WRITE -> ctx.pipeToSelf(client.writeBlock(file, offset, buffers[slot]),
-                            (io, failure) -> new OpDone(slot, t0, io == null ? -1 : io.bytes(), failure));
-                    case COPY -> throw new IllegalArgumentException();
-                }
-                return;
+            switch (mode) {
+                case TELL -> tell(slot, offset, t0);
+                case PIPE -> pipe(slot, offset, t0);
+                case ASK -> ask(slot, offset, t0);
             }
+        }
+
+        private void tell(int slot, long offset, long t0) {
+            issuedAt[slot] = t0;
+            offsets[slot] = offset;
+            ring.tell(switch (w.kind()) {
+                case CACHED_READ -> new RingCommand.Read(file, offset, BLOCK, readReplies);
+                case DIRECT_READ -> new RingCommand.ReadBlock(file, offset, buffers[slot], blockReplies);
+                case DIRECT_WRITE -> new RingCommand.WriteBlock(file, offset, buffers[slot], blockReplies);
+                case COPY -> throw new IllegalArgumentException();
+            });
+        }
+
+        /** TELL: the adapter's function (it runs in this actor): which slot a reply answers, and its byte count. */
+        private OpDone answered(StatusReply<?> reply) {
+            if (reply.isError()) {
+                return new OpDone(-1, 0, -1, reply.getError());
+            }
+            final int slot;
+            final int bytes;
+            if (reply.getValue() instanceof BlockIo io) {
+                slot = Arrays.asList(buffers).indexOf(io.buffer()); // AlignedBuffer has identity equality
+                bytes = io.bytes();
+            } else {
+                final ByteString data = (ByteString) reply.getValue();
+                slot = slotReading(data);
+                bytes = data.size();
+            }
+            if (slot < 0) {
+                return new OpDone(-1, 0, -1, new IllegalStateException("a reply matching no op in flight: "
+                        + reply.getValue() + " (a read's first 8 bytes are not its offset: a data file of an"
+                        + " older harness? delete it)"));
+            }
+            offsets[slot] = -1;
+            return new OpDone(slot, issuedAt[slot], bytes, null);
+        }
+
+        /** The slot whose read in flight is at the offset stamped in {@code data}'s first 8 bytes, or -1. */
+        private int slotReading(ByteString data) {
+            if (data.size() < Long.BYTES) {
+                return -1;
+            }
+            long stamp = 0;
+            for (int i = 0; i < Long.BYTES; i++) { // big-endian, as Compare.dataFile's putLong wrote it
+                stamp = stamp << 8 | (data.apply(i) & 0xFF);
+            }
+            for (int slot = 0; slot < offsets.length; slot++) {
+                if (offsets[slot] == stamp) {
+                    return slot; // two reads of one block: either slot, both were issued for it
+                }
+            }
+            return -1;
+        }
+
+        private void pipe(int slot, long offset, long t0) {
+            switch (w.kind()) {
+                case CACHED_READ -> ctx.pipeToSelf(client.read(file, offset, BLOCK),
+                        (bytes, failure) -> new OpDone(slot, t0, bytes == null ? -1 : bytes.size(), failure));
+                case DIRECT_READ -> ctx.pipeToSelf(client.readBlock(file, offset, buffers[slot]),
+                        (io, failure) -> new OpDone(slot, t0, io == null ? -1 : io.bytes(), failure));
+                case DIRECT_WRITE -> ctx.pipeToSelf(client.writeBlock(file, offset, buffers[slot]),
+                        (io, failure) -> new OpDone(slot, t0, io == null ? -1 : io.bytes(), failure));
+                case COPY -> throw new IllegalArgumentException();
+            }
+        }
+
+        private void ask(int slot, long offset, long t0) {
             switch (w.kind()) {
                 case CACHED_READ -> ctx.askWithStatus(ByteString.class, ring, TIMEOUT,
                         replyTo -> new RingCommand.Read(file, offset, BLOCK, replyTo),
