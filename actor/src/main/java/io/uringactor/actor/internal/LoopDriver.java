@@ -72,6 +72,11 @@ final class LoopDriver implements RingDriver, LoopIo {
     }
 
     @Override
+    public boolean submissionsPending() {
+        return sq.pending() > 0;
+    }
+
+    @Override
     public boolean completionsWaiting() {
         return ring.cq().ready() > 0 || (taskrunFlag && (sq.ringFlags() & IORING_SQ_TASKRUN) != 0);
     }

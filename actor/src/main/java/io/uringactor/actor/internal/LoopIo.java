@@ -11,6 +11,9 @@ interface LoopIo {
      */
     void poll();
 
+    /** Whether SQEs wait to be submitted: a memory read. */
+    boolean submissionsPending();
+
     /** Whether completions (or completion work) wait to be reaped: memory reads only, no syscall. */
     boolean completionsWaiting();
 

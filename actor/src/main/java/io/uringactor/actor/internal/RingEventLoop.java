@@ -165,22 +165,47 @@ public final class RingEventLoop extends AbstractExecutorService {
             while (true) {
                 final int ran = runTasks();
                 final LoopIo ringIo = io;
-                if (ringIo != null) {
-                    ringIo.poll();
+                if (!local.isEmpty() || !remote.isEmpty()) {
+                    // More to run: submit this batch and answer what completed before the next one, so that a
+                    // flood of tasks cannot keep completions waiting.
+                    if (ringIo != null) {
+                        ringIo.poll();
+                    }
+                    spunSinceWork = false;
+                    continue;
                 }
-                if (ran == 0 && local.isEmpty() && remote.isEmpty()) {
-                    if (shutdown) {
+                if (ran > 0) {
+                    spunSinceWork = false;
+                }
+                if (shutdown) {
+                    if (ringIo != null) {
+                        ringIo.poll();
+                    }
+                    if (local.isEmpty() && remote.isEmpty()) {
                         return;
+                    }
+                    continue;
+                }
+                // Nothing queued. What the batch prepared goes in with the sleep's own io_uring_enter, one
+                // syscall for both; a completion already there, or one a spin catches, is answered without any.
+                if (ringIo == null || !ringIo.submissionsPending()) {
+                    if (ringIo != null && ringIo.completionsWaiting()) {
+                        ringIo.poll();
+                        continue;
                     }
                     if (!spunSinceWork && spinNanos > 0) {
                         spunSinceWork = true;
                         if (spinForWork(ringIo)) {
+                            if (ringIo != null) {
+                                ringIo.poll();
+                            }
                             continue;
                         }
                     }
-                    sleep();
-                } else {
-                    spunSinceWork = false;
+                }
+                sleep();
+                if (ringIo != null) {
+                    ringIo.poll(); // what ended the sleep (completions inside it, for cached reads)
                 }
             }
         } finally {
