@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  */
 class RingLoopColocationTest {
     private static final ActorTestKit testKit = ActorTestKit.create("RingLoopColocationTest", ConfigFactory.parseString(
-            "test-loop = ${io-uring-actor.loop-dispatcher}").withFallback(ConfigFactory.load()).resolve());
+            "test-loop = ${io-uring-actor.loop-dispatcher}\nburst-loop = ${io-uring-actor.loop-dispatcher}").withFallback(ConfigFactory.load()).resolve());
     private static final int BLOCK = 4096;
     private static final int BLOCKS = 64;
 
@@ -242,6 +242,60 @@ class RingLoopColocationTest {
         assertEquals(Done.getInstance(), client.<Done>ask(RingCommand.Shutdown::new).toCompletableFuture()
                 .get(10, TimeUnit.SECONDS));
         testKit.createTestProbe().expectTerminated(own, Duration.ofSeconds(10));
+    }
+
+    /**
+     * A burst of requests made in one loop turn: page-cache reads go in as one batch with the loop's one
+     * io_uring_enter; O_DIRECT ones go in at once, one per enter, which keeps the device busy (batches of more
+     * than two are plugged in the kernel).
+     */
+    @Test
+    void aBurstOfCachedReadsIsOneBatchAndDirectOnesGoInOneByOne() throws Exception {
+        final RingSettings settings = RingSettings.create(testKit.system()).withDispatcher("burst-loop");
+        final ActorRef<RingCommand> own = testKit.spawn(RingActor.create(settings), "burst-ring", RingActor.props(settings));
+        final RingClient client = RingClient.create(own, testKit.system(), Duration.ofSeconds(10));
+        final FileHandle cached = client.open(data, OpenOptions.readOnly()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        final FileHandle direct = client.open(data, OpenOptions.readOnly().withDirect()).toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        final io.uringactor.ring.AlignedBuffer[] buffers = new io.uringactor.ring.AlignedBuffer[8];
+        for (int i = 0; i < buffers.length; i++) {
+            buffers[i] = io.uringactor.ring.AlignedBuffer.forDirectIo(data, BLOCK);
+        }
+        final TestProbe<List<Long>> probe = testKit.createTestProbe();
+        // One message, eight requests sent in its one turn; the reply counts the bytes each request moved.
+        final ActorRef<Object> burster = testKit.spawn(Behaviors.<Object>setup(ctx -> {
+            final List<Long> moved = new ArrayList<>();
+            return Behaviors.receiveMessage(msg -> {
+                if (msg instanceof Boolean directRun) {
+                    for (int i = 0; i < 8; i++) {
+                        if (directRun) {
+                            ctx.pipeToSelf(client.readBlock(direct, (long) i * BLOCK, buffers[i]),
+                                    (io, failure) -> (Object) (failure == null ? (long) io.bytes() : -1L));
+                        } else {
+                            ctx.pipeToSelf(client.read(cached, (long) i * BLOCK, BLOCK),
+                                    (bytes, failure) -> (Object) (failure == null ? (long) bytes.size() : -1L));
+                        }
+                    }
+                } else {
+                    moved.add((Long) msg);
+                    if (moved.size() == 8) {
+                        probe.getRef().tell(List.copyOf(moved));
+                        moved.clear();
+                    }
+                }
+                return Behaviors.same();
+            });
+        }), "burster", DispatcherSelector.fromConfig("burst-loop"));
+        for (boolean directRun : new boolean[] {false, true}) {
+            final RingStats before = client.stats().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            burster.tell(directRun);
+            assertEquals(java.util.Collections.nCopies(8, (long) BLOCK), probe.receiveMessage(Duration.ofSeconds(10)));
+            final RingStats after = client.stats().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertEquals(8, after.submitted() - before.submitted(), after.toString());
+            assertEquals(directRun ? 8 : 1, after.batches() - before.batches(),
+                    (directRun ? "O_DIRECT: one per enter " : "cached: one batch ") + before + " -> " + after);
+        }
+        testKit.stop(own, Duration.ofSeconds(10));
     }
 
     private static void awaitInFlight(RingClient client, int n) throws Exception {

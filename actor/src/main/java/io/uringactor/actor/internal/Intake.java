@@ -113,6 +113,7 @@ final class Intake {
             return;
         }
         counters.started(ops.started());
+        sqes.submitIfDirect();
     }
 
     /** No request starts any more; every queued one is answered with {@code error}. */

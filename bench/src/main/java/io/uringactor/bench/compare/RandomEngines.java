@@ -577,6 +577,12 @@ final class RandomEngines {
             }
             inFlight++;
             issuedAt[slot] = System.nanoTime();
+            if (w.direct()) {
+                // fio's pattern, and the actor's: O_DIRECT SQEs go in one per enter as they are made. Batched they
+                // are plugged in the kernel and this virtio disk then reaches ~0.8x the IOPS; cached reads complete
+                // inside the enter and are best submitted in one batch per wait.
+                ring.submit();
+            }
         }
 
         @Override
