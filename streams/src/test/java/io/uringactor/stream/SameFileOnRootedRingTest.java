@@ -35,7 +35,12 @@ import java.util.concurrent.CompletionStage;
  * it alone. The working directory has no file of that name, so a check of the JVM's view would see none.
  */
 class SameFileOnRootedRingTest {
-    private static final int SIZE = 1 << 20;
+    /**
+     * Larger than what a stage's async boundary buffers (16 chunks of 128 KiB) plus its reads in flight: a
+     * reader of a smaller file can read it to its end and close it before the writer downstream opens its
+     * target, and a closed reader protects nothing (see UringFileIO's "Writing safely").
+     */
+    private static final int SIZE = 8 << 20;
     private static final ActorTestKit testKit = ActorTestKit.create();
     private static final ActorSystem<?> system = testKit.system();
 

@@ -60,7 +60,10 @@ import java.util.concurrent.CompletionStage;
  * {@code ./f}, hard links and symlinks count, and on a ring with a root directory the files beneath the
  * root are compared) fails with a {@link SameFileException} before touching it. A reader counts from when it has opened its file until it
  * has closed it: a reader that already read a small file to its end and closed it no longer protects it
- * from a writer that gets its bytes later (which then writes back what was read).
+ * from a writer that gets its bytes later (which then writes back what was read). The stages run on the
+ * ring's loop, each an island of its own, so "small" is up to what the async boundaries between them hold
+ * (16 elements each by default: 2 MiB of 128 KiB chunks) plus the reads in flight. To rewrite a file from
+ * itself, use {@code withAtomicReplace(true)}: the old file stays whole until the new one is complete.
  *
  * <p>When the stream into {@link #toPath} fails, the sink writes what it had received before its result
  * fails, so the {@code IOOperationIncompleteException}'s count is what is in the file. Or, with
