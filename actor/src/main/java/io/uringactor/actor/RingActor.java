@@ -92,7 +92,7 @@ public final class RingActor {
     /** Config path of the ring mailbox. */
     public static final String MAILBOX = "io-uring-actor.ring-mailbox";
 
-    /** Spawns a ring actor as a child of {@code context} on its pinned dispatcher. */
+    /** Spawns a ring actor as a child of {@code context} on the dispatcher its settings name. */
     public static ActorRef<RingCommand> spawn(ActorContext<?> context, String name, RingSettings settings) {
         return context.spawn(create(settings), name, props(settings));
     }

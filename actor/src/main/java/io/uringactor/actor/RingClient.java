@@ -50,10 +50,11 @@ import scala.jdk.javaapi.FutureConverters;
  * Asking a ring on another node adds Pekko's {@code AskTimeoutException} (a
  * {@link java.util.concurrent.TimeoutException}) once the client's ask timeout elapses.
  *
- * <p>Threads: for a ring in this JVM the stage is completed on the ring actor's own pinned thread, the one
- * that serves every request of the ring, so non-async callbacks ({@code thenApply}, {@code whenComplete})
- * run there and hold up all other IO of the ring: keep them short, or use the {@code *Async} variants with
- * an executor of your own. Failures that do not come from the actor (it has stopped, the system shuts down)
+ * <p>Threads: for a ring in this JVM the stage is completed on the ring actor's own thread (its event loop,
+ * or its pinned thread), the one that serves every request of the ring, so non-async callbacks
+ * ({@code thenApply}, {@code whenComplete}) run there and hold up all other IO of the ring and every actor
+ * on its loop: keep them short, or use the {@code *Async} variants with an executor of your own. An actor on
+ * the ring's loop that uses {@code pipeToSelf} gets the result on that same thread, without a hand-off. Failures that do not come from the actor (it has stopped, the system shuts down)
  * complete the stage on another Pekko thread instead, and a client of a terminated system returns stages
  * already failed. For a ring on another node the stage is completed on the thread that delivers the reply
  * (or on the scheduler's, at the ask timeout).

@@ -32,18 +32,20 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The ring actor. It owns one {@link IoUring} and runs on a pinned thread, which is the ring's only
- * submitter and the only thread that touches the SQ, the CQ, the in-flight slots and the file table.
+ * The ring actor. It owns one {@link IoUring} and runs on one thread, a {@link RingEventLoop} or a pinned
+ * thread, which is the ring's only submitter and the only thread that touches the SQ, the CQ, the in-flight
+ * slots and the file table.
  * This class is the actor's shell: it receives messages and hands them to its collaborators, each with one
  * job: {@link Intake} (admission, queue, backpressure), {@link SqeWriter} (checked requests to SQEs),
  * {@link OpTable} (the slots), {@link Completer} (CQEs to the one reply), a {@link RingDriver} (submit,
  * reap, wait), {@link RingLifecycle} (start, stop, abort), {@link NativeBufferPool} (the memory budget),
  * {@link PipePool} (the pipes of in-kernel copies) and {@link RingCounters}.
  *
- * <p>Micro-batching: a request only writes its SQE; the first request of a burst sends the actor a
- * {@code FLUSH}, which the FIFO mailbox delivers after every message already queued, and the flush submits
- * the whole batch with one {@code io_uring_enter}. Completions inside that call (cached reads mostly) are
- * answered at once.
+ * <p>Micro-batching: a request only writes its SQE. On a loop, the loop submits what a batch of its tasks
+ * prepared with one {@code io_uring_enter} ({@link LoopDriver}); on a pinned thread the first request of a
+ * burst sends the actor a {@code FLUSH}, which the FIFO mailbox delivers after every message already queued,
+ * and the flush submits the whole batch. Completions inside that call (cached reads mostly) are answered at
+ * once. O_DIRECT requests go in at once instead ({@link SqeWriter#submitIfDirect}).
  */
 public final class RingBehavior extends AbstractBehavior<Object> {
     private enum Signal { FLUSH, STOP_TIMEOUT, TRIM }
