@@ -17,8 +17,19 @@ import java.nio.file.Path;
  * kernel writing into collected memory corrupts the heap. The address is read once here, never per op.
  */
 public final class AlignedBuffer {
-    /** Alignment used for O_DIRECT when the kernel does not report one (the common logical block size). */
-    public static final int DEFAULT_DIRECT_IO_ALIGNMENT = 4096;
+    /**
+     * The running kernel's page size in bytes, from {@code sysconf(_SC_PAGESIZE)}: 4096 on x86_64, and 4096,
+     * 16384 or 65536 on aarch64 depending on how the kernel was built (4096 on a platform io_uring cannot
+     * run on). Read at run time, not a compile-time constant.
+     */
+    public static final int PAGE_SIZE = LibC.PAGE_SIZE;
+
+    /**
+     * Alignment used for O_DIRECT when the kernel does not report one (statx's DIO fields are Linux 6.1+):
+     * the page size. A device's logical block is normally no larger than a page, so page-aligned memory,
+     * offsets and lengths suit it; on a 16 or 64 KiB page kernel that is stricter than the device may need.
+     */
+    public static final int DEFAULT_DIRECT_IO_ALIGNMENT = PAGE_SIZE;
 
     private final ByteBuffer buffer;
     private final long address;
@@ -56,7 +67,8 @@ public final class AlignedBuffer {
 
     /**
      * The memory and offset alignment O_DIRECT needs on the filesystem holding {@code path}: the larger of
-     * statx's {@code stx_dio_mem_align} and {@code stx_dio_offset_align} (Linux 6.1+), else 4096.
+     * statx's {@code stx_dio_mem_align} and {@code stx_dio_offset_align} (Linux 6.1+), else
+     * {@link #DEFAULT_DIRECT_IO_ALIGNMENT}, the page size.
      */
     public static int directIoAlignment(Path path) {
         final Statx statx = Statx.of(path);

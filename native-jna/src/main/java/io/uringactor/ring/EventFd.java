@@ -8,7 +8,8 @@ import com.sun.jna.Native;
  * by something that is not an io_uring completion.
  */
 public final class EventFd implements AutoCloseable {
-    private static final int EFD_CLOEXEC = 0x80000;
+    /** The kernel defines {@code EFD_CLOEXEC} as {@code O_CLOEXEC}, the architecture's number. */
+    private static final int EFD_CLOEXEC = IoUringConstants.O_CLOEXEC;
 
     private final int fd;
     /** The 8-byte value 1 that {@link #signal()} writes; never modified after construction. */
@@ -24,7 +25,7 @@ public final class EventFd implements AutoCloseable {
      * A new eventfd with counter 0 ({@code EFD_CLOEXEC}).
      *
      * @throws ErrnoException naming {@code eventfd}, e.g. {@code EMFILE}
-     * @throws IoUringUnavailableException on a platform other than 64-bit x86 Linux
+     * @throws IoUringUnavailableException on a platform other than 64-bit Linux on x86_64 or aarch64
      */
     public static EventFd create() {
         LibC.requireSupportedPlatform();

@@ -429,8 +429,9 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
+    /** Maps {@code size} bytes of a region, in whole pages (4, 16 or 64 KiB: the kernel's page size). */
     private long map(long size, long offset, String what) {
-        final long address = LibC.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE,
+        final long address = LibC.mmap(0, LibC.pageAligned(size), LibC.PROT_READ | LibC.PROT_WRITE,
                 LibC.MAP_SHARED | LibC.MAP_POPULATE, ringFd, offset);
         if (address == LibC.MAP_FAILED) {
             throw new ErrnoException("mmap(" + what + ", " + size + " bytes)", Native.getLastError());
@@ -440,7 +441,7 @@ public final class IoUring implements AutoCloseable {
 
     private static void unmapQuietly(long address, long size) {
         if (address != 0 && address != LibC.MAP_FAILED) {
-            LibC.munmap(address, size);
+            LibC.munmap(address, LibC.pageAligned(size));
         }
     }
 

@@ -4,6 +4,12 @@ package io.uringactor.ring;
  * io_uring ABI constants under their kernel names, from
  * <a href="https://github.com/torvalds/linux/blob/v6.12/include/uapi/linux/io_uring.h">include/uapi/linux/io_uring.h</a>
  * and the open/fallocate/statx headers they are used with.
+ *
+ * <p>The {@code O_*} flags other than the access modes differ between architectures (O_DIRECT is 0x4000 on
+ * x86_64 but 0x10000 on aarch64, where 0x4000 is O_DIRECTORY): they are the running JVM's, read from
+ * {@link LinuxAbi} when this class initializes, and so not compile-time constants. Code compiled against
+ * them reads them at run time and passes the numbers of the machine it runs on; they cannot be
+ * {@code case} labels. Every other constant here is the same on x86_64 and aarch64.
  */
 public final class IoUringConstants {
     // enum io_uring_op
@@ -187,27 +193,35 @@ public final class IoUringConstants {
     /** Open for reading and writing. */
     public static final int O_RDWR = 2;
     /** Create the file if it does not exist, with the given mode. */
-    public static final int O_CREAT = 0x40;
+    public static final int O_CREAT = LinuxAbi.CURRENT.O_CREAT;
     /** With {@link #O_CREAT}: fail with {@code EEXIST} if the file exists. */
-    public static final int O_EXCL = 0x80;
+    public static final int O_EXCL = LinuxAbi.CURRENT.O_EXCL;
     /** Truncate an existing regular file to length 0. */
-    public static final int O_TRUNC = 0x200;
+    public static final int O_TRUNC = LinuxAbi.CURRENT.O_TRUNC;
     /** Every write goes to the end of the file. */
-    public static final int O_APPEND = 0x400;
+    public static final int O_APPEND = LinuxAbi.CURRENT.O_APPEND;
     /** Non-blocking mode (no effect on regular files). */
-    public static final int O_NONBLOCK = 0x800;
+    public static final int O_NONBLOCK = LinuxAbi.CURRENT.O_NONBLOCK;
     /** Every write returns only once its data (and the metadata to read it) is on stable storage. */
-    public static final int O_DSYNC = 0x1000;
+    public static final int O_DSYNC = LinuxAbi.CURRENT.O_DSYNC;
     /** Bypass the page cache; buffers, offsets and lengths must be aligned ({@link AlignedBuffer}). */
-    public static final int O_DIRECT = 0x4000;
+    public static final int O_DIRECT = LinuxAbi.CURRENT.O_DIRECT;
     /** Fail with {@code ENOTDIR} unless the path is a directory. */
-    public static final int O_DIRECTORY = 0x10000;
+    public static final int O_DIRECTORY = LinuxAbi.CURRENT.O_DIRECTORY;
     /** Fail with {@code ELOOP} if the last path component is a symlink. */
-    public static final int O_NOFOLLOW = 0x20000;
+    public static final int O_NOFOLLOW = LinuxAbi.CURRENT.O_NOFOLLOW;
+    /**
+     * The kernel's large-file flag. A 64-bit kernel sets it on every open itself, so this library never
+     * passes it; it is here because it is one of the flags whose number differs (0x8000 on x86_64, 0x20000
+     * on aarch64), for code that decodes flags.
+     */
+    public static final int O_LARGEFILE = LinuxAbi.CURRENT.O_LARGEFILE;
+    /** A descriptor that only names a place in the filesystem: no reads or writes through it. */
+    public static final int O_PATH = LinuxAbi.CURRENT.O_PATH;
     /** Close the fd on {@code exec}. */
-    public static final int O_CLOEXEC = 0x80000;
+    public static final int O_CLOEXEC = LinuxAbi.CURRENT.O_CLOEXEC;
     /** Like {@link #O_DSYNC}, and all metadata too. */
-    public static final int O_SYNC = 0x101000;
+    public static final int O_SYNC = LinuxAbi.CURRENT.O_SYNC;
 
     // linux/openat2.h: open_how->resolve
     /** {@code open_how.resolve}: never cross a mount point ({@code EXDEV}). */

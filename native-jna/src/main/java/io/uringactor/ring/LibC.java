@@ -4,6 +4,8 @@ import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
 
+import java.nio.ByteOrder;
+
 /**
  * Every native call of this module, bound with JNA direct mapping ({@link Native#register}): measured
  * 0.15 µs per call here against ~1.4 µs for interface mapping, and the syscall itself costs ~1 µs.
@@ -13,38 +15,59 @@ import com.sun.jna.Platform;
  * per syscall (submit/wait), at setup and at teardown.
  */
 final class LibC {
-    /** x86_64 syscall numbers; io_uring's three are the same on every 64-bit architecture since 5.1. */
-    static final long SYS_IO_URING_SETUP = 425;
-    static final long SYS_IO_URING_ENTER = 426;
-    static final long SYS_IO_URING_REGISTER = 427;
-    static final long SYS_STATX = 332;
+    /** The numbers of the syscalls made by number, the running architecture's ({@link LinuxAbi}). */
+    static final long SYS_IO_URING_SETUP = LinuxAbi.CURRENT.SYS_IO_URING_SETUP;
+    static final long SYS_IO_URING_ENTER = LinuxAbi.CURRENT.SYS_IO_URING_ENTER;
+    static final long SYS_IO_URING_REGISTER = LinuxAbi.CURRENT.SYS_IO_URING_REGISTER;
+    static final long SYS_STATX = LinuxAbi.CURRENT.SYS_STATX;
 
-    static final int PROT_READ = 0x1;
-    static final int PROT_WRITE = 0x2;
-    static final int MAP_SHARED = 0x01;
-    static final int MAP_POPULATE = 0x08000;
+    static final int PROT_READ = LinuxAbi.CURRENT.PROT_READ;
+    static final int PROT_WRITE = LinuxAbi.CURRENT.PROT_WRITE;
+    static final int MAP_SHARED = LinuxAbi.CURRENT.MAP_SHARED;
+    static final int MAP_POPULATE = LinuxAbi.CURRENT.MAP_POPULATE;
     static final long MAP_FAILED = -1L;
+
+    /**
+     * glibc's {@code sysconf} name of the page size: one enum in {@code bits/confname.h} for every
+     * architecture ({@code LinuxAbiHeadersTest} checks it against this machine's glibc).
+     */
+    static final int _SC_PAGESIZE = 30;
 
     /** Why this platform cannot run io_uring, or {@code null} when it can. */
     static final String UNSUPPORTED;
 
+    /** The running kernel's page size in bytes, from {@code sysconf(_SC_PAGESIZE)}; 4096 where unsupported. */
+    static final int PAGE_SIZE;
+
     static {
-        if (!Platform.isLinux() || !Platform.is64Bit() || !"x86-64".equals(Platform.ARCH)) {
-            // The syscall numbers and struct layouts below are those of x86_64 Linux.
-            UNSUPPORTED = "io_uring needs 64-bit x86 Linux; this is " + System.getProperty("os.name")
-                    + " " + System.getProperty("os.arch");
+        String unsupported = null;
+        long pageSize = 4096;
+        if (!Platform.isLinux() || !Platform.is64Bit() || LinuxAbi.CURRENT.arch == null
+                || ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            // LinuxAbi has the numbers of x86_64 and aarch64 only; RingLayout's structs are little-endian.
+            unsupported = "io_uring needs little-endian 64-bit Linux on x86_64 or aarch64; this is "
+                    + System.getProperty("os.name") + " " + System.getProperty("os.arch");
         } else {
-            UNSUPPORTED = null;
             Native.register(LibC.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+            pageSize = sysconf(_SC_PAGESIZE);
+            if (pageSize < 4096 || pageSize > 1 << 30 || Long.bitCount(pageSize) != 1) {
+                unsupported = "sysconf(_SC_PAGESIZE) returned " + pageSize + ", not a page size";
+                pageSize = 4096;
+            }
         }
+        UNSUPPORTED = unsupported;
+        PAGE_SIZE = (int) pageSize;
     }
 
     private LibC() {
     }
 
     /**
-     * glibc's {@code syscall(2)} is variadic; with six fixed integer arguments on x86_64 every argument
-     * travels in a register, exactly where the variadic callee reads it.
+     * glibc's {@code syscall(2)} is variadic; bound with seven fixed integer arguments, each still goes
+     * exactly where the variadic callee reads it. On x86_64 the first six travel in rdi..r9 and the seventh
+     * on the stack, fixed or variadic alike; on aarch64 Linux all seven travel in x0..x6, AAPCS64 passing
+     * variadic integer arguments like named ones (Apple's arm64 ABI puts them on the stack, but that is not
+     * Linux).
      */
     static native long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
 
@@ -65,6 +88,13 @@ final class LibC {
     static native long write(int fd, long buf, long count);
 
     static native long strerror(int errno);
+
+    static native long sysconf(int name);
+
+    /** {@code size} rounded up to a whole number of pages, as the kernel maps it. */
+    static long pageAligned(long size) {
+        return (size + PAGE_SIZE - 1) & -(long) PAGE_SIZE;
+    }
 
     /** Throws unless io_uring can run on this platform at all. */
     static void requireSupportedPlatform() {

@@ -38,7 +38,7 @@ public final class Pipe implements AutoCloseable {
         this.size = size;
     }
 
-    /** A pipe of the kernel's default capacity (64 KiB normally). */
+    /** A pipe of the kernel's default capacity (16 pages: 64 KiB with 4 KiB pages). */
     public static Pipe open() {
         return open(0);
     }

@@ -2,7 +2,15 @@ package io.uringactor.ring;
 
 /**
  * Offsets and sizes of the kernel structures this module reads and writes, kept apart from the logic
- * that uses them (x86_64, little-endian). The C type of each field is in its comment.
+ * that uses them. The C type of each field is in its comment.
+ *
+ * <p>They are the same on x86_64 and aarch64: every field is a fixed-width {@code __u8..__u64} (or a
+ * pointer or {@code size_t}, 8 bytes on both), both ABIs are LP64 and align each such type to its size
+ * (the x86_64 psABI and AAPCS64 agree there; only i386 aligns {@code __u64} to 4, hence the kernel's
+ * {@code __aligned_u64}), and both are little-endian ({@link LibC} refuses a big-endian JVM).
+ * {@code LinuxAbiHeadersTest} checks each value with {@code offsetof}/{@code sizeof} against both the
+ * x86_64 and the aarch64 UAPI headers; the aarch64 structs are laid out by this machine's x86_64 gcc
+ * there, which by the above is what an aarch64 compiler does.
  */
 final class RingLayout {
     // struct io_uring_sqe (64 bytes)

@@ -165,7 +165,7 @@ final class OpenFiles {
         return -1;
     }
 
-    /** The O_DIRECT alignment of the filesystem holding {@code path}, or the common 4096 if it cannot be read. */
+    /** The O_DIRECT alignment of the filesystem holding {@code path}, or the page size if it cannot be read. */
     static int directIoAlignment(String path) {
         try {
             return AlignedBuffer.directIoAlignment(Path.of(path));

@@ -58,8 +58,6 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     private static final int REAP_EVERY = 64;
     /** Free pipes kept for copies (two descriptors each); busier moments make and close more. */
     private static final int PIPES_KEPT = 16;
-    /** {@code O_PATH}: a descriptor that only names a place in the filesystem, here the root directory. */
-    private static final int O_PATH = 0x200000;
 
     private final RingSettings settings;
     private final IoUring ring;

@@ -132,7 +132,7 @@ final class ReplyCodec implements MessageCodec {
      * A block reply, in a fresh buffer of exactly the bytes it carries: the capacity on the wire (the
      * remote buffer's) is only checked. The buffer keeps the alignment sent, unless it is smaller than that
      * alignment: then no O_DIRECT op of that alignment fits in it, and it is aligned to the largest power of
-     * two it holds (at least {@value #REPLY_ALIGNMENT_FLOOR}), so that its slack stays proportional.
+     * two it holds (at least {@link #REPLY_ALIGNMENT_FLOOR}, the page size), so that its slack stays proportional.
      */
     private BlockIo blockIo(WireIn in) throws NotSerializableException {
         final int bytes = in.sVarInt();

@@ -298,7 +298,7 @@ abstract class RingStageLogic extends GraphStageLogic {
         cancelStage(cause);
     }
 
-    /** The O_DIRECT alignment of {@code path}'s file system (statx, Linux 6.1+; else 4096). */
+    /** The O_DIRECT alignment of {@code path}'s file system (statx, Linux 6.1+; else the page size). */
     private static int directIoAlignment(Path path) {
         try {
             return AlignedBuffer.directIoAlignment(path);
