@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Reference IOPS for 4 KiB random reads on this machine, to read next to the JMH numbers:
-#   fio with --ioengine=io_uring, and the liburing C loop uring-ref (one submit per batch of completions),
-#   each at QD1 and QD32, from the page cache and with O_DIRECT, SECONDS (default 3) per run.
+#   fio with --ioengine=io_uring, and the project's liburing C loop bench/ref/uring-ref.c (one io_uring_enter
+#   per batch of completions), each at QD1 and QD32, from the page cache and with O_DIRECT, SECONDS (default 3)
+#   per run.
 #
 # Usage: bench/fio-reference.sh FILE
 #   FILE      the file to read; created (256 MiB of random bytes) if missing. The JMH benchmarks use
 #             target/io-uring-bench/data-256m.bin (relative to where they ran).
 # Environment:
 #   SECONDS_PER_RUN  seconds per run (default 3)
-#   URING_REF        the uring-ref binary (default /tmp/uring-ref); built from URING_REF_SRC when missing
-#   URING_REF_SRC    its source (default /work/shared/ref/uring-ref.c); needs gcc and liburing-dev
+#   URING_REF        the uring-ref binary (default bench/target/uring-ref); built from URING_REF_SRC when
+#                    missing or older than it
+#   URING_REF_SRC    its source (default bench/ref/uring-ref.c); building needs gcc and liburing-dev
 #   FIO              the fio binary (default fio)
 #   FIO_EXTRA        extra fio options, e.g. "--iodepth_batch_submit=32 --iodepth_batch_complete_min=1"
 #
@@ -23,8 +25,10 @@ fi
 file=$1
 secs=${SECONDS_PER_RUN:-3}
 fio_bin=${FIO:-fio}
-uring_ref=${URING_REF:-/tmp/uring-ref}
-uring_ref_src=${URING_REF_SRC:-/work/shared/ref/uring-ref.c}
+# The project's own files are found from this script's directory (bench/), wherever it is run from.
+bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+uring_ref=${URING_REF:-$bench_dir/target/uring-ref}
+uring_ref_src=${URING_REF_SRC:-$bench_dir/ref/uring-ref.c}
 
 if [[ ! -f $file ]]; then
     echo "# $file is missing: creating 256 MiB of random bytes"
@@ -33,7 +37,7 @@ if [[ ! -f $file ]]; then
 fi
 fs_type=$(stat -f -c %T "$file")
 if [[ $fs_type == tmpfs ]]; then
-    echo "# warning: $file is on tmpfs, which refuses O_DIRECT: the direct runs will fail" >&2
+    echo "# warning: $file is on tmpfs: O_DIRECT there measures no device (and fails before Linux 6.6)" >&2
 fi
 
 warm() {
@@ -55,13 +59,22 @@ else
 fi
 
 have_ref=0
-if [[ -x $uring_ref ]]; then
+if [[ -x $uring_ref && ! $uring_ref_src -nt $uring_ref ]]; then
     have_ref=1
-elif [[ -f $uring_ref_src ]] && command -v gcc >/dev/null && [[ -f /usr/include/liburing.h ]]; then
-    echo "# building $uring_ref from $uring_ref_src"
-    gcc -O2 "$uring_ref_src" -o "$uring_ref" -luring && have_ref=1
+elif [[ ! -f $uring_ref_src ]]; then
+    echo "# $uring_ref_src is missing: skipping uring-ref"
+elif ! command -v gcc >/dev/null; then
+    echo "# gcc is not installed: skipping uring-ref (apt-get install -y gcc liburing-dev)"
+elif ! echo '#include <liburing.h>' | gcc -E -x c - >/dev/null 2>&1; then
+    echo "# liburing's headers are not installed: skipping uring-ref (apt-get install -y liburing-dev)"
 else
-    echo "# uring-ref is not available: skipping it (needs $uring_ref_src, gcc and liburing-dev)"
+    echo "# building $uring_ref from $uring_ref_src"
+    mkdir -p "$(dirname "$uring_ref")"
+    if gcc -O2 -Wall -o "$uring_ref" "$uring_ref_src" -luring; then
+        have_ref=1
+    else
+        echo "# could not build uring-ref: skipping it"
+    fi
 fi
 
 # fio IOPS of one run: QD, then "cached" or "direct".

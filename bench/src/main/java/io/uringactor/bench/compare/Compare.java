@@ -282,7 +282,7 @@ public final class Compare {
                 skip(w, engine, e.getMessage());
                 closeQuietly(engine);
             } catch (Exception | Error e) {
-                skip(w, engine, "setup failed: " + e);
+                skip(w, engine, "setup failed: " + engine.name() + ": " + e);
                 closeQuietly(engine);
             }
         }
@@ -299,7 +299,9 @@ public final class Compare {
                         samples.get(engine).add(s);
                     }
                 } catch (Exception | Error e) {
-                    skip(w, engine, (round < 0 ? "warm-up" : "run " + (round + 1)) + " failed: " + e);
+                    // the engine's name next to the error: the message may be the harness's own ("lost completions")
+                    skip(w, engine, (round < 0 ? "warm-up" : "run " + (round + 1)) + " failed: " + engine.name() + ": "
+                            + e);
                     engines.remove(engine);
                     samples.remove(engine);
                     closeQuietly(engine);

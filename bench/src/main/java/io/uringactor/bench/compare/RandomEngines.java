@@ -676,7 +676,8 @@ final class RandomEngines {
             } catch (Throwable e) { // UnsatisfiedLinkError, ExceptionInInitializerError, ExecutionException ...
                 final String cause = String.valueOf(e.getCause() != null ? e.getCause() : e);
                 throw new Skip("jasyncfio failed its probe op: " + cause + (w.direct() && cause.contains("Error code: 95")
-                        ? " (jasyncfio sends O_DIRECT files to its IOPOLL ring; this block device has no poll queues)" : ""));
+                        ? " (jasyncfio sends O_DIRECT files to its IOPOLL ring; this block device has no poll queues)"
+                        : e instanceof java.util.concurrent.TimeoutException ? " (no answer from jasyncfio in time)" : ""));
             }
             buffers = new ByteBuffer[w.qd()];
             for (int i = 0; i < buffers.length; i++) {
