@@ -3,6 +3,7 @@ package io.uringactor.actor;
 import io.uringactor.actor.internal.RingBehavior;
 
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.MailboxSelector;
@@ -91,6 +92,23 @@ public final class RingActor {
 
     /** Config path of the ring mailbox. */
     public static final String MAILBOX = "io-uring-actor.ring-mailbox";
+
+    /**
+     * Starts a ring actor outside any actor, as a system actor named {@code name}, on the dispatcher its
+     * settings name, and returns a handle with its ref, a {@link RingClient} and ways to stop it (gracefully or
+     * at once). The system's {@link RingExtension} ring is one too; spawn more for more rings (each gets a
+     * ring event loop of its own by default).
+     *
+     * @param system   the actor system to run the ring in
+     * @param name     the actor's name, unique among the system's actors
+     * @param settings the ring's settings, e.g. {@code RingSettings.create(system).withRootDirectory(dir)}
+     * @return the running ring's handle
+     * @throws org.apache.pekko.actor.InvalidActorNameException if the name is taken or not a valid actor name
+     */
+    public static RingHandle spawn(ActorSystem<?> system, String name, RingSettings settings) {
+        final ActorRef<RingCommand> ref = system.systemActorOf(create(settings), name, props(settings));
+        return new RingHandle(system, ref, RingClient.create(ref, system, settings.askTimeout()));
+    }
 
     /** Spawns a ring actor as a child of {@code context} on the dispatcher its settings name. */
     public static ActorRef<RingCommand> spawn(ActorContext<?> context, String name, RingSettings settings) {

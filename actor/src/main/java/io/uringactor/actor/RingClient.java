@@ -307,6 +307,21 @@ public final class RingClient {
     }
 
     /**
+     * {@link #readv} with its own timeout instead of the ring's {@code op-timeout}: when it elapses the read is
+     * cancelled in the kernel and the stage fails with {@link RingTimeoutException}.
+     *
+     * @param file    a handle this ring returned
+     * @param offset  the file offset in bytes of the first range, {@code >= 0}
+     * @param lengths as for {@link #readv(FileHandle, long, List)}
+     * @param timeout positive
+     * @return as {@link #readv(FileHandle, long, List)}
+     */
+    public CompletionStage<List<ByteString>> readv(FileHandle file, long offset, List<Integer> lengths,
+                                                   Duration timeout) {
+        return ask(replyTo -> new RingCommand.ReadV(file, offset, lengths, timeout, replyTo));
+    }
+
+    /**
      * Writes the buffers one after another starting at {@code offset}, with one {@code writev}; a short
      * write is resubmitted for the rest.
      *
@@ -317,6 +332,21 @@ public final class RingClient {
      */
     public CompletionStage<Integer> writev(FileHandle file, long offset, List<ByteString> data) {
         return ask(replyTo -> new RingCommand.WriteV(file, offset, data, replyTo));
+    }
+
+    /**
+     * {@link #writev} with its own timeout instead of the ring's {@code op-timeout}; a short write's rest gets
+     * what is left of it. When it elapses the write is cancelled and the stage fails with
+     * {@link RingTimeoutException} (part of the data may have been written).
+     *
+     * @param file    a handle this ring returned, opened for writing
+     * @param offset  the file offset in bytes, {@code >= 0}
+     * @param data    as for {@link #writev(FileHandle, long, List)}
+     * @param timeout positive
+     * @return as {@link #writev(FileHandle, long, List)}
+     */
+    public CompletionStage<Integer> writev(FileHandle file, long offset, List<ByteString> data, Duration timeout) {
+        return ask(replyTo -> new RingCommand.WriteV(file, offset, data, timeout, replyTo));
     }
 
     /**
@@ -340,6 +370,21 @@ public final class RingClient {
     }
 
     /**
+     * {@link #readBlock} with its own timeout instead of the ring's {@code op-timeout}: when it elapses the read
+     * is cancelled in the kernel and the stage fails with {@link RingTimeoutException}. The buffer belongs to
+     * the ring until the stage completes, as for {@link #readBlock(FileHandle, long, AlignedBuffer)}.
+     *
+     * @param file    a handle this ring returned
+     * @param offset  the file offset in bytes, {@code >= 0}
+     * @param buffer  the memory to read into
+     * @param timeout positive
+     * @return as {@link #readBlock(FileHandle, long, AlignedBuffer)}
+     */
+    public CompletionStage<BlockIo> readBlock(FileHandle file, long offset, AlignedBuffer buffer, Duration timeout) {
+        return ask(replyTo -> new RingCommand.ReadBlock(file, offset, buffer, timeout, replyTo));
+    }
+
+    /**
      * Zero-copy write of {@code buffer}'s whole capacity at {@code offset}; see {@link RingCommand.WriteBlock}.
      * A short write is resubmitted for the rest.
      *
@@ -354,6 +399,21 @@ public final class RingClient {
      */
     public CompletionStage<BlockIo> writeBlock(FileHandle file, long offset, AlignedBuffer buffer) {
         return ask(replyTo -> new RingCommand.WriteBlock(file, offset, buffer, replyTo));
+    }
+
+    /**
+     * {@link #writeBlock} with its own timeout instead of the ring's {@code op-timeout}: when it elapses the
+     * write is cancelled in the kernel and the stage fails with {@link RingTimeoutException} (part of the
+     * buffer may have been written).
+     *
+     * @param file    a handle this ring returned, opened for writing
+     * @param offset  the file offset in bytes, {@code >= 0}
+     * @param buffer  the bytes to write
+     * @param timeout positive
+     * @return as {@link #writeBlock(FileHandle, long, AlignedBuffer)}
+     */
+    public CompletionStage<BlockIo> writeBlock(FileHandle file, long offset, AlignedBuffer buffer, Duration timeout) {
+        return ask(replyTo -> new RingCommand.WriteBlock(file, offset, buffer, timeout, replyTo));
     }
 
     /**

@@ -280,4 +280,25 @@ class RingActorCommandsTest {
                 .join(), "a write with a timeout that does not elapse completes as usual");
         ring.close(pipe).toCompletableFuture().join();
     }
+
+    @Test
+    void vectoredAndBlockRequestsTakeTheirOwnTimeoutToo() throws Exception {
+        final Path fifo = dir.resolve("silent-fifo-2");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        final FileHandle pipe = ring.open(fifo, OpenOptions.readWrite()).toCompletableFuture().join();
+        final io.uringactor.ring.AlignedBuffer buffer = io.uringactor.ring.AlignedBuffer.allocate(16, 16);
+        for (java.util.function.Supplier<CompletionStage<?>> read : List.<java.util.function.Supplier<CompletionStage<?>>>of(
+                () -> ring.readv(pipe, 0, List.of(8, 8), Duration.ofMillis(50)),
+                () -> ring.readBlock(pipe, 0, buffer, Duration.ofMillis(50)))) {
+            final Throwable timedOut = assertThrows(CompletionException.class, () -> read.get().toCompletableFuture().join())
+                    .getCause();
+            assertInstanceOf(RingTimeoutException.class, timedOut, "the ring's op-timeout is off: this one is the request's");
+        }
+        assertEquals(4, ring.writev(pipe, 0, List.of(ByteString.fromString("ab"), ByteString.fromString("cd")),
+                Duration.ofSeconds(5)).toCompletableFuture().join());
+        buffer.byteBuffer().put(0, new byte[16]);
+        assertEquals(16, ring.writeBlock(pipe, 0, buffer, Duration.ofSeconds(5)).toCompletableFuture().join().bytes());
+        assertEquals("abcd", ring.read(pipe, 0, 4).toCompletableFuture().join().utf8String(), "what the writev put in");
+        ring.close(pipe).toCompletableFuture().join();
+    }
 }
