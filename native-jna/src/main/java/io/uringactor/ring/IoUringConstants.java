@@ -93,10 +93,16 @@ public final class IoUringConstants {
     public static final int IORING_SETUP_COOP_TASKRUN = 1 << 8;
     /** Sets {@link #IORING_SQ_TASKRUN} when task work is pending (with COOP_TASKRUN; Linux 5.19+). */
     public static final int IORING_SETUP_TASKRUN_FLAG = 1 << 9;
+    /** SQEs of 128 bytes instead of 64 (Linux 5.19+). */
+    public static final int IORING_SETUP_SQE128 = 1 << 10;
+    /** CQEs of 32 bytes instead of 16 (Linux 5.19+). */
+    public static final int IORING_SETUP_CQE32 = 1 << 11;
     /** Promises that only one task submits (Linux 6.0+). */
     public static final int IORING_SETUP_SINGLE_ISSUER = 1 << 12;
     /** Defers completion work until the submitter asks for events (with SINGLE_ISSUER; Linux 6.1+). */
     public static final int IORING_SETUP_DEFER_TASKRUN = 1 << 13;
+    /** No SQ index array: SQEs are consumed in ring order (Linux 6.6+). */
+    public static final int IORING_SETUP_NO_SQARRAY = 1 << 16;
 
     // io_uring_params->features
     /** The SQ and CQ rings share one mapping (Linux 5.4+). */

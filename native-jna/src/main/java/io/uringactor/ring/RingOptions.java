@@ -22,10 +22,41 @@ public final class RingOptions {
         if (cqEntries < 0) {
             throw new IllegalArgumentException("cqEntries=" + cqEntries + " must not be negative");
         }
+        refuseUnhandled(flags | optionalFlags);
         this.entries = entries;
         this.cqEntries = cqEntries;
         this.flags = flags;
         this.optionalFlags = optionalFlags & ~flags;
+    }
+
+    /**
+     * Setup flags that change how a ring must be driven or laid out, which {@link IoUring} does not do: a ring
+     * set up with one would misbehave silently (lost submissions, garbled SQEs or CQEs, waits that never end),
+     * so they are refused up front.
+     */
+    private static void refuseUnhandled(int flags) {
+        final StringBuilder refused = new StringBuilder();
+        unhandled(refused, flags, IoUringConstants.IORING_SETUP_IOPOLL, "IORING_SETUP_IOPOLL",
+                "completions must be polled and only O_DIRECT on polled block devices works");
+        unhandled(refused, flags, IoUringConstants.IORING_SETUP_SQPOLL, "IORING_SETUP_SQPOLL",
+                "a kernel thread consumes the SQ and must be woken when it sets IORING_SQ_NEED_WAKEUP");
+        unhandled(refused, flags, IoUringConstants.IORING_SETUP_R_DISABLED, "IORING_SETUP_R_DISABLED",
+                "the ring must be enabled with IORING_REGISTER_ENABLE_RINGS before use");
+        unhandled(refused, flags, IoUringConstants.IORING_SETUP_SQE128, "IORING_SETUP_SQE128",
+                "SQEs are 128 bytes, not the 64 this ring writes");
+        unhandled(refused, flags, IoUringConstants.IORING_SETUP_CQE32, "IORING_SETUP_CQE32",
+                "CQEs are 32 bytes, not the 16 this ring reads");
+        unhandled(refused, flags, IoUringConstants.IORING_SETUP_NO_SQARRAY, "IORING_SETUP_NO_SQARRAY",
+                "the SQ has no index array, which this ring fills");
+        if (refused.length() > 0) {
+            throw new IllegalArgumentException("setup flags this ring does not handle: " + refused);
+        }
+    }
+
+    private static void unhandled(StringBuilder refused, int flags, int flag, String name, String why) {
+        if ((flags & flag) != 0) {
+            refused.append(refused.length() > 0 ? "; " : "").append(name).append(" (").append(why).append(')');
+        }
     }
 
     /**

@@ -179,4 +179,26 @@ class IoUringLifecycleTest {
             assertEquals(1, ring.cq().ready(), "a thread that did not register enters with the plain fd");
         }
     }
+
+    /** Flags that change how the ring must be driven or laid out are refused before any setup, naming why. */
+    @Test
+    void setupFlagsTheRingDoesNotHandleAreRefused() {
+        for (int flag : new int[] {IORING_SETUP_IOPOLL, IORING_SETUP_SQPOLL, IORING_SETUP_R_DISABLED,
+                IORING_SETUP_SQE128, IORING_SETUP_CQE32, IORING_SETUP_NO_SQARRAY}) {
+            final IllegalArgumentException required = assertThrows(IllegalArgumentException.class,
+                    () -> RingOptions.create(8).withRequiredFlags(flag));
+            assertTrue(required.getMessage().startsWith("setup flags this ring does not handle: IORING_SETUP_"),
+                    required.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> RingOptions.create(8).withOptionalFlags(flag),
+                    "an optional one too: the kernel would grant it");
+        }
+        final String both = assertThrows(IllegalArgumentException.class, () -> RingOptions.create(8)
+                .withRequiredFlags(IORING_SETUP_SQPOLL | IORING_SETUP_CQE32)).getMessage();
+        assertTrue(both.contains("SQPOLL") && both.contains("NEED_WAKEUP") && both.contains("CQE32"), both);
+        // the flags the ring handles still work
+        try (IoUring ring = IoUring.open(RingOptions.create(8).withOptionalFlags(IORING_SETUP_SINGLE_ISSUER
+                | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_COOP_TASKRUN))) {
+            assertTrue(ring.fd() >= 0);
+        }
+    }
 }
