@@ -301,4 +301,28 @@ class RingActorCommandsTest {
         assertEquals("abcd", ring.read(pipe, 0, 4).toCompletableFuture().join().utf8String(), "what the writev put in");
         ring.close(pipe).toCompletableFuture().join();
     }
+
+    /**
+     * An O_DIRECT open learns the file's alignment from a statx of the opened descriptor, through the ring (one
+     * more SQE), not from a lookup of the path on the ring's thread; the alignment is then enforced.
+     */
+    @Test
+    void anODirectOpenAsksTheOpenedFileForItsAlignment() throws Exception {
+        final Path path = Files.write(dir.resolve("aligned.bin"), new byte[1 << 16]);
+        final RingStats before = await(ring.stats());
+        final FileHandle buffered = await(ring.open(path, OpenOptions.readOnly()));
+        final RingStats afterBuffered = await(ring.stats());
+        final FileHandle direct = await(ring.open(path, OpenOptions.readOnly().withDirect()));
+        final RingStats afterDirect = await(ring.stats());
+        assertEquals(1, afterBuffered.submitted() - before.submitted(), "a buffered open is one SQE");
+        assertEquals(2, afterDirect.submitted() - afterBuffered.submitted(), "an O_DIRECT open: the open, then its statx");
+        final int alignment = AlignedBuffer.directIoAlignment(path);
+        final Throwable unaligned = assertThrows(CompletionException.class, () -> ring.readBlock(direct, 1,
+                AlignedBuffer.forDirectIo(path, alignment)).toCompletableFuture().join()).getCause();
+        assertInstanceOf(InvalidRequestException.class, unaligned);
+        assertTrue(unaligned.getMessage().contains("aligned to " + alignment), unaligned.getMessage());
+        assertEquals(alignment, await(ring.readBlock(direct, 0, AlignedBuffer.forDirectIo(path, alignment))).bytes());
+        await(ring.close(direct));
+        await(ring.close(buffered));
+    }
 }

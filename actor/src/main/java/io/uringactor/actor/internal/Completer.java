@@ -118,6 +118,12 @@ final class Completer implements CompletionHandler {
             return;
         }
         final int res = op.result;
+        if (op.statingAlignment) {
+            // The file is open whatever the statx gave: register it (the page size when statx could not tell).
+            finish(op, registerOpened(op, op.fd, res < 0 ? AlignedBuffer.DEFAULT_DIRECT_IO_ALIGNMENT
+                    : alignmentOf(Statx.decode(op.data.byteBuffer(), 0))), null);
+            return;
+        }
         if (res < 0) {
             finish(op, null, failure(op, res));
             return;
@@ -149,7 +155,17 @@ final class Completer implements CompletionHandler {
                 finish(op, splitRead(op, res), null);
                 return;
             case OPEN:
-                finish(op, registerOpened(op, res), null);
+                if (((Open) op.command).options().direct()) {
+                    try {
+                        sqes.statAlignment(op, res);
+                        return;
+                    } catch (RingOverloadedException e) {
+                        // no SQE for the statx now: the file is open, so register it with the page size
+                    }
+                    finish(op, registerOpened(op, res, AlignedBuffer.DEFAULT_DIRECT_IO_ALIGNMENT), null);
+                    return;
+                }
+                finish(op, registerOpened(op, res, 0), null);
                 return;
             case CLOSE:
             case TRIM:
@@ -261,10 +277,14 @@ final class Completer implements CompletionHandler {
         return ByteStringList.of(parts);
     }
 
-    private FileHandle registerOpened(Op op, int fd) {
-        final Open open = (Open) op.command;
-        final String where = root == null ? open.path() : root.resolve(open.path()).toString();
-        return files.add(fd, open.path(), open.options().direct() ? OpenFiles.directIoAlignment(where) : 0);
+    private FileHandle registerOpened(Op op, int fd, int directIoAlignment) {
+        return files.add(fd, ((Open) op.command).path(), directIoAlignment);
+    }
+
+    /** The O_DIRECT alignment statx reports (memory and offset, whichever is stricter), else the page size. */
+    private static int alignmentOf(Statx statx) {
+        final int reported = Math.max(statx.dioMemAlign(), statx.dioOffsetAlign());
+        return reported > 0 ? reported : AlignedBuffer.DEFAULT_DIRECT_IO_ALIGNMENT;
     }
 
     private IoUringException failure(Op op, int res) {

@@ -32,6 +32,8 @@ final class Op {
     int file = -1;
     /** A block request from another node: its buffer is the pool's and goes out with the reply. */
     boolean remote;
+    /** An O_DIRECT open whose file is open ({@link #fd}) and whose {@code statx} for its alignment is in flight. */
+    boolean statingAlignment;
     int result;
     boolean timedOut;
     /**
@@ -103,6 +105,7 @@ final class Op {
         this.deadline = 0;
         this.file = -1;
         this.remote = false;
+        this.statingAlignment = false;
         this.targetFile = -1;
         this.pipe = null;
         this.inPipe = 0;

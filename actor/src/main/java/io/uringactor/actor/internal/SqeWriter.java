@@ -341,6 +341,21 @@ final class SqeWriter {
      * A short write's rest: the same slot and generation, with {@code remainingNanos} of the op's timeout
      * linked to it (0 for none).
      */
+    /**
+     * The O_DIRECT open of {@code op} gave {@code fd}: ask the kernel for the file's O_DIRECT alignment with a
+     * {@code statx} of that descriptor (not of the path, which would be a second, unconfined lookup), in the
+     * same slot. Throws {@link RingOverloadedException} when the kernel takes no SQE now.
+     */
+    void statAlignment(Op op, int fd) {
+        ensureSpace(1);
+        op.fd = fd;
+        op.statingAlignment = true;
+        op.pendingCqes = 1;
+        op.borrow(AlignedBuffer.allocate(Statx.BUFFER_SIZE, Long.BYTES)); // an open is rare: no pool needed
+        prep(sq.prepStatx(fd, emptyPath.address(), AT_EMPTY_PATH, STATX_DIOALIGN, op.data.address(),
+                UserData.op(op.slot, op.generation)));
+    }
+
     void writeRest(Op op, long remainingNanos) {
         ensureSpace(remainingNanos > 0 ? 2 : 1);
         op.pendingCqes = 1;
