@@ -23,13 +23,23 @@ public final class IoUringUnavailableException extends IoUringException {
         final String why;
         switch (errno) {
             case Errno.ENOSYS:
-                why = "the kernel has no io_uring (needs Linux 5.6 or newer, built with CONFIG_IO_URING)";
+                why = kernelAtLeast(System.getProperty("os.version"), 5, 6)
+                        ? "io_uring_setup is refused as unknown, though this kernel (" + System.getProperty("os.version")
+                        + ") is new enough to have it: a seccomp filter blocks it (Docker's default profile does;"
+                        + " run with a seccomp profile that allows io_uring_setup, io_uring_enter and"
+                        + " io_uring_register), or the kernel was built without CONFIG_IO_URING"
+                        : "the kernel has no io_uring (needs Linux 5.6 or newer, built with CONFIG_IO_URING)";
                 break;
             case Errno.EPERM:
                 why = whyForbidden(readSysctl(IO_URING_DISABLED));
                 break;
             case Errno.ENOMEM:
-                why = "not enough locked memory for " + entries + " entries: raise RLIMIT_MEMLOCK (ulimit -l),"
+                why = kernelAtLeast(System.getProperty("os.version"), 5, 12)
+                        ? "io_uring_setup reported no memory for " + entries + " entries, and this kernel does not"
+                        + " charge rings against RLIMIT_MEMLOCK: the machine is short of memory, or a seccomp filter"
+                        + " refuses io_uring_setup with ENOMEM (run with a profile that allows io_uring_setup,"
+                        + " io_uring_enter and io_uring_register)"
+                        : "not enough locked memory for " + entries + " entries: raise RLIMIT_MEMLOCK (ulimit -l),"
                         + " which kernels before 5.12 charge io_uring rings against, or ask for fewer entries";
                 break;
             case Errno.EINVAL:
@@ -56,9 +66,22 @@ public final class IoUringUnavailableException extends IoUringException {
                     + " and this user is not in it; add the user to that group or set kernel.io_uring_disabled=0";
         }
         return "io_uring is blocked by a seccomp filter (kernel.io_uring_disabled is "
-                + (ioUringDisabled == null ? "absent" : ioUringDisabled) + ", so not by the sysctl): a container"
-                + " runtime (Docker, Podman, Kubernetes) or systemd's SystemCallFilter must allow io_uring_setup,"
-                + " io_uring_enter and io_uring_register";
+                + (ioUringDisabled == null ? "absent" : ioUringDisabled) + ", so not by the sysctl; Docker's default"
+                + " profile blocks it): run with a seccomp profile that allows io_uring_setup, io_uring_enter and"
+                + " io_uring_register (a container runtime's, or systemd's SystemCallFilter)";
+    }
+
+    /** Whether a kernel release such as {@code 6.1.0-18-amd64} is at least {@code major.minor}; false if unreadable. */
+    static boolean kernelAtLeast(String release, int major, int minor) {
+        if (release == null) {
+            return false;
+        }
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)").matcher(release);
+        if (!m.find()) {
+            return false;
+        }
+        final int releaseMajor = Integer.parseInt(m.group(1));
+        return releaseMajor > major || (releaseMajor == major && Integer.parseInt(m.group(2)) >= minor);
     }
 
     private static String readSysctl(Path path) {

@@ -42,4 +42,14 @@ class IoUringUnavailableExceptionTest {
             return null;
         }
     }
+
+    @Test
+    void kernelReleasesAreComparedByMajorAndMinor() {
+        assertTrue(IoUringUnavailableException.kernelAtLeast("6.1.0-18-amd64", 5, 12));
+        assertTrue(IoUringUnavailableException.kernelAtLeast("5.12.0", 5, 12));
+        assertFalse(IoUringUnavailableException.kernelAtLeast("5.10.209", 5, 12));
+        assertFalse(IoUringUnavailableException.kernelAtLeast("4.19.0", 5, 6));
+        assertFalse(IoUringUnavailableException.kernelAtLeast("unknown", 5, 6));
+        assertFalse(IoUringUnavailableException.kernelAtLeast(null, 5, 6));
+    }
 }
