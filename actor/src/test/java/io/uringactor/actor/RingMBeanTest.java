@@ -93,6 +93,10 @@ class RingMBeanTest {
         assertTrue(server.isRegistered(name), "registered: " + server.queryNames(
                 new ObjectName("io.uringactor:*"), null));
         assertEquals(ref.path().toString(), server.getAttribute(name, "ActorPath"));
+        final ObjectName registered = server.queryNames(new ObjectName("io.uringactor:type=Ring,name=/user/metrics-ring,*"),
+                null).iterator().next();
+        assertEquals("type=Ring,system=RingMBeanTest,name=/user/metrics-ring", registered.getKeyPropertyListString(),
+                "the keys in a fixed order, for the exporter's rules");
         assertEquals(0, attr(name, "Submitted"));
         assertEquals(0, attr(name, "Completed"));
         assertEquals(0, attr(name, "Errors"));

@@ -9,7 +9,6 @@ import org.apache.pekko.actor.ActorPath;
 import org.slf4j.Logger;
 
 import java.lang.management.ManagementFactory;
-import java.util.Hashtable;
 import java.util.Map;
 import java.util.function.ToLongFunction;
 
@@ -73,14 +72,10 @@ final class RingMBean implements RingMXBean {
      * second instance on.
      */
     static ObjectName nameOf(ActorPath path, int instance) throws JMException {
-        final Hashtable<String, String> keys = new Hashtable<>();
-        keys.put("type", "Ring");
-        keys.put("system", value(path.address().hostPort()));
-        keys.put("name", value(path.toStringWithoutAddress()));
-        if (instance > 1) {
-            keys.put("instance", Integer.toString(instance));
-        }
-        return new ObjectName(DOMAIN, keys);
+        // Built as a string, not from a Hashtable: the keys keep this order, which the Prometheus JMX exporter's
+        // rules match against (io.uringactor<type=Ring, system=..., name=...><>Completed).
+        return new ObjectName(DOMAIN + ":type=Ring,system=" + value(path.address().hostPort())
+                + ",name=" + value(path.toStringWithoutAddress()) + (instance > 1 ? ",instance=" + instance : ""));
     }
 
     /** {@code s} as an ObjectName value: as it is when it may be, else quoted. */
@@ -91,11 +86,6 @@ final class RingMBean implements RingMXBean {
             }
         }
         return s.isEmpty() ? ObjectName.quote(s) : s;
-    }
-
-    /** The name this MBean is registered under, or {@code null}. */
-    synchronized ObjectName registeredAs() {
-        return registeredAs;
     }
 
     /** Unregisters the MBean; idempotent (every stop path calls it). */
