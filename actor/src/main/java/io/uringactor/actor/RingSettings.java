@@ -31,6 +31,7 @@ public final class RingSettings implements Cloneable {
     private boolean registerWithReceptionist;
     private boolean registerWithoutRoot;
     private boolean allowRemoteShutdown;
+    private boolean latencyHistogram;
 
     private RingSettings() {
     }
@@ -61,6 +62,7 @@ public final class RingSettings implements Cloneable {
         s.registerWithReceptionist = c.getBoolean("register-with-receptionist");
         s.registerWithoutRoot = c.getBoolean("register-without-root");
         s.allowRemoteShutdown = c.getBoolean("allow-remote-shutdown");
+        s.latencyHistogram = c.getBoolean("latency-histogram");
         return s.checked();
     }
 
@@ -234,6 +236,20 @@ public final class RingSettings implements Cloneable {
         return allowRemoteShutdown;
     }
 
+    /** Whether the ring records each request's latency for its MBean (see {@link #withLatencyHistogram}). */
+    public boolean latencyHistogram() {
+        return latencyHistogram;
+    }
+
+    /**
+     * Whether the ring records each request's latency, from its SQE to its answer, in an HdrHistogram that its
+     * {@link RingMXBean} reads ({@code latency-histogram}). It costs two clock reads and a few nanoseconds of
+     * the ring's thread per request, and no allocation.
+     */
+    public RingSettings withLatencyHistogram(boolean value) {
+        return with(s -> s.latencyHistogram = value);
+    }
+
     private RingSettings with(Consumer<RingSettings> change) {
         final RingSettings copy;
         try {
@@ -270,6 +286,7 @@ public final class RingSettings implements Cloneable {
                 + ", stopTimeout=" + stopTimeout + ", askTimeout=" + askTimeout + ", dispatcher=" + dispatcher
                 + ", rootDirectory=" + rootDirectory + ", resolveNoSymlinks=" + resolveNoSymlinks
                 + ", resolveNoXdev=" + resolveNoXdev + ", registerWithReceptionist=" + registerWithReceptionist
-                + ", registerWithoutRoot=" + registerWithoutRoot + ", allowRemoteShutdown=" + allowRemoteShutdown + "]";
+                + ", registerWithoutRoot=" + registerWithoutRoot + ", allowRemoteShutdown=" + allowRemoteShutdown
+                + ", latencyHistogram=" + latencyHistogram + "]";
     }
 }

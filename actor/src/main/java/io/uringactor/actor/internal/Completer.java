@@ -333,9 +333,13 @@ final class Completer implements CompletionHandler {
     void finish(Op op, Object value, IoUringException error) {
         final RingCommand command = op.command;
         final CompletableFuture<Object> future = op.future;
+        final long startTime = op.startTime;
         release(op);
         ops.finished();
-        counters.completed();
+        counters.completed(ops.inFlight(), startTime);
+        if (error != null) {
+            counters.failed(error);
+        }
         if (ops.inFlight() == 0) {
             pipes.closeAll(); // an idle ring keeps no pipes open
         }

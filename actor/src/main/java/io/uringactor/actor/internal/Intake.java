@@ -57,6 +57,7 @@ final class Intake {
             // The queue holds at most one close per open file beyond max-queued: refusing one would leak it.
             if (queue.size() < settings.maxQueued() || commandOf(request) instanceof RingCommand.Close) {
                 queue.addLast(request);
+                counters.queued(queue.size());
             } else {
                 counters.rejected();
                 Replies.fail(request, new RingOverloadedException("ring actor overloaded: " + ops.inFlight()
@@ -75,6 +76,9 @@ final class Intake {
         while (ops.hasFree() && !queue.isEmpty() && !closed && pool.fits(memoryOf(queue.peekFirst()))) {
             start(queue.pollFirst());
             started = true;
+        }
+        if (started) {
+            counters.queued(queue.size());
         }
         return started;
     }
@@ -112,6 +116,7 @@ final class Intake {
             Replies.fail(request, new InvalidRequestException(refusal));
             return;
         }
+        op.startTime = counters.startTime();
         counters.started(ops.started());
         sqes.submitIfDirect();
     }
@@ -123,6 +128,7 @@ final class Intake {
         while ((queued = queue.pollFirst()) != null) {
             Replies.fail(queued, error);
         }
+        counters.queued(0);
     }
 
     boolean isEmpty() {

@@ -2,6 +2,8 @@ package io.uringactor.actor.internal;
 
 import io.uringactor.ring.AlignedBuffer;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 
 /**
@@ -17,6 +19,9 @@ import java.util.ArrayDeque;
  * <p>Memory is a direct {@link java.nio.ByteBuffer} that the GC frees once unreachable; the budget counts
  * what this pool references, so memory it dropped may stay reserved until the next collection (the JDK
  * collects when a direct allocation would pass {@code -XX:MaxDirectMemorySize}).
+ *
+ * <p>{@link #held} and {@link #idle} are written with opaque stores (plain stores, no fence) so that the ring's
+ * MBean may read them from another thread ({@link #heldNow}, {@link #idleNow}); see {@link RingCounters}.
  */
 final class NativeBufferPool {
     /** The smallest buffer: one page. */
@@ -24,6 +29,18 @@ final class NativeBufferPool {
     /** Page alignment, which O_DIRECT accepts on every common filesystem. */
     static final int ALIGNMENT = 4096;
     private static final int CLASSES = 32 - Integer.numberOfLeadingZeros(Integer.MAX_VALUE) + 1;
+
+    private static final VarHandle HELD;
+    private static final VarHandle IDLE;
+
+    static {
+        try {
+            HELD = MethodHandles.lookup().findVarHandle(NativeBufferPool.class, "held", long.class);
+            IDLE = MethodHandles.lookup().findVarHandle(NativeBufferPool.class, "idle", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final long limit;
     @SuppressWarnings("unchecked")
@@ -65,12 +82,12 @@ final class NativeBufferPool {
         final int cls = classOf(size);
         final ArrayDeque<AlignedBuffer> list = free[cls];
         if (list != null && !list.isEmpty()) {
-            idle -= size;
+            setIdle(idle - size);
             return list.pop();
         }
         dropIdleUntil(limit - size);
         final AlignedBuffer buffer = AlignedBuffer.allocate(size, ALIGNMENT);
-        held += size;
+        setHeld(held + size);
         return buffer;
     }
 
@@ -81,7 +98,7 @@ final class NativeBufferPool {
             free[cls] = new ArrayDeque<>();
         }
         free[cls].push(buffer);
-        idle += buffer.capacity();
+        setIdle(idle + buffer.capacity());
     }
 
     /**
@@ -89,7 +106,7 @@ final class NativeBufferPool {
      * the kernel may still write after a failed stop): it is never reused.
      */
     void forget(AlignedBuffer buffer) {
-        held -= buffer.capacity();
+        setHeld(held - buffer.capacity());
     }
 
     /** Drops free buffers until at most {@code keep} bytes are held, or none is free. */
@@ -98,8 +115,8 @@ final class NativeBufferPool {
             final ArrayDeque<AlignedBuffer> list = free[cls];
             while (list != null && !list.isEmpty() && held > keep) {
                 final int size = list.pop().capacity();
-                held -= size;
-                idle -= size;
+                setHeld(held - size);
+                setIdle(idle - size);
             }
         }
     }
@@ -116,6 +133,24 @@ final class NativeBufferPool {
 
     long limit() {
         return limit;
+    }
+
+    /** {@link #held}, read from another thread. */
+    long heldNow() {
+        return (long) HELD.getOpaque(this);
+    }
+
+    /** {@link #idle}, read from another thread. */
+    long idleNow() {
+        return (long) IDLE.getOpaque(this);
+    }
+
+    private void setHeld(long bytes) {
+        HELD.setOpaque(this, bytes);
+    }
+
+    private void setIdle(long bytes) {
+        IDLE.setOpaque(this, bytes);
     }
 
     private boolean hasFree(int cls) {

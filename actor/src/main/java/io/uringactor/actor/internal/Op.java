@@ -26,6 +26,8 @@ final class Op {
     int done;
     /** CQEs still to come: 1, or 2 with a linked timeout. */
     int pendingCqes;
+    /** {@link RingCounters#startTime()} when the op's SQE was prepared, for its latency; 0 for none. */
+    long startTime;
     /** {@link System#nanoTime()} by which the op must finish, for a continuation's timeout; 0 for none. */
     long deadline;
     /** The open-file table index the op works on (counted in its in-flight ops), or -1. */

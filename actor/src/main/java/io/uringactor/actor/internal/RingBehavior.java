@@ -63,11 +63,13 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     private final IoUring ring;
     private final NativeBufferPool pool;
     private final OpTable ops;
-    private final RingCounters counters = new RingCounters();
+    private final RingCounters counters;
     private final Intake intake;
     private final RingDriver driver;
     private final RingLifecycle lifecycle;
     private final boolean registered;
+    /** The ring's MBean, unregistered when the ring is released and again (idempotent) at PostStop. */
+    private final RingMBean mbean;
 
     private boolean flushScheduled;
     private boolean trimScheduled;
@@ -77,6 +79,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     private RingBehavior(ActorContext<Object> context, RingSettings settings, String boundPath, OpenOptions boundOptions) {
         super(context);
         this.settings = settings;
+        this.counters = new RingCounters(settings.latencyHistogram());
         final RingMailbox.Queue mailbox = RingMailbox.claim(Adapter.toClassic(context.getSelf()));
         final RingEventLoop loop = RingEventLoop.current();
         final boolean loopTaken = loop != null && loop.isDriving();
@@ -111,6 +114,9 @@ public final class RingBehavior extends AbstractBehavior<Object> {
                 context.getLog(), rootFd, pipes);
         lifecycle.drivenBy(driver);
         this.registered = register(context, settings, root != null, boundPath != null);
+        // Last: nothing after it can fail the start, so a ring that did not start leaves no MBean behind.
+        this.mbean = RingMBean.register(context.getSelf().path(), counters, pool, settings, context.getLog());
+        lifecycle.atRelease(mbean::unregister);
     }
 
     /** Who waits for the ring's completions: the event loop the actor runs on, the actor's own thread, a reaper. */
@@ -397,6 +403,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
             lifecycle.abort(new RingStoppedException("the ring actor was stopped"));
             lifecycle.release();
         }
+        mbean.unregister();
         return this;
     }
 }

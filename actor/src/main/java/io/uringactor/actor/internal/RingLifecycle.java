@@ -44,6 +44,7 @@ final class RingLifecycle {
     private final PipePool pipes;
     private final List<ActorRef<StatusReply<Done>>> stoppers = new ArrayList<>();
     private RingDriver driver;
+    private Runnable atRelease = () -> { };
     private int rootFd;
     private boolean stopping;
 
@@ -67,6 +68,11 @@ final class RingLifecycle {
     /** The driver, stopped at release. */
     void drivenBy(RingDriver driver) {
         this.driver = driver;
+    }
+
+    /** Runs {@code action} when the ring is released (after the ring is closed), whichever way it stops. */
+    void atRelease(Runnable action) {
+        this.atRelease = action;
     }
 
     /** Opens {@code path} synchronously through {@code ring}, before the actor serves anything; returns the fd. */
@@ -167,8 +173,8 @@ final class RingLifecycle {
     }
 
     /**
-     * Stops the driver, closes every file still open, the root's descriptor, the free pipes and the ring.
-     * Idempotent.
+     * Stops the driver, closes every file still open, the root's descriptor, the free pipes and the ring, then
+     * runs the {@link #atRelease} action (the MBean leaves). Idempotent.
      */
     void release() {
         if (ring.isClosed()) {
@@ -201,6 +207,7 @@ final class RingLifecycle {
         } finally {
             pipes.closeAll();
             ring.close();
+            atRelease.run();
         }
     }
 }

@@ -1,0 +1,84 @@
+package io.uringactor.actor;
+
+import java.util.Map;
+
+/**
+ * The JMX view of one running ring actor, registered as
+ * {@code io.uringactor:type=Ring,system=<system>,name=<actor path>} while the ring serves, and unregistered when
+ * it stops (however it stops). {@code system} is the actor system's name, with {@code @host:port} when the
+ * system is remote-enabled; {@code name} is the actor's path without the address, e.g. {@code /user/disk-ring}.
+ * Values that need it are quoted as {@link javax.management.ObjectName#quote} does; a second ring of the same
+ * name in another system of the same name in this JVM gets an extra key {@code instance=2} (3, ...).
+ *
+ * <p>The counters count from the ring's start. Each attribute is read on its own, without stopping the ring:
+ * each is exact for some recent moment, but attributes read together are not one snapshot (the
+ * {@link RingCommand.GetStats} reply is). Browse them with {@code jconsole}, or scrape them with the Prometheus
+ * JMX exporter.
+ */
+public interface RingMXBean {
+    /** The ring actor's path, with its address. */
+    String getActorPath();
+
+    /** SQEs handed to the kernel. */
+    long getSubmitted();
+
+    /** Requests answered (success or failure) after reaching the kernel. */
+    long getCompleted();
+
+    /** {@code io_uring_enter} calls that submitted at least one SQE. */
+    long getBatches();
+
+    /** Mean SQEs per {@code io_uring_enter} that submitted something: the micro-batching factor. */
+    double getSqesPerEnter();
+
+    /** Most SQEs submitted by one {@code io_uring_enter}. */
+    int getMaxBatch();
+
+    /** Ops in the kernel now. */
+    int getInFlight();
+
+    /** Most ops in the kernel at once. */
+    int getInFlightMax();
+
+    /** The ring's {@code max-in-flight}. */
+    int getMaxInFlight();
+
+    /** Requests waiting in the actor for an in-flight slot or memory now. */
+    int getQueued();
+
+    /** Requests refused as overloaded. */
+    long getRejected();
+
+    /** Requests answered with an {@code ErrnoException}, by errno name, e.g. {@code ENOENT -> 3}. */
+    Map<String, Long> getErrorsByErrno();
+
+    /** Requests answered with an {@code ErrnoException}: the sum of {@link #getErrorsByErrno()}. */
+    long getErrors();
+
+    /** Requests answered with a {@link RingTimeoutException}: their op timeout elapsed. */
+    long getTimedOut();
+
+    /** Bytes of native memory the ring's buffer pool holds, in use and free. */
+    long getNativeMemoryHeld();
+
+    /** Bytes of native memory in use by requests now. */
+    long getNativeMemoryInUse();
+
+    /** The ring's {@code max-native-memory}. */
+    long getNativeMemoryLimit();
+
+    /** Requests in the latency histogram; 0 when {@code latency-histogram = off}. */
+    long getLatencyCount();
+
+    /** Median latency of a request, from its SQE prepared to its answer, in nanoseconds; 0 when none. */
+    long getLatencyP50Nanos();
+
+    /** 99th percentile latency in nanoseconds; 0 when none. */
+    long getLatencyP99Nanos();
+
+    /** 99.9th percentile latency in nanoseconds; 0 when none. */
+    long getLatencyP999Nanos();
+
+    /** Longest latency in nanoseconds (to two significant digits); 0 when none. */
+    long getLatencyMaxNanos();
+}
