@@ -4,7 +4,7 @@ import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
- * How {@link UringFileIO#blockReader} reads blocks. Immutable; start from {@link #create(int)}.
+ * How {@link UringFileIO#blockReader} reads blocks. Immutable; start from {@link #create(int)} (the built-in defaults, which {@code reference.conf} repeats) or {@link #create(ActorSystem, int)} (the system's configuration).
  *
  * <ul>
  *   <li>{@code blockSize}: bytes read at each offset.</li>

@@ -9,7 +9,8 @@ import java.util.Set;
 
 /**
  * How {@link UringFileIO#blockWriter} and {@link UringFileIO#blockWriteSink} write blocks. Immutable;
- * start from {@link #create()}.
+ * start from {@link #create()} (the built-in defaults, which {@code reference.conf} repeats; it reads no
+ * configuration) or {@link #create(ActorSystem)} (the system's {@code io-uring-actor.stream} configuration).
  *
  * <ul>
  *   <li>{@code options} (default {@code WRITE, CREATE}: existing content is kept). APPEND is refused: a

@@ -4,7 +4,7 @@ import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
- * How {@link UringFileIO#copy} copies. Immutable; start from {@link #create()}.
+ * How {@link UringFileIO#copy} copies. Immutable; start from {@link #create()} (the built-in defaults, which {@code reference.conf} repeats; it reads no configuration) or {@link #create(ActorSystem)} (the system's {@code io-uring-actor.stream} configuration).
  *
  * <ul>
  *   <li>{@code chunkSize} (default 1 MiB): bytes per {@link io.uringactor.actor.RingCommand.CopyRange}

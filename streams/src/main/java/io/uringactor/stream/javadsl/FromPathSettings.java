@@ -5,7 +5,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
  * How {@link UringFileIO#fromPath(org.apache.pekko.actor.typed.ActorSystem, java.nio.file.Path, FromPathSettings)}
- * reads a file. Immutable; start from {@link #create()} and change with {@code withX}.
+ * reads a file. Immutable; start from {@link #create()} (the built-in defaults, which {@code reference.conf} repeats; it reads no configuration) or {@link #create(ActorSystem)} (the system's {@code io-uring-actor.stream} configuration) and change with {@code withX}.
  *
  * <ul>
  *   <li>{@code chunkSize} (default 128 KiB): bytes per read and per emitted element; the last element is

@@ -9,7 +9,7 @@ import java.util.Set;
 
 /**
  * How {@link UringFileIO#toPath(org.apache.pekko.actor.typed.ActorSystem, java.nio.file.Path, ToPathSettings)}
- * writes a file. Immutable; start from {@link #create()} and change with {@code withX}.
+ * writes a file. Immutable; start from {@link #create()} (the built-in defaults, which {@code reference.conf} repeats; it reads no configuration) or {@link #create(ActorSystem)} (the system's {@code io-uring-actor.stream} configuration) and change with {@code withX}.
  *
  * <ul>
  *   <li>{@code options} (default {@code WRITE, CREATE, TRUNCATE_EXISTING}, as {@code FileIO.toPath}):
