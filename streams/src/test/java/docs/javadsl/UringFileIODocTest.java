@@ -60,12 +60,12 @@ class UringFileIODocTest {
         final Path report = dir.resolve("report.txt");
 
         // #read-transform-write
-        CompletionStage<IOResult> written = UringFileIO.fromPath(system, log)
+        CompletionStage<IOResult> written = UringFileIO.fromPath(log)
                 .via(Framing.delimiter(ByteString.fromString("\n"), 8192, FramingTruncation.ALLOW))
                 .map(ByteString::utf8String)
                 .filter(line -> line.startsWith("GET "))
                 .map(line -> ByteString.fromString(line.substring(4) + "\n"))
-                .runWith(UringFileIO.toPath(system, report), system);
+                .runWith(UringFileIO.toPath(report), system);
         // #read-transform-write
 
         assertEquals(6, await(written).count());
@@ -81,7 +81,7 @@ class UringFileIODocTest {
         // Readers of app.conf see the old file or the complete new one, never a half-written one,
         // even after a crash: the bytes go to a hidden file beside it, fsynced and renamed over it.
         CompletionStage<IOResult> replaced = Source.single(ByteString.fromString("threads = 8\n"))
-                .runWith(UringFileIO.toPath(system, config, ToPathSettings.create().withAtomicReplace(true)), system);
+                .runWith(UringFileIO.toPath(config, ToPathSettings.create().withAtomicReplace(true)), system);
         CompletionStage<IOResult> copied = replaced.thenCompose(done -> UringFileIO.copy(system, config, backup,
                 CopySettings.create().withAtomicReplace(true)));
         // #atomic-replace
@@ -125,11 +125,45 @@ class UringFileIODocTest {
         ToPathSettings write = ToPathSettings.create()
                 .withWritesInFlight(4)
                 .withFsyncAtEnd(true);       // the result completes once the data is on disk
-        CompletionStage<IOResult> done = UringFileIO.fromPath(system, input, read)
-                .runWith(UringFileIO.toPath(system, output, write), system);
+        CompletionStage<IOResult> done = UringFileIO.fromPath(input, read)
+                .runWith(UringFileIO.toPath(output, write), system);
         // #settings
 
         assertEquals(3 << 20, await(done).count());
+    }
+
+    @Test
+    void settingsFromTheConfiguration() throws Exception {
+        final ActorTestKit configured = ActorTestKit.create("UringFileIODocConfigured",
+                com.typesafe.config.ConfigFactory.parseString(
+                        // #configured-conf
+                        "io-uring-actor.stream.from-path {\n"
+                                + "  chunk-size = 1 MiB\n"
+                                + "  reads-in-flight = 8\n"
+                                + "}\n"
+                        // #configured-conf
+                ).withFallback(com.typesafe.config.ConfigFactory.load()));
+        try {
+            final ActorSystem<?> system = configured.system();
+            final Path input = Files.write(dir.resolve("input.bin"), new byte[3 << 20]);
+            final Path output = dir.resolve("output.bin");
+
+            // #configured
+            // No settings: the stage reads them from the materializer's system, here 1 MiB chunks, 8 ahead.
+            CompletionStage<List<Integer>> sizes = UringFileIO.fromPath(input)
+                    .map(ByteString::size)
+                    .runWith(Sink.seq(), system);
+            // From the configuration, changed in code.
+            FromPathSettings direct = FromPathSettings.create(system).withDirect(true);
+            CompletionStage<IOResult> done = UringFileIO.fromPath(input, direct)
+                    .runWith(UringFileIO.toPath(output), system);
+            // #configured
+
+            assertEquals(List.of(1 << 20, 1 << 20, 1 << 20), await(sizes));
+            assertEquals(3 << 20, await(done).count());
+        } finally {
+            configured.shutdownTestKit();
+        }
     }
 
     @Test
@@ -137,7 +171,7 @@ class UringFileIODocTest {
         final Path log = dir.resolve("app.log");
 
         // #append
-        Sink<ByteString, CompletionStage<IOResult>> appender = UringFileIO.toPath(system, log,
+        Sink<ByteString, CompletionStage<IOResult>> appender = UringFileIO.toPath(log,
                 ToPathSettings.create().withOptions(Set.of(StandardOpenOption.CREATE, StandardOpenOption.APPEND)));
         await(Source.single(ByteString.fromString("started\n")).runWith(appender, system));
         await(Source.single(ByteString.fromString("stopped\n")).runWith(appender, system));
@@ -169,9 +203,9 @@ class UringFileIODocTest {
                 new BlockWrite(3 * 4096, ByteString.fromString("page three")),
                 new BlockWrite(7 * 4096, ByteString.fromString("page seven")));
         CompletionStage<List<BlockRead>> pages = Source.from(updates)
-                .runWith(UringFileIO.blockWriteSink(system, index), system)
+                .runWith(UringFileIO.blockWriteSink(index), system)
                 .thenCompose(written -> Source.from(List.of(3 * 4096L, 7 * 4096L))
-                        .via(UringFileIO.blockReader(system, index, 4096))
+                        .via(UringFileIO.blockReader(index, 4096))
                         .runWith(Sink.seq(), system));
         // #blocks
 
@@ -186,7 +220,7 @@ class UringFileIODocTest {
         final Path missing = dir.resolve("missing.txt");
 
         // #errors
-        CompletionStage<IOResult> result = UringFileIO.fromPath(system, missing)
+        CompletionStage<IOResult> result = UringFileIO.fromPath(missing)
                 .to(Sink.ignore())
                 .run(system);
         CompletionStage<String> outcome = result.handle((ok, failure) -> {

@@ -3,7 +3,9 @@ package io.uringactor.stream;
 import static io.uringactor.stream.StreamTestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.uringactor.stream.impl.FusedStages;
 import io.uringactor.stream.javadsl.BlockWrite;
+import io.uringactor.stream.javadsl.BlockWriteSettings;
 import io.uringactor.stream.javadsl.ToPathSettings;
 import io.uringactor.stream.javadsl.UringFileIO;
 
@@ -35,16 +37,15 @@ import java.util.concurrent.CompletionStage;
  * what is on disk: file size == count == bytes received.
  */
 class UpstreamFailureTest {
+    private static final ActorTestKit testKit = ActorTestKit.create("UpstreamFailureTest");
+    private static final ActorSystem<?> system = testKit.system();
     /**
-     * The stages fused with their upstream ({@code io-uring-actor.stream.dispatcher = ""}): the sink then sees
-     * every element the upstream made before it failed, which is what these tests check it writes. On the
-     * default ring's loop an async boundary sits between, whose buffered elements a failure overtakes; see
+     * The writers here are built fused with their upstream ({@link FusedStages}, as the library's own
+     * stream copy builds them): the sink then sees every element the upstream made before it failed, which
+     * is what these tests check it writes. The public stages are islands of their own on the default ring's
+     * loop, with an async boundary between, whose buffered elements a failure overtakes; see
      * {@link #onTheLoopTheCountIsWhatIsInTheFile}.
      */
-    private static final ActorTestKit testKit = ActorTestKit.create("UpstreamFailureTest",
-            com.typesafe.config.ConfigFactory.parseString("io-uring-actor.stream.dispatcher = \"\"")
-                    .withFallback(com.typesafe.config.ConfigFactory.load()));
-    private static final ActorSystem<?> system = testKit.system();
     private static final IllegalStateException BOOM = new IllegalStateException("upstream broke");
 
     @TempDir
@@ -88,7 +89,7 @@ class UpstreamFailureTest {
         final Path out = randomFile(dir.resolve("out.bin"), 3 << 20, 1); // longer than what is written: truncated
         final List<ByteString> data = elements(total, element, total + element);
         final CompletionStage<IOResult> result = thenFail(data)
-                .runWith(UringFileIO.toPath(system, out, ToPathSettings.create().withDirect(direct)
+                .runWith(FusedStages.toPath(out, ToPathSettings.create().withDirect(direct)
                         .withChunkSize(64 * 1024)), system);
         final IOOperationIncompleteException incomplete = assertInstanceOf(IOOperationIncompleteException.class,
                 failure(result));
@@ -103,7 +104,7 @@ class UpstreamFailureTest {
         final Path out = dir.resolve("out.bin");
         final List<ByteString> data = elements(300_001, 30_000, 2);
         final CompletionStage<IOResult> result = thenFail(data)
-                .runWith(UringFileIO.toPath(system, out, ToPathSettings.create().withFsyncAtEnd(true)), system);
+                .runWith(FusedStages.toPath(out, ToPathSettings.create().withFsyncAtEnd(true)), system);
         assertEquals(300_001, assertInstanceOf(IOOperationIncompleteException.class, failure(result)).count());
         assertArrayEquals(concat(data), Files.readAllBytes(out));
     }
@@ -117,7 +118,7 @@ class UpstreamFailureTest {
             writes.add(new BlockWrite((long) (data.size() - 1 - i) * 4096, data.get(i))); // backwards
         }
         final CompletionStage<IOResult> result = thenFail(writes)
-                .runWith(UringFileIO.blockWriteSink(system, out), system);
+                .runWith(FusedStages.blockWriteSink(out, BlockWriteSettings.create()), system);
         final IOOperationIncompleteException incomplete = assertInstanceOf(IOOperationIncompleteException.class,
                 failure(result));
         assertSame(BOOM, incomplete.getCause(), "the cause, not an abrupt termination");
@@ -137,7 +138,7 @@ class UpstreamFailureTest {
             final Path out = randomFile(dir.resolve("loop.bin"), 3 << 20, 1);
             final List<ByteString> data = elements(1_048_593, 100_000, 5);
             final IOOperationIncompleteException incomplete = assertInstanceOf(IOOperationIncompleteException.class,
-                    failure(thenFail(data).runWith(UringFileIO.toPath(onLoop.system(), out), onLoop.system())));
+                    failure(thenFail(data).runWith(UringFileIO.toPath(out), onLoop.system())));
             assertSame(BOOM, incomplete.getCause());
             final byte[] written = Files.exists(out) ? Files.readAllBytes(out) : new byte[0];
             assertEquals(written.length, incomplete.count(), "the count is what is in the file");

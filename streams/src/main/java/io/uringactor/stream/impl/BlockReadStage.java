@@ -4,6 +4,7 @@ import io.uringactor.actor.RingClient;
 import io.uringactor.stream.javadsl.BlockRead;
 import io.uringactor.stream.javadsl.BlockReadSettings;
 
+import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.IOResult;
@@ -13,6 +14,7 @@ import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.util.ByteString;
 
 import java.nio.file.Path;
+import java.util.function.Function;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 
@@ -27,14 +29,28 @@ public final class BlockReadStage extends RingFileStage<FlowShape<Long, BlockRea
     private final FlowShape<Long, BlockRead> shape = FlowShape.of(in, out);
 
     /**
-     * The stage behind {@code UringFileIO.blockReader}; each materialization opens the file once.
+     * The stage behind {@code UringFileIO.blockReader} with {@code settings}.
      *
-     * @param system   the system whose default ring is used unless a {@code RingAttribute} names another
-     * @param path     the file to read
-     * @param settings block size, reads in flight, O_DIRECT
+     * @param system   the system whose default ring is used unless a {@code RingAttribute} names another;
+     *                 {@code null}: the materializer's
+     * @param path     the file
+     * @param settings the stage's settings
      */
     public BlockReadStage(ActorSystem<?> system, Path path, BlockReadSettings settings) {
-        super("UringBlockReader", system, path, settings, true);
+        this(system, path, java.util.Objects.requireNonNull(settings, "settings"), null, true);
+    }
+
+    /**
+     * The stage behind {@code UringFileIO.blockReader} without settings: {@code configured} applied to the config of the
+     * materializer's system when the stage is materialized.
+     */
+    public static BlockReadStage configured(Path path, Function<Config, BlockReadSettings> configured) {
+        return new BlockReadStage(null, path, null, java.util.Objects.requireNonNull(configured, "configured"), true);
+    }
+
+    /** {@code ownIsland = false} fuses the stage with its neighbours (see {@link RingFileStage}). */
+    BlockReadStage(ActorSystem<?> system, Path path, BlockReadSettings settings, Function<Config, BlockReadSettings> configured, boolean ownIsland) {
+        super("UringBlockReader", system, path, settings, configured, ownIsland);
     }
 
     @Override
@@ -43,8 +59,9 @@ public final class BlockReadStage extends RingFileStage<FlowShape<Long, BlockRea
     }
 
     @Override
-    protected RingStageLogic createLogic(RingClient client, CompletableFuture<IOResult> result) {
-        return new Logic(client, result);
+    protected RingStageLogic<BlockReadSettings> createLogic(ActorSystem<?> system, RingClient client, BlockReadSettings settings,
+                                                     CompletableFuture<IOResult> result) {
+        return new Logic(system, client, settings, result);
     }
 
     private static final class Block {
@@ -57,12 +74,12 @@ public final class BlockReadStage extends RingFileStage<FlowShape<Long, BlockRea
         }
     }
 
-    private final class Logic extends RingStageLogic {
+    private final class Logic extends RingStageLogic<BlockReadSettings> {
         private final ArrayDeque<Block> blocks = new ArrayDeque<>();
         private final int blockSize = settings.blockSize();
 
-        Logic(RingClient client, CompletableFuture<IOResult> result) {
-            super(shape, system, client, result);
+        Logic(ActorSystem<?> system, RingClient client, BlockReadSettings settings, CompletableFuture<IOResult> result) {
+            super(shape, system, client, settings, result);
             setHandler(in, new AbstractInHandler() {
                 @Override
                 public void onPush() {

@@ -5,6 +5,7 @@ import io.uringactor.actor.RingClient;
 import io.uringactor.stream.javadsl.BlockWrite;
 import io.uringactor.stream.javadsl.BlockWriteSettings;
 
+import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.IOResult;
@@ -13,6 +14,7 @@ import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 
 import java.nio.file.Path;
+import java.util.function.Function;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 
@@ -32,15 +34,28 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
     private final FlowShape<BlockWrite, BlockWrite> shape = FlowShape.of(in, out);
 
     /**
-     * The stage behind {@code UringFileIO.blockWriter} and {@code blockWriteSink}; each materialization opens
-     * the file once.
+     * The stage behind {@code UringFileIO.blockWriter} and {@code blockWriteSink} with {@code settings}.
      *
-     * @param system   the system whose default ring is used unless a {@code RingAttribute} names another
-     * @param path     the file to write
-     * @param settings options, writes in flight, fsync, O_DIRECT
+     * @param system   the system whose default ring is used unless a {@code RingAttribute} names another;
+     *                 {@code null}: the materializer's
+     * @param path     the file
+     * @param settings the stage's settings
      */
     public BlockWriteStage(ActorSystem<?> system, Path path, BlockWriteSettings settings) {
-        super("UringBlockWriter", system, path, settings, true);
+        this(system, path, java.util.Objects.requireNonNull(settings, "settings"), null, true);
+    }
+
+    /**
+     * The stage behind {@code UringFileIO.blockWriter} and {@code blockWriteSink} without settings: {@code configured} applied to the config of the
+     * materializer's system when the stage is materialized.
+     */
+    public static BlockWriteStage configured(Path path, Function<Config, BlockWriteSettings> configured) {
+        return new BlockWriteStage(null, path, null, java.util.Objects.requireNonNull(configured, "configured"), true);
+    }
+
+    /** {@code ownIsland = false} fuses the stage with its neighbours (see {@link RingFileStage}). */
+    BlockWriteStage(ActorSystem<?> system, Path path, BlockWriteSettings settings, Function<Config, BlockWriteSettings> configured, boolean ownIsland) {
+        super("UringBlockWriter", system, path, settings, configured, ownIsland);
     }
 
     @Override
@@ -49,8 +64,9 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
     }
 
     @Override
-    protected RingStageLogic createLogic(RingClient client, CompletableFuture<IOResult> result) {
-        return new Logic(client, result);
+    protected RingStageLogic<BlockWriteSettings> createLogic(ActorSystem<?> system, RingClient client, BlockWriteSettings settings,
+                                                     CompletableFuture<IOResult> result) {
+        return new Logic(system, client, settings, result);
     }
 
     private static final class Pending {
@@ -69,7 +85,7 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
         }
     }
 
-    private final class Logic extends RingStageLogic {
+    private final class Logic extends RingStageLogic<BlockWriteSettings> {
         /** Issued or waiting writes and written ones not yet emitted, in stream order. */
         private final ArrayDeque<Pending> pending = new ArrayDeque<>();
         private OpenOptions openOptions;
@@ -80,8 +96,8 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
         /** The end has begun: the final fsync (if any), then completion. */
         private boolean ending;
 
-        Logic(RingClient client, CompletableFuture<IOResult> result) {
-            super(shape, system, client, result);
+        Logic(ActorSystem<?> system, RingClient client, BlockWriteSettings settings, CompletableFuture<IOResult> result) {
+            super(shape, system, client, settings, result);
             setHandler(in, new AbstractInHandler() {
                 @Override
                 public void onPush() {

@@ -4,6 +4,7 @@ import io.uringactor.actor.OpenOptions;
 import io.uringactor.actor.RingClient;
 import io.uringactor.stream.javadsl.ToPathSettings;
 
+import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.IOResult;
 import org.apache.pekko.stream.Inlet;
@@ -12,6 +13,7 @@ import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.util.ByteString;
 
 import java.nio.file.Path;
+import java.util.function.Function;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -33,19 +35,28 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
     private final SinkShape<ByteString> shape = SinkShape.of(in);
 
     /**
-     * The stage behind {@code UringFileIO.toPath}; each materialization writes the file once.
+     * The stage behind {@code UringFileIO.toPath} with {@code settings}.
      *
-     * @param system   the system whose default ring is used unless a {@code RingAttribute} names another
-     * @param path     the file to write
-     * @param settings options, start position, chunk size, writes in flight, fsync, O_DIRECT, atomic replace
+     * @param system   the system whose default ring is used unless a {@code RingAttribute} names another;
+     *                 {@code null}: the materializer's
+     * @param path     the file
+     * @param settings the stage's settings
      */
     public FileSinkStage(ActorSystem<?> system, Path path, ToPathSettings settings) {
-        this(system, path, settings, true);
+        this(system, path, java.util.Objects.requireNonNull(settings, "settings"), null, true);
     }
 
-    /** As above; {@code ownIsland = false} fuses the stage with its neighbours (see {@link RingFileStage}). */
-    FileSinkStage(ActorSystem<?> system, Path path, ToPathSettings settings, boolean ownIsland) {
-        super("UringFileSink", system, path, settings, ownIsland);
+    /**
+     * The stage behind {@code UringFileIO.toPath} without settings: {@code configured} applied to the config of the
+     * materializer's system when the stage is materialized.
+     */
+    public static FileSinkStage configured(Path path, Function<Config, ToPathSettings> configured) {
+        return new FileSinkStage(null, path, null, java.util.Objects.requireNonNull(configured, "configured"), true);
+    }
+
+    /** {@code ownIsland = false} fuses the stage with its neighbours (see {@link RingFileStage}). */
+    FileSinkStage(ActorSystem<?> system, Path path, ToPathSettings settings, Function<Config, ToPathSettings> configured, boolean ownIsland) {
+        super("UringFileSink", system, path, settings, configured, ownIsland);
     }
 
     @Override
@@ -54,11 +65,12 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
     }
 
     @Override
-    protected RingStageLogic createLogic(RingClient client, CompletableFuture<IOResult> result) {
-        return new Logic(client, result);
+    protected RingStageLogic<ToPathSettings> createLogic(ActorSystem<?> system, RingClient client, ToPathSettings settings,
+                                                     CompletableFuture<IOResult> result) {
+        return new Logic(system, client, settings, result);
     }
 
-    private final class Logic extends RingStageLogic {
+    private final class Logic extends RingStageLogic<ToPathSettings> {
         private final boolean append = settings.options().contains(StandardOpenOption.APPEND);
         /**
          * O_APPEND ignores offsets, and so do a FIFO, a socket or a character device (see {@link #opened}):
@@ -87,8 +99,8 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
         /** The tail write or the final fsync has been started. */
         private boolean ending;
 
-        Logic(RingClient client, CompletableFuture<IOResult> result) {
-            super(shape, system, client, result);
+        Logic(ActorSystem<?> system, RingClient client, ToPathSettings settings, CompletableFuture<IOResult> result) {
+            super(shape, system, client, settings, result);
             setHandler(in, new AbstractInHandler() {
                 @Override
                 public void onPush() {

@@ -3,6 +3,7 @@ package io.uringactor.stream.impl;
 import io.uringactor.actor.RingClient;
 import io.uringactor.stream.javadsl.FromPathSettings;
 
+import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.IOResult;
 import org.apache.pekko.stream.Outlet;
@@ -10,6 +11,7 @@ import org.apache.pekko.stream.SourceShape;
 import org.apache.pekko.util.ByteString;
 
 import java.nio.file.Path;
+import java.util.function.Function;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 
@@ -25,19 +27,28 @@ public final class FileSourceStage extends RingFileStage<SourceShape<ByteString>
     private final SourceShape<ByteString> shape = SourceShape.of(out);
 
     /**
-     * The stage behind {@code UringFileIO.fromPath}; each materialization reads the file once.
+     * The stage behind {@code UringFileIO.fromPath} with {@code settings}.
      *
-     * @param system   the system whose default ring is used unless a {@code RingAttribute} names another
-     * @param path     the file to read
-     * @param settings chunk size, start position, reads in flight, O_DIRECT
+     * @param system   the system whose default ring is used unless a {@code RingAttribute} names another;
+     *                 {@code null}: the materializer's
+     * @param path     the file
+     * @param settings the stage's settings
      */
     public FileSourceStage(ActorSystem<?> system, Path path, FromPathSettings settings) {
-        this(system, path, settings, true);
+        this(system, path, java.util.Objects.requireNonNull(settings, "settings"), null, true);
     }
 
-    /** As above; {@code ownIsland = false} fuses the stage with its neighbours (see {@link RingFileStage}). */
-    FileSourceStage(ActorSystem<?> system, Path path, FromPathSettings settings, boolean ownIsland) {
-        super("UringFileSource", system, path, settings, ownIsland);
+    /**
+     * The stage behind {@code UringFileIO.fromPath} without settings: {@code configured} applied to the config of the
+     * materializer's system when the stage is materialized.
+     */
+    public static FileSourceStage configured(Path path, Function<Config, FromPathSettings> configured) {
+        return new FileSourceStage(null, path, null, java.util.Objects.requireNonNull(configured, "configured"), true);
+    }
+
+    /** {@code ownIsland = false} fuses the stage with its neighbours (see {@link RingFileStage}). */
+    FileSourceStage(ActorSystem<?> system, Path path, FromPathSettings settings, Function<Config, FromPathSettings> configured, boolean ownIsland) {
+        super("UringFileSource", system, path, settings, configured, ownIsland);
     }
 
     @Override
@@ -46,8 +57,9 @@ public final class FileSourceStage extends RingFileStage<SourceShape<ByteString>
     }
 
     @Override
-    protected RingStageLogic createLogic(RingClient client, CompletableFuture<IOResult> result) {
-        return new Logic(client, result);
+    protected RingStageLogic<FromPathSettings> createLogic(ActorSystem<?> system, RingClient client, FromPathSettings settings,
+                                                     CompletableFuture<IOResult> result) {
+        return new Logic(system, client, settings, result);
     }
 
     /** One chunk read: where, how much, what has arrived. */
@@ -64,7 +76,7 @@ public final class FileSourceStage extends RingFileStage<SourceShape<ByteString>
         }
     }
 
-    private final class Logic extends RingStageLogic {
+    private final class Logic extends RingStageLogic<FromPathSettings> {
         private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
         private int chunkSize = settings.chunkSize();
         private long nextOffset = settings.startPosition();
@@ -72,8 +84,8 @@ public final class FileSourceStage extends RingFileStage<SourceShape<ByteString>
         private int skip;
         private boolean endSeen;
 
-        Logic(RingClient client, CompletableFuture<IOResult> result) {
-            super(shape, system, client, result);
+        Logic(ActorSystem<?> system, RingClient client, FromPathSettings settings, CompletableFuture<IOResult> result) {
+            super(shape, system, client, settings, result);
             setOutHandler(out, this::emit);
         }
 

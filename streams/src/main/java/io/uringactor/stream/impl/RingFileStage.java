@@ -4,11 +4,15 @@ import io.uringactor.actor.RingClient;
 import io.uringactor.actor.RingExtension;
 import io.uringactor.stream.javadsl.RingAttribute;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueType;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.ActorAttributes;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.IOResult;
+import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.Shape;
 import org.apache.pekko.stream.stage.AbstractGraphStageWithMaterializedValue;
 import org.apache.pekko.stream.stage.GraphStageLogic;
@@ -16,71 +20,125 @@ import org.apache.pekko.stream.stage.GraphStageLogic;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+import scala.Tuple2;
 
 /**
  * The graph stage around a {@link RingStageLogic}, the same for every file stage: one file and its
  * settings, the ring actor's client (a {@link RingAttribute}'s, else the system's default ring), and an
- * {@link IOResult} materialized per run. A stage adds its
- * shape and its logic.
+ * {@link IOResult} materialized per run. A stage adds its shape and its logic.
+ *
+ * <p>The system is the one given at construction or, without one, the materializer's, found when the stage
+ * is materialized (as Pekko's {@code FileIO} needs none); so are the settings: the ones given, or the
+ * system's configured ones ({@code io-uring-actor.stream.*}).
  *
  * @param <S> the stage's shape
  * @param <T> the stage's settings
  */
 abstract class RingFileStage<S extends Shape, T>
         extends AbstractGraphStageWithMaterializedValue<S, CompletionStage<IOResult>> {
-    /** The config path of the dispatcher the stages run on. */
+    /**
+     * The dispatcher id of the stages: a config key whose value is an alias, the id of the dispatcher they
+     * run on ({@code io-uring-actor.extension-dispatcher}, the default ring's loop, by default).
+     */
     public static final String DISPATCHER_SETTING = "io-uring-actor.stream.dispatcher";
 
     private final String name;
-    protected final ActorSystem<?> system;
+    /** The system given at construction; {@code null}: the materializer's. */
+    private final ActorSystem<?> givenSystem;
     protected final Path path;
-    protected final T settings;
+    /** The settings given at construction; {@code null}: {@link #configured} of the system's config. */
+    private final T givenSettings;
+    private final Function<Config, T> configured;
 
     /** Whether the stage runs on the configured dispatcher (an island of its own) or fused with its neighbours. */
     private final boolean ownIsland;
 
     /**
      * {@code name} names the stage in {@link #toString()}; its attribute name is {@code name} in camelCase.
-     * {@code ownIsland}: on the configured dispatcher, or (false) fused with the stages around it whatever the
-     * configuration says, for a graph of this library's own that picks its dispatcher as a whole.
+     * {@code system} and {@code settings} may be {@code null}: then the materializer's system, and
+     * {@code configured} applied to its config. {@code ownIsland}: on the stages' dispatcher, or (false)
+     * fused with the stages around it, for a graph of this library's own that picks its dispatcher as a whole.
      */
-    RingFileStage(String name, ActorSystem<?> system, Path path, T settings, boolean ownIsland) {
+    RingFileStage(String name, ActorSystem<?> system, Path path, T settings, Function<Config, T> configured,
+                  boolean ownIsland) {
+        if (path == null) {
+            throw new NullPointerException("path");
+        }
         this.name = name;
-        this.system = system;
+        this.givenSystem = system;
         this.path = path;
-        this.settings = settings;
+        this.givenSettings = settings;
+        this.configured = configured;
         this.ownIsland = ownIsland;
     }
 
-    /** A new logic for one run; it completes {@code result}. */
-    protected abstract RingStageLogic createLogic(RingClient client, CompletableFuture<IOResult> result);
+    /** A new logic for one run on {@code system} with {@code settings}; it completes {@code result}. */
+    protected abstract RingStageLogic<T> createLogic(ActorSystem<?> system, RingClient client, T settings,
+                                                     CompletableFuture<IOResult> result);
 
     /**
-     * The stage's name and its dispatcher, {@code io-uring-actor.stream.dispatcher}: by default the default
-     * ring's event loop, as Pekko's {@code FileIO} stages run on the blocking-IO dispatcher. The stage's IO and
-     * its completions then never cross threads; the dispatcher also makes the stage an island of its own, so
-     * the hand-off to the user's stages is an ordinary async boundary, amortised over the boundary's element
-     * buffer. {@code ""} fuses the stage with its neighbours instead, on whatever runs them.
+     * The stage's name and its dispatcher, {@link #DISPATCHER_SETTING}: by default the default ring's event
+     * loop, as Pekko's {@code FileIO} stages run on the blocking-IO dispatcher. The stage's IO and its
+     * completions then never cross threads; the dispatcher also makes the stage an island of its own, so the
+     * hand-off to the user's stages is an ordinary async boundary, amortised over the boundary's element
+     * buffer. {@code withAttributes(ActorAttributes.dispatcher(id))} on the stage's Source, Sink or Flow runs
+     * it on another dispatcher. Pekko decides the island from these attributes when the stage is built, so it
+     * stays an island of its own whatever attributes replace them (as Pekko's {@code FileIO} stages do); only
+     * a graph of this library's own builds its stages fused ({@code ownIsland = false}).
      */
     @Override
     public final Attributes initialAttributes() {
         final Attributes named = Attributes.name(Character.toLowerCase(name.charAt(0)) + name.substring(1));
-        final String dispatcher = ownIsland ? system.settings().config().getString(DISPATCHER_SETTING) : "";
-        return dispatcher.isEmpty() ? named : named.and(ActorAttributes.dispatcher(dispatcher));
+        return ownIsland ? named.and(ActorAttributes.dispatcher(DISPATCHER_SETTING)) : named;
     }
 
     @Override
+    public final Tuple2<GraphStageLogic, CompletionStage<IOResult>> createLogicAndMaterializedValue(
+            Attributes attributes, Materializer materializer) {
+        final ActorSystem<?> system = givenSystem != null ? givenSystem : Adapter.toTyped(materializer.system());
+        final Pair<GraphStageLogic, CompletionStage<IOResult>> pair = create(system, attributes);
+        return Tuple2.apply(pair.first(), pair.second());
+    }
+
+    /** Without a materializer: only for a stage constructed with its system. */
+    @Override
     public final Pair<GraphStageLogic, CompletionStage<IOResult>> createLogicAndMaterializedValuePair(
             Attributes attributes) {
+        if (givenSystem == null) {
+            throw new IllegalStateException(this + " finds its ActorSystem through the materializer");
+        }
+        return create(givenSystem, attributes);
+    }
+
+    private Pair<GraphStageLogic, CompletionStage<IOResult>> create(ActorSystem<?> system, Attributes attributes) {
+        checkDispatcherSetting(system);
+        final T settings = givenSettings != null ? givenSettings : configured.apply(system.settings().config());
         final CompletableFuture<IOResult> result = new CompletableFuture<>();
         final RingClient client = attributes.getAttribute(RingAttribute.class)
                 .map(RingAttribute::client)
                 .orElseGet(() -> RingExtension.get(system).client());
-        return Pair.create(createLogic(client, result), result);
+        return Pair.create(createLogic(system, client, settings, result), result);
+    }
+
+    /**
+     * {@code io-uring-actor.stream.dispatcher = ""} fused the stages with their neighbours in earlier versions;
+     * it is now the dispatcher's id, so it must name a dispatcher. Fails clearly rather than with Pekko's
+     * "dispatcher not configured".
+     */
+    static void checkDispatcherSetting(ActorSystem<?> system) {
+        final Config config = system.settings().config();
+        if (config.hasPath(DISPATCHER_SETTING) && config.getValue(DISPATCHER_SETTING).valueType() == ConfigValueType.STRING
+                && config.getString(DISPATCHER_SETTING).isEmpty()) {
+            throw new IllegalArgumentException(DISPATCHER_SETTING + " = \"\" is no longer supported: it must name a "
+                    + "dispatcher (an alias, by default \"io-uring-actor.extension-dispatcher\"); the stages no longer "
+                    + "fuse with their neighbours, each is an island of its own as Pekko's FileIO stages are");
+        }
     }
 
     @Override
     public final String toString() {
-        return name + "(" + path + ", " + settings + ")";
+        return name + "(" + path + ", " + (givenSettings != null ? givenSettings : "configured settings") + ")";
     }
 }

@@ -44,8 +44,14 @@ import java.util.function.Consumer;
  * <p>The result: success with the byte count when the stage completed (or was cancelled without a
  * failure); otherwise failed with {@link IOOperationIncompleteException} holding the bytes moved so far
  * and the cause, as Pekko's {@code FileIO.toPath} does.
+ *
+ * @param <T> the stage's settings
  */
-abstract class RingStageLogic extends GraphStageLogic {
+abstract class RingStageLogic<T> extends GraphStageLogic {
+    /** The system the stage runs in (given to the stage, or its materializer's). */
+    protected final ActorSystem<?> system;
+    /** The stage's settings for this run (given to the stage, or the system's configured ones). */
+    protected final T settings;
     protected final RingClient client;
     /** The blocking-IO dispatcher: for the JDK calls that may block (stat, rename, fsync, unlink). */
     private final Executor blocking;
@@ -64,8 +70,11 @@ abstract class RingStageLogic extends GraphStageLogic {
     private Throwable failure;
     private boolean finished;
 
-    RingStageLogic(Shape shape, ActorSystem<?> system, RingClient client, CompletableFuture<IOResult> result) {
+    RingStageLogic(Shape shape, ActorSystem<?> system, RingClient client, T settings,
+                   CompletableFuture<IOResult> result) {
         super(shape);
+        this.system = system;
+        this.settings = settings;
         this.client = client;
         this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         this.readers = OpenReaders.get(system);
@@ -82,7 +91,7 @@ abstract class RingStageLogic extends GraphStageLogic {
     protected abstract void start();
 
     /** Runs {@code handler} on the stage's thread when {@code stage} completes; dropped if the stage has stopped. */
-    protected final <T> void onComplete(CompletionStage<T> stage, BiConsumer<T, Throwable> handler) {
+    protected final <V> void onComplete(CompletionStage<V> stage, BiConsumer<V, Throwable> handler) {
         stage.whenComplete((value, error) -> callback.invoke(() -> handler.accept(value, unwrap(error))));
     }
 
@@ -90,13 +99,13 @@ abstract class RingStageLogic extends GraphStageLogic {
      * Runs {@code task} on the blocking-IO dispatcher; {@code handler} gets its result or exception on the
      * stage's thread (dropped if the stage has stopped).
      */
-    protected final <T> void onBlocking(Callable<T> task, BiConsumer<T, Throwable> handler) {
+    protected final <V> void onBlocking(Callable<V> task, BiConsumer<V, Throwable> handler) {
         onComplete(runBlocking(task), handler);
     }
 
     /** Runs {@code task} on the blocking-IO dispatcher. */
-    protected final <T> CompletableFuture<T> runBlocking(Callable<T> task) {
-        final CompletableFuture<T> done = new CompletableFuture<>();
+    protected final <V> CompletableFuture<V> runBlocking(Callable<V> task) {
+        final CompletableFuture<V> done = new CompletableFuture<>();
         blocking.execute(() -> {
             try {
                 done.complete(task.call());

@@ -124,12 +124,12 @@ public final class SpliceCopy {
         final Attributes onRing = RingAttribute.of(ring);
         // One island: with an async boundary between them the source could read a small file to its end and
         // close it before the sink opens its target, and the same-file check would no longer see the reader.
-        final String dispatcher = system.settings().config().getString(RingFileStage.DISPATCHER_SETTING);
+        // The stages are built fused (ownIsland = false) and the graph as a whole gets their dispatcher.
         final Pair<CompletionStage<IOResult>, CompletionStage<IOResult>> results =
-                Source.fromGraph(new FileSourceStage(system, source, read, false)).addAttributes(onRing)
-                        .toMat(Sink.fromGraph(new FileSinkStage(system, target, write, false)).addAttributes(onRing),
-                                Keep.both())
-                        .withAttributes(dispatcher.isEmpty() ? Attributes.none() : ActorAttributes.dispatcher(dispatcher))
+                Source.fromGraph(new FileSourceStage(system, source, read, null, false)).addAttributes(onRing)
+                        .toMat(Sink.fromGraph(new FileSinkStage(system, target, write, null, false))
+                                .addAttributes(onRing), Keep.both())
+                        .withAttributes(ActorAttributes.dispatcher(RingFileStage.DISPATCHER_SETTING))
                         .run(system);
         // The sink's result says what was copied (a source failure fails it too); wait for both files' close.
         return results.first().handle((r, e) -> r).thenCompose(ignored -> results.second());

@@ -1,7 +1,10 @@
 package io.uringactor.stream.javadsl;
 
+import com.typesafe.config.Config;
+import org.apache.pekko.actor.typed.ActorSystem;
+
 /**
- * How {@link UringFileIO#blockReader} reads blocks. Immutable; start from {@link #create(int)}.
+ * How {@link UringFileIO#blockReader} reads blocks. Immutable; start from {@link #create(int)} (the built-in defaults, which {@code reference.conf} repeats) or {@link #create(ActorSystem, int)} (the system's configuration).
  *
  * <ul>
  *   <li>{@code blockSize}: bytes read at each offset.</li>
@@ -30,6 +33,33 @@ public final class BlockReadSettings {
         this.blockSize = blockSize;
         this.readsInFlight = readsInFlight;
         this.direct = direct;
+    }
+
+    /** The config section of these settings, {@code io-uring-actor.stream.block-read} (see the library's {@code reference.conf}). */
+    public static final String CONFIG_PATH = "io-uring-actor.stream.block-read";
+
+    /**
+     * The settings {@code system} configures under {@link #CONFIG_PATH}, with blocks of {@code blockSize} bytes: what the system-less
+     * {@link UringFileIO} forms use when no settings are given.
+     *
+     * @throws com.typesafe.config.ConfigException when a key is missing or has a wrong value (the message
+     *                                             names the key)
+     */
+    public static BlockReadSettings create(ActorSystem<?> system, int blockSize) {
+        return create(system.settings().config(), blockSize);
+    }
+
+    /**
+     * The settings under {@link #CONFIG_PATH} of {@code config}, a root config such as
+     * {@code ConfigFactory.load()} or an {@code ActorSystem}'s, with blocks of {@code blockSize} bytes.
+     *
+     * @throws com.typesafe.config.ConfigException when a key is missing or has a wrong value (the message
+     *                                             names the key)
+     */
+    public static BlockReadSettings create(Config config, int blockSize) {
+        final int readsInFlight = SettingsConfig.positive(config, CONFIG_PATH + ".reads-in-flight");
+        final boolean direct = config.getBoolean(CONFIG_PATH + ".direct");
+        return SettingsConfig.build(config, CONFIG_PATH, () -> new BlockReadSettings(blockSize, readsInFlight, direct));
     }
 
     /** Blocks of {@code blockSize} bytes, 8 reads in flight, through the page cache. */

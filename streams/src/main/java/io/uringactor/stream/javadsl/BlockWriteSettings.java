@@ -1,12 +1,16 @@
 package io.uringactor.stream.javadsl;
 
+import com.typesafe.config.Config;
+import org.apache.pekko.actor.typed.ActorSystem;
+
 import java.nio.file.OpenOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
 
 /**
  * How {@link UringFileIO#blockWriter} and {@link UringFileIO#blockWriteSink} write blocks. Immutable;
- * start from {@link #create()}.
+ * start from {@link #create()} (the built-in defaults, which {@code reference.conf} repeats; it reads no
+ * configuration) or {@link #create(ActorSystem)} (the system's {@code io-uring-actor.stream} configuration).
  *
  * <ul>
  *   <li>{@code options} (default {@code WRITE, CREATE}: existing content is kept). APPEND is refused: a
@@ -44,6 +48,36 @@ public final class BlockWriteSettings {
         this.writesInFlight = writesInFlight;
         this.fsyncAtEnd = fsyncAtEnd;
         this.direct = direct;
+    }
+
+    /** The config section of these settings, {@code io-uring-actor.stream.block-write} (see the library's {@code reference.conf}). */
+    public static final String CONFIG_PATH = "io-uring-actor.stream.block-write";
+
+    /**
+     * The settings {@code system} configures under {@link #CONFIG_PATH}: what the system-less
+     * {@link UringFileIO} forms use when no settings are given.
+     *
+     * @throws com.typesafe.config.ConfigException when a key is missing or has a wrong value (the message
+     *                                             names the key)
+     */
+    public static BlockWriteSettings create(ActorSystem<?> system) {
+        return create(system.settings().config());
+    }
+
+    /**
+     * The settings under {@link #CONFIG_PATH} of {@code config}, a root config such as
+     * {@code ConfigFactory.load()} or an {@code ActorSystem}'s.
+     *
+     * @throws com.typesafe.config.ConfigException when a key is missing or has a wrong value (the message
+     *                                             names the key)
+     */
+    public static BlockWriteSettings create(Config config) {
+        final Set<OpenOption> options = SettingsConfig.options(config, CONFIG_PATH + ".options");
+        final int writesInFlight = SettingsConfig.positive(config, CONFIG_PATH + ".writes-in-flight");
+        final boolean fsyncAtEnd = config.getBoolean(CONFIG_PATH + ".fsync-at-end");
+        final boolean direct = config.getBoolean(CONFIG_PATH + ".direct");
+        return SettingsConfig.build(config, CONFIG_PATH, () -> new BlockWriteSettings(options, writesInFlight, fsyncAtEnd,
+                direct));
     }
 
     /** WRITE, CREATE, 8 writes in flight, no fsync, buffered. */

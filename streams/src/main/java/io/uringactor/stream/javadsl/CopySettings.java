@@ -1,7 +1,10 @@
 package io.uringactor.stream.javadsl;
 
+import com.typesafe.config.Config;
+import org.apache.pekko.actor.typed.ActorSystem;
+
 /**
- * How {@link UringFileIO#copy} copies. Immutable; start from {@link #create()}.
+ * How {@link UringFileIO#copy} copies. Immutable; start from {@link #create()} (the built-in defaults, which {@code reference.conf} repeats; it reads no configuration) or {@link #create(ActorSystem)} (the system's {@code io-uring-actor.stream} configuration).
  *
  * <ul>
  *   <li>{@code chunkSize} (default 1 MiB): bytes per {@link io.uringactor.actor.RingCommand.CopyRange}
@@ -59,6 +62,37 @@ public final class CopySettings {
         this.fsyncAtEnd = fsyncAtEnd;
         this.useSplice = useSplice;
         this.atomicReplace = atomicReplace;
+    }
+
+    /** The config section of these settings, {@code io-uring-actor.stream.copy} (see the library's {@code reference.conf}). */
+    public static final String CONFIG_PATH = "io-uring-actor.stream.copy";
+
+    /**
+     * The settings {@code system} configures under {@link #CONFIG_PATH}: what the system-less
+     * {@link UringFileIO} forms use when no settings are given.
+     *
+     * @throws com.typesafe.config.ConfigException when a key is missing or has a wrong value (the message
+     *                                             names the key)
+     */
+    public static CopySettings create(ActorSystem<?> system) {
+        return create(system.settings().config());
+    }
+
+    /**
+     * The settings under {@link #CONFIG_PATH} of {@code config}, a root config such as
+     * {@code ConfigFactory.load()} or an {@code ActorSystem}'s.
+     *
+     * @throws com.typesafe.config.ConfigException when a key is missing or has a wrong value (the message
+     *                                             names the key)
+     */
+    public static CopySettings create(Config config) {
+        final int chunkSize = SettingsConfig.bytes(config, CONFIG_PATH + ".chunk-size");
+        final int splicesInFlight = SettingsConfig.positive(config, CONFIG_PATH + ".splices-in-flight");
+        final boolean fsyncAtEnd = config.getBoolean(CONFIG_PATH + ".fsync-at-end");
+        final boolean useSplice = config.getBoolean(CONFIG_PATH + ".use-splice");
+        final boolean atomicReplace = config.getBoolean(CONFIG_PATH + ".atomic-replace");
+        return SettingsConfig.build(config, CONFIG_PATH, () -> new CopySettings(chunkSize, splicesInFlight, fsyncAtEnd,
+                useSplice, atomicReplace));
     }
 
     /** 1 MiB chunks, 4 in flight, no fsync, splice on, in place. */

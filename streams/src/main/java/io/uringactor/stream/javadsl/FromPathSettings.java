@@ -1,8 +1,11 @@
 package io.uringactor.stream.javadsl;
 
+import com.typesafe.config.Config;
+import org.apache.pekko.actor.typed.ActorSystem;
+
 /**
  * How {@link UringFileIO#fromPath(org.apache.pekko.actor.typed.ActorSystem, java.nio.file.Path, FromPathSettings)}
- * reads a file. Immutable; start from {@link #create()} and change with {@code withX}.
+ * reads a file. Immutable; start from {@link #create()} (the built-in defaults, which {@code reference.conf} repeats; it reads no configuration) or {@link #create(ActorSystem)} (the system's {@code io-uring-actor.stream} configuration) and change with {@code withX}.
  *
  * <ul>
  *   <li>{@code chunkSize} (default 128 KiB): bytes per read and per emitted element; the last element is
@@ -42,6 +45,34 @@ public final class FromPathSettings {
         this.startPosition = startPosition;
         this.readsInFlight = readsInFlight;
         this.direct = direct;
+    }
+
+    /** The config section of these settings, {@code io-uring-actor.stream.from-path} (see the library's {@code reference.conf}). */
+    public static final String CONFIG_PATH = "io-uring-actor.stream.from-path";
+
+    /**
+     * The settings {@code system} configures under {@link #CONFIG_PATH}: what the system-less
+     * {@link UringFileIO} forms use when no settings are given.
+     *
+     * @throws com.typesafe.config.ConfigException when a key is missing or has a wrong value (the message
+     *                                             names the key)
+     */
+    public static FromPathSettings create(ActorSystem<?> system) {
+        return create(system.settings().config());
+    }
+
+    /**
+     * The settings under {@link #CONFIG_PATH} of {@code config}, a root config such as
+     * {@code ConfigFactory.load()} or an {@code ActorSystem}'s.
+     *
+     * @throws com.typesafe.config.ConfigException when a key is missing or has a wrong value (the message
+     *                                             names the key)
+     */
+    public static FromPathSettings create(Config config) {
+        final int chunkSize = SettingsConfig.bytes(config, CONFIG_PATH + ".chunk-size");
+        final int readsInFlight = SettingsConfig.positive(config, CONFIG_PATH + ".reads-in-flight");
+        final boolean direct = config.getBoolean(CONFIG_PATH + ".direct");
+        return SettingsConfig.build(config, CONFIG_PATH, () -> new FromPathSettings(chunkSize, 0, readsInFlight, direct));
     }
 
     /** 128 KiB chunks from offset 0, 4 reads in flight, through the page cache. */

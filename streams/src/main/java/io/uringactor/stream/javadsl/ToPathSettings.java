@@ -1,12 +1,15 @@
 package io.uringactor.stream.javadsl;
 
+import com.typesafe.config.Config;
+import org.apache.pekko.actor.typed.ActorSystem;
+
 import java.nio.file.OpenOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
 
 /**
  * How {@link UringFileIO#toPath(org.apache.pekko.actor.typed.ActorSystem, java.nio.file.Path, ToPathSettings)}
- * writes a file. Immutable; start from {@link #create()} and change with {@code withX}.
+ * writes a file. Immutable; start from {@link #create()} (the built-in defaults, which {@code reference.conf} repeats; it reads no configuration) or {@link #create(ActorSystem)} (the system's {@code io-uring-actor.stream} configuration) and change with {@code withX}.
  *
  * <ul>
  *   <li>{@code options} (default {@code WRITE, CREATE, TRUNCATE_EXISTING}, as {@code FileIO.toPath}):
@@ -101,6 +104,38 @@ public final class ToPathSettings {
         this.fsyncAtEnd = fsyncAtEnd;
         this.direct = direct;
         this.atomicReplace = atomicReplace;
+    }
+
+    /** The config section of these settings, {@code io-uring-actor.stream.to-path} (see the library's {@code reference.conf}). */
+    public static final String CONFIG_PATH = "io-uring-actor.stream.to-path";
+
+    /**
+     * The settings {@code system} configures under {@link #CONFIG_PATH}: what the system-less
+     * {@link UringFileIO} forms use when no settings are given.
+     *
+     * @throws com.typesafe.config.ConfigException when a key is missing or has a wrong value (the message
+     *                                             names the key)
+     */
+    public static ToPathSettings create(ActorSystem<?> system) {
+        return create(system.settings().config());
+    }
+
+    /**
+     * The settings under {@link #CONFIG_PATH} of {@code config}, a root config such as
+     * {@code ConfigFactory.load()} or an {@code ActorSystem}'s.
+     *
+     * @throws com.typesafe.config.ConfigException when a key is missing or has a wrong value (the message
+     *                                             names the key)
+     */
+    public static ToPathSettings create(Config config) {
+        final Set<OpenOption> options = SettingsConfig.options(config, CONFIG_PATH + ".options");
+        final int chunkSize = SettingsConfig.bytes(config, CONFIG_PATH + ".chunk-size");
+        final int writesInFlight = SettingsConfig.positive(config, CONFIG_PATH + ".writes-in-flight");
+        final boolean fsyncAtEnd = config.getBoolean(CONFIG_PATH + ".fsync-at-end");
+        final boolean direct = config.getBoolean(CONFIG_PATH + ".direct");
+        final boolean atomicReplace = config.getBoolean(CONFIG_PATH + ".atomic-replace");
+        return SettingsConfig.build(config, CONFIG_PATH, () -> new ToPathSettings(options, 0, writesInFlight, chunkSize,
+                fsyncAtEnd, direct, atomicReplace));
     }
 
     /** WRITE, CREATE, TRUNCATE_EXISTING from offset 0, 4 writes of 128 KiB in flight, no fsync, buffered, in place. */

@@ -19,16 +19,33 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Pekko Streams for files and blocks through the io_uring ring actor of {@code system}
- * ({@link io.uringactor.actor.RingExtension}): a {@link Source} and a {@link Sink} like Pekko's
- * {@code FileIO}, but with several reads or writes in flight, a block-level pair of flows, and an
- * in-kernel {@link #copy}.
+ * Pekko Streams for files and blocks through an io_uring ring actor ({@link io.uringactor.actor.RingExtension}):
+ * a {@link Source} and a {@link Sink} like Pekko's {@code FileIO}, but with several reads or writes in
+ * flight, a block-level pair of flows, and an in-kernel {@link #copy}.
  *
  * <pre>{@code
- * CompletionStage<IOResult> written = UringFileIO.fromPath(system, in)
+ * CompletionStage<IOResult> written = UringFileIO.fromPath(in)
  *         .via(Compression.gzip())
- *         .runWith(UringFileIO.toPath(system, out), system);
+ *         .runWith(UringFileIO.toPath(out), system);
  * }</pre>
+ *
+ * <h2>System and settings</h2>
+ * Like {@code FileIO}, the stages need no {@code ActorSystem}: when one is materialized it takes the
+ * materializer's system, that system's default ring ({@code RingExtension.get(system)}) unless a
+ * {@link RingAttribute} names another, and, when no settings are given, the system's configured ones
+ * ({@code io-uring-actor.stream.from-path}, {@code .to-path}, {@code .block-read}, {@code .block-write}; see
+ * {@link FromPathSettings#create(org.apache.pekko.actor.typed.ActorSystem)} and the others). The forms with
+ * an {@code ActorSystem} first are kept for compatibility: they use that system's default ring and its
+ * configured settings whatever materializes them, which is the same thing unless the stage is run by
+ * another system. {@link #copy} is no stage (it runs at once and returns a {@code CompletionStage}), so it
+ * keeps its {@code ActorSystem}.
+ *
+ * <h2>Dispatcher</h2>
+ * Every stage carries {@code ActorAttributes.dispatcher("io-uring-actor.stream.dispatcher")}, a config key
+ * whose value names the dispatcher (by default the default ring's loop), and is an island of its own, as
+ * Pekko's {@code FileIO} stages are. Point that key at another dispatcher id to move all stages, or use
+ * {@code .withAttributes(ActorAttributes.dispatcher(id))} on one Source, Sink or Flow (this replaces its
+ * attributes: add a {@link RingAttribute} after it). The stages are not fused with their neighbours.
  *
  * <h2>Backpressure</h2>
  * Every stage keeps at most its in-flight limit of operations outstanding: a source never has more than
@@ -80,54 +97,69 @@ public final class UringFileIO {
     }
 
     /**
-     * The bytes of {@code path} in chunks of 128 KiB (the last one short), with 4 reads in flight.
-     * See {@link #fromPath(ActorSystem, Path, FromPathSettings)}.
+     * The bytes of {@code path} as {@link #fromPath(Path, FromPathSettings)} reads them, with the settings the
+     * materializer's system configures ({@code io-uring-actor.stream.from-path}: chunks of 128 KiB, 4 reads
+     * in flight by default).
      */
-    public static Source<ByteString, CompletionStage<IOResult>> fromPath(ActorSystem<?> system, Path path) {
-        return fromPath(system, path, FromPathSettings.create());
+    public static Source<ByteString, CompletionStage<IOResult>> fromPath(Path path) {
+        return Source.fromGraph(FileSourceStage.configured(path, FromPathSettings::create));
+    }
+
+    /**
+     * As {@link #fromPath(Path)}, in chunks of {@code chunkSize} bytes (as {@code FileIO.fromPath(path,
+     * chunkSize)}); the rest of the settings as the system configures them.
+     *
+     * @throws IllegalArgumentException unless {@code chunkSize} is positive
+     */
+    public static Source<ByteString, CompletionStage<IOResult>> fromPath(Path path, int chunkSize) {
+        FromPathSettings.create().withChunkSize(chunkSize); // refuses a bad chunk size now, not when run
+        return Source.fromGraph(FileSourceStage.configured(path,
+                config -> FromPathSettings.create(config).withChunkSize(chunkSize)));
     }
 
     /**
      * The bytes of {@code path} from {@code settings.startPosition()}, in chunks of
      * {@code settings.chunkSize()} (the last one short at the end of the file), read up to
-     * {@code settings.readsInFlight()} chunks ahead and emitted in file order. Materializes the byte count
-     * emitted (see the class comment for failures).
+     * {@code settings.readsInFlight()} chunks ahead and emitted in file order, through the default ring of
+     * the materializer's system. Materializes the byte count emitted (see the class comment for failures).
      */
-    public static Source<ByteString, CompletionStage<IOResult>> fromPath(ActorSystem<?> system, Path path,
-                                                                         FromPathSettings settings) {
-        return Source.fromGraph(new FileSourceStage(system, path, settings));
+    public static Source<ByteString, CompletionStage<IOResult>> fromPath(Path path, FromPathSettings settings) {
+        return Source.fromGraph(new FileSourceStage(null, path, settings));
     }
 
     /**
-     * Writes the stream to {@code path}, created or truncated (WRITE, CREATE, TRUNCATE_EXISTING, as
-     * {@code FileIO.toPath}), with 4 writes of up to 128 KiB in flight.
-     * See {@link #toPath(ActorSystem, Path, ToPathSettings)}.
+     * Writes the stream to {@code path} as {@link #toPath(Path, ToPathSettings)} does, with the settings the
+     * materializer's system configures ({@code io-uring-actor.stream.to-path}: created or truncated,
+     * 4 writes of up to 128 KiB in flight by default, as {@code FileIO.toPath}).
      */
-    public static Sink<ByteString, CompletionStage<IOResult>> toPath(ActorSystem<?> system, Path path) {
-        return toPath(system, path, ToPathSettings.create());
+    public static Sink<ByteString, CompletionStage<IOResult>> toPath(Path path) {
+        return Sink.fromGraph(FileSinkStage.configured(path, ToPathSettings::create));
     }
 
     /**
      * Writes the stream to {@code path} at increasing offsets from {@code settings.startPosition()},
      * coalescing small elements into writes of up to {@code settings.chunkSize()} bytes with up to
-     * {@code settings.writesInFlight()} in flight (one at a time with APPEND). The target is opened when
-     * the first element arrives (or the stream completes empty). Materializes the byte count written, after
-     * the last write (and the fsync, with {@code fsyncAtEnd}; the rename, with {@code atomicReplace})
-     * succeeded and the file was closed. A failed stream fails it after what was received is written (in
-     * place), with that count; see {@link ToPathSettings} for atomic replace.
+     * {@code settings.writesInFlight()} in flight (one at a time with APPEND), through the default ring of
+     * the materializer's system. The target is opened when the first element arrives (or the stream
+     * completes empty). Materializes the byte count written, after the last write (and the fsync, with
+     * {@code fsyncAtEnd}; the rename, with {@code atomicReplace}) succeeded and the file was closed. A failed
+     * stream fails it after what was received is written (in place), with that count; see
+     * {@link ToPathSettings} for atomic replace.
      */
-    public static Sink<ByteString, CompletionStage<IOResult>> toPath(ActorSystem<?> system, Path path,
-                                                                     ToPathSettings settings) {
-        return Sink.fromGraph(new FileSinkStage(system, path, settings));
+    public static Sink<ByteString, CompletionStage<IOResult>> toPath(Path path, ToPathSettings settings) {
+        return Sink.fromGraph(new FileSinkStage(null, path, settings));
     }
 
     /**
      * Reads a block of {@code blockSize} bytes at each incoming offset (shorter at the end of the file,
-     * empty past it), with 8 reads in flight, emitted in the order of the offsets.
+     * empty past it), emitted in the order of the offsets; the rest as the materializer's system configures
+     * it ({@code io-uring-actor.stream.block-read}: 8 reads in flight by default).
+     *
+     * @throws IllegalArgumentException unless {@code blockSize} is positive
      */
-    public static Flow<Long, BlockRead, CompletionStage<IOResult>> blockReader(ActorSystem<?> system, Path path,
-                                                                              int blockSize) {
-        return blockReader(system, path, BlockReadSettings.create(blockSize));
+    public static Flow<Long, BlockRead, CompletionStage<IOResult>> blockReader(Path path, int blockSize) {
+        BlockReadSettings.create(blockSize); // refuses a bad block size now, not when run
+        return Flow.fromGraph(BlockReadStage.configured(path, config -> BlockReadSettings.create(config, blockSize)));
     }
 
     /**
@@ -135,17 +167,17 @@ public final class UringFileIO {
      * emitted in the order of the offsets. With {@code direct}, unaligned offsets or block sizes fail the
      * stream with an {@link IllegalArgumentException}. Materializes the byte count read.
      */
-    public static Flow<Long, BlockRead, CompletionStage<IOResult>> blockReader(ActorSystem<?> system, Path path,
-                                                                              BlockReadSettings settings) {
-        return Flow.fromGraph(new BlockReadStage(system, path, settings));
+    public static Flow<Long, BlockRead, CompletionStage<IOResult>> blockReader(Path path, BlockReadSettings settings) {
+        return Flow.fromGraph(new BlockReadStage(null, path, settings));
     }
 
     /**
-     * Writes each {@link BlockWrite} at its offset (the file is opened WRITE, CREATE: existing content is
-     * kept), 8 in flight, and emits each one once written, in stream order.
+     * Writes each {@link BlockWrite} at its offset as {@link #blockWriter(Path, BlockWriteSettings)} does, with
+     * the settings the materializer's system configures ({@code io-uring-actor.stream.block-write}: WRITE,
+     * CREATE, existing content kept, 8 in flight by default).
      */
-    public static Flow<BlockWrite, BlockWrite, CompletionStage<IOResult>> blockWriter(ActorSystem<?> system, Path path) {
-        return blockWriter(system, path, BlockWriteSettings.create());
+    public static Flow<BlockWrite, BlockWrite, CompletionStage<IOResult>> blockWriter(Path path) {
+        return Flow.fromGraph(BlockWriteStage.configured(path, BlockWriteSettings::create));
     }
 
     /**
@@ -156,6 +188,87 @@ public final class UringFileIO {
      * so the file ends as if the writes had been made one after another. With {@code direct}, unaligned
      * offsets or lengths fail the stream with an {@link IllegalArgumentException}. Materializes the byte
      * count written, after the fsync with {@code fsyncAtEnd}.
+     */
+    public static Flow<BlockWrite, BlockWrite, CompletionStage<IOResult>> blockWriter(Path path,
+                                                                                   BlockWriteSettings settings) {
+        return Flow.fromGraph(new BlockWriteStage(null, path, settings));
+    }
+
+    /** {@link #blockWriter(Path)} as a sink. */
+    public static Sink<BlockWrite, CompletionStage<IOResult>> blockWriteSink(Path path) {
+        return blockWriter(path).toMat(Sink.ignore(), Keep.left());
+    }
+
+    /** {@link #blockWriter(Path, BlockWriteSettings)} as a sink. */
+    public static Sink<BlockWrite, CompletionStage<IOResult>> blockWriteSink(Path path, BlockWriteSettings settings) {
+        return blockWriter(path, settings).toMat(Sink.ignore(), Keep.left());
+    }
+
+    // The forms with an ActorSystem: kept for compatibility (see the class comment).
+
+    /**
+     * {@link #fromPath(Path)} through {@code system}'s default ring, with {@code system}'s configured
+     * settings ({@link FromPathSettings#create(ActorSystem)}).
+     */
+    public static Source<ByteString, CompletionStage<IOResult>> fromPath(ActorSystem<?> system, Path path) {
+        return fromPath(system, path, FromPathSettings.create(system));
+    }
+
+    /**
+     * {@link #fromPath(Path, FromPathSettings)} through {@code system}'s default ring (unless a
+     * {@link RingAttribute} names another), whatever system materializes it.
+     */
+    public static Source<ByteString, CompletionStage<IOResult>> fromPath(ActorSystem<?> system, Path path,
+                                                                         FromPathSettings settings) {
+        return Source.fromGraph(new FileSourceStage(system, path, settings));
+    }
+
+    /**
+     * {@link #toPath(Path)} through {@code system}'s default ring, with {@code system}'s configured
+     * settings ({@link ToPathSettings#create(ActorSystem)}).
+     */
+    public static Sink<ByteString, CompletionStage<IOResult>> toPath(ActorSystem<?> system, Path path) {
+        return toPath(system, path, ToPathSettings.create(system));
+    }
+
+    /**
+     * {@link #toPath(Path, ToPathSettings)} through {@code system}'s default ring (unless a
+     * {@link RingAttribute} names another), whatever system materializes it.
+     */
+    public static Sink<ByteString, CompletionStage<IOResult>> toPath(ActorSystem<?> system, Path path,
+                                                                     ToPathSettings settings) {
+        return Sink.fromGraph(new FileSinkStage(system, path, settings));
+    }
+
+    /**
+     * {@link #blockReader(Path, int)} through {@code system}'s default ring, with {@code system}'s configured
+     * settings ({@link BlockReadSettings#create(ActorSystem, int)}).
+     */
+    public static Flow<Long, BlockRead, CompletionStage<IOResult>> blockReader(ActorSystem<?> system, Path path,
+                                                                              int blockSize) {
+        return blockReader(system, path, BlockReadSettings.create(system, blockSize));
+    }
+
+    /**
+     * {@link #blockReader(Path, BlockReadSettings)} through {@code system}'s default ring (unless a
+     * {@link RingAttribute} names another), whatever system materializes it.
+     */
+    public static Flow<Long, BlockRead, CompletionStage<IOResult>> blockReader(ActorSystem<?> system, Path path,
+                                                                              BlockReadSettings settings) {
+        return Flow.fromGraph(new BlockReadStage(system, path, settings));
+    }
+
+    /**
+     * {@link #blockWriter(Path)} through {@code system}'s default ring, with {@code system}'s configured
+     * settings ({@link BlockWriteSettings#create(ActorSystem)}).
+     */
+    public static Flow<BlockWrite, BlockWrite, CompletionStage<IOResult>> blockWriter(ActorSystem<?> system, Path path) {
+        return blockWriter(system, path, BlockWriteSettings.create(system));
+    }
+
+    /**
+     * {@link #blockWriter(Path, BlockWriteSettings)} through {@code system}'s default ring (unless a
+     * {@link RingAttribute} names another), whatever system materializes it.
      */
     public static Flow<BlockWrite, BlockWrite, CompletionStage<IOResult>> blockWriter(ActorSystem<?> system, Path path,
                                                                                    BlockWriteSettings settings) {
@@ -170,15 +283,19 @@ public final class UringFileIO {
 
     /** {@link #blockWriter(ActorSystem, Path)} as a sink. */
     public static Sink<BlockWrite, CompletionStage<IOResult>> blockWriteSink(ActorSystem<?> system, Path path) {
-        return blockWriteSink(system, path, BlockWriteSettings.create());
+        return blockWriteSink(system, path, BlockWriteSettings.create(system));
     }
 
+    // copy is no stage: it runs at once, so it needs its system (the ring, the blocking-IO dispatcher for
+    // atomic replace, the readers the same-file check knows, the materializer of the stream fallback).
+
     /**
-     * Copies {@code source} to {@code target} (created or truncated) inside the kernel: 1 MiB chunks
-     * spliced file → pipe → file, 4 in flight. See {@link #copy(ActorSystem, Path, Path, CopySettings)}.
+     * Copies {@code source} to {@code target} (created or truncated) inside the kernel, with {@code system}'s
+     * configured settings ({@link CopySettings#create(ActorSystem)}; by default 1 MiB chunks spliced
+     * file → pipe → file, 4 in flight). See {@link #copy(ActorSystem, Path, Path, CopySettings)}.
      */
     public static CompletionStage<IOResult> copy(ActorSystem<?> system, Path source, Path target) {
-        return copy(system, source, target, CopySettings.create());
+        return copy(system, source, target, CopySettings.create(system));
     }
 
     /**
