@@ -86,7 +86,8 @@ class RingMBeanTest {
 
     @Test
     void countsWhatTheRingDidAndTheErrnosOfItsFailures() throws Exception {
-        final ActorRef<RingCommand> ref = spawn(testKit, "metrics-ring", RingSettings.create(testKit.system()));
+        final ActorRef<RingCommand> ref = spawn(testKit, "metrics-ring",
+                RingSettings.create(testKit.system()).withLatencyHistogram(true));
         final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(30));
         await(ring.stats()); // started
         final ObjectName name = nameOf("RingMBeanTest", "metrics-ring");
