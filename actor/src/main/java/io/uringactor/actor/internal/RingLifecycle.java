@@ -128,6 +128,24 @@ final class RingLifecycle {
     }
 
     /**
+     * One {@code ASYNC_CANCEL} per SQE the kernel may hold, by its {@code user_data}: an op and, for a copy, its
+     * pipe &rarr; file half (cancelling an op cancels its linked timeout too; a value the kernel does not hold
+     * gets {@code ENOENT}, harmlessly). Not {@code IORING_ASYNC_CANCEL_ANY}: that needs Linux 5.19, and on an
+     * older kernel its failure would leave the stop waiting its whole {@code stop-timeout}.
+     */
+    private void cancelEachInFlight() {
+        for (Op op : ops.all()) {
+            if (op.pendingCqes > 0) {
+                sqes.ensureSpace(2);
+                sq.prepCancel(UserData.op(op.slot, op.generation), 0, UserData.CANCEL_ALL);
+                if (op.kind == CommandKind.COPY_RANGE) {
+                    sq.prepCancel(UserData.pipeHalf(op.slot, op.generation), 0, UserData.CANCEL_ALL);
+                }
+            }
+        }
+    }
+
+    /**
      * Cancels everything in flight and waits (up to stop-timeout) for the kernel to give each op back; each
      * is answered as it completes. What the kernel still holds then is answered with {@code error} and its
      * memory is kept reachable for good, since the kernel may still write it.
@@ -141,8 +159,7 @@ final class RingLifecycle {
         completer.abortingWith(error);
         try {
             if (ops.inFlight() > 0) {
-                sqes.ensureSpace(1);
-                sq.prepCancel(0, IORING_ASYNC_CANCEL_ANY, UserData.CANCEL_ALL);
+                cancelEachInFlight();
                 counters.batch(ring.submit());
             }
             final long deadline = System.nanoTime() + settings.stopTimeout().toNanos();

@@ -9,7 +9,7 @@ package io.uringactor.actor.internal;
 final class UserData {
     /** A NOP that only wakes the reaper thread. */
     static final long KICK = -1L;
-    /** An {@code ASYNC_CANCEL} of everything in flight, at stop. */
+    /** An {@code ASYNC_CANCEL} of an op in flight, at stop. */
     static final long CANCEL_ALL = -2L;
     /** A {@code CLOSE} of a file still open at stop. */
     static final long CLOSE_AT_STOP = -3L;
