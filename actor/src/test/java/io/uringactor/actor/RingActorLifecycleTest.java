@@ -221,6 +221,27 @@ class RingActorLifecycleTest {
         assertTrue(used < TimeUnit.MILLISECONDS.toNanos(20), "idle ring threads used " + used / 1000 + " µs of CPU in 2 s");
     }
 
+    /**
+     * A stop that arrives as a system message (not through the mailbox's queue) while the ring sleeps with an op
+     * in flight: a pinned ring bounds its sleep (with IORING_ENTER_EXT_ARG, or a TIMEOUT SQE where that is
+     * absent: the build runs this suite once more with io-uring.absent-features = all), a loop is woken by the
+     * stop's task. Either way the op is answered and the ring stops.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {RingActor.RING_LOOP_DISPATCHER, RingActor.PINNED_DISPATCHER})
+    void aStopByTheSystemEndsASleepWithAnOpInFlight(String dispatcher) throws Exception {
+        final String name = "sleeping-ring-" + dispatcher.substring(dispatcher.indexOf('.') + 1);
+        final RingSettings settings = RingSettings.create(testKit.system()).withDispatcher(dispatcher);
+        final ActorRef<RingCommand> ref = testKit.spawn(RingActor.create(settings), name, RingActor.props(settings));
+        final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(30));
+        final FileHandle pipe = ring.open(fifo(name), OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        final CompletableFuture<ByteString> stuck = ring.read(pipe, 0, 10).toCompletableFuture();
+        assertEquals(1, ring.stats().toCompletableFuture().get(10, TimeUnit.SECONDS).inFlight());
+        Thread.sleep(300); // the ring is asleep in io_uring_enter now
+        testKit.stop(ref, Duration.ofSeconds(10)); // a system message: it cannot bump the mailbox's eventfd
+        assertInstanceOf(RingStoppedException.class, assertThrows(CompletionException.class, stuck::join).getCause());
+    }
+
     private static long cpu(ThreadMXBean mx, List<Long> ids) {
         long sum = 0;
         for (long id : ids) {

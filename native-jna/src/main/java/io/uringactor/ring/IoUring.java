@@ -50,7 +50,7 @@ public final class IoUring implements AutoCloseable {
         this.setupFlags = setupFlags;
         this.deferTaskrun = (setupFlags & IORING_SETUP_DEFER_TASKRUN) != 0;
         waitArgument.byteBuffer().putLong(GETEVENTS_ARG_TS, waitArgument.address() + WAIT_TIMESPEC);
-        this.features = params.getInt(PARAMS_FEATURES);
+        this.features = AbsentFeatures.reportedFeatures(params.getInt(PARAMS_FEATURES));
         final int sqEntries = params.getInt(PARAMS_SQ_ENTRIES);
         final int cqEntries = params.getInt(PARAMS_CQ_ENTRIES);
         final long sqSize = params.getInt(PARAMS_SQ_OFF + SQ_OFF_ARRAY) + (long) sqEntries * Integer.BYTES;
@@ -95,7 +95,7 @@ public final class IoUring implements AutoCloseable {
      */
     public static IoUring open(RingOptions options) {
         LibC.requireSupportedPlatform();
-        int optional = options.optionalFlags();
+        int optional = AbsentFeatures.allowedSetupFlags(options.optionalFlags());
         int dropIndex = 0;
         while (true) {
             final int flags = options.requiredFlags() | optional | (options.cqEntries() > 0 ? IORING_SETUP_CQSIZE : 0);
@@ -289,6 +289,9 @@ public final class IoUring implements AutoCloseable {
         ensureOpen();
         if (registeredThread != null) {
             return registeredThread == Thread.currentThread();
+        }
+        if (AbsentFeatures.absent("REGISTER_RING_FDS")) {
+            return false;
         }
         // struct io_uring_rsrc_update { __u32 offset; __u32 resv; __aligned_u64 data; }: offset -1 = any free slot.
         final AlignedBuffer update = AlignedBuffer.allocate(RSRC_UPDATE_SIZE, Long.BYTES);

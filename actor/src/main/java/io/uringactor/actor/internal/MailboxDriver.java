@@ -1,7 +1,9 @@
 package io.uringactor.actor.internal;
 
+import static io.uringactor.ring.IoUringConstants.IORING_FEAT_EXT_ARG;
 import static io.uringactor.ring.IoUringConstants.IORING_SETUP_DEFER_TASKRUN;
 
+import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.IoUring;
 import io.uringactor.ring.SubmissionQueue;
 
@@ -23,6 +25,12 @@ final class MailboxDriver implements RingDriver {
     private final SubmissionQueue sq;
     private final RingMailbox.Queue mailbox;
     private final WakeUpRead wakeUp = new WakeUpRead();
+    /** Whether {@code io_uring_enter} can bound a wait itself (IORING_FEAT_EXT_ARG, Linux 5.11+). */
+    private final boolean boundedWaits;
+    /** Without EXT_ARG: the {@link #MAX_SLEEP_NANOS} timespec of a TIMEOUT SQE that bounds the sleep instead. */
+    private final AlignedBuffer sleepTimespec = AlignedBuffer.allocate(16, Long.BYTES);
+    private boolean sleepTimeoutQueued;
+    private boolean sleepTimedOut;
     private final boolean deferredCompletions;
     private final SqeWriter sqes;
     private final Completer completer;
@@ -45,6 +53,8 @@ final class MailboxDriver implements RingDriver {
         this.flushLater = flushLater;
         this.deferredCompletions = (ring.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0;
         mailbox.wakeUpWith(wakeUp.eventFd());
+        this.boundedWaits = ring.hasFeature(IORING_FEAT_EXT_ARG);
+        sleepTimespec.byteBuffer().putLong(0, 0).putLong(Long.BYTES, MAX_SLEEP_NANOS);
     }
 
     @Override
@@ -53,6 +63,12 @@ final class MailboxDriver implements RingDriver {
         // for both; what completes inside it (cached reads) ends the wait at once.
         do {
             reapAndRefill();
+            if (sleepTimedOut) {
+                // The TIMEOUT bounding the sleep fired: let Pekko deliver system messages, as below.
+                sleepTimedOut = false;
+                flushLater.run();
+                return;
+            }
         } while (ops.inFlight() > 0 && waitInRing());
     }
 
@@ -70,6 +86,9 @@ final class MailboxDriver implements RingDriver {
     public void onHousekeeping(long userData) {
         if (userData == UserData.WAKE_UP) {
             wakeUp.completed();
+        } else if (userData == UserData.SLEEP_TIMEOUT) {
+            sleepTimeoutQueued = false;
+            sleepTimedOut = true;
         }
     }
 
@@ -105,12 +124,23 @@ final class MailboxDriver implements RingDriver {
             return false;
         }
         final int submittedNow;
+        final boolean timeoutQueuedNow = !boundedWaits && !sleepTimeoutQueued;
         try {
-            submittedNow = ring.submitAndWait(1, MAX_SLEEP_NANOS);
+            if (boundedWaits) {
+                submittedNow = ring.submitAndWait(1, MAX_SLEEP_NANOS);
+            } else {
+                // One TIMEOUT at a time bounds the sleep; its CQE (-ETIME) ends the sleep like a completion.
+                if (timeoutQueuedNow) {
+                    sqes.ensureSpace(1);
+                    SqeWriter.prep(sq.prepTimeout(sleepTimespec.address(), 0, 0, UserData.SLEEP_TIMEOUT));
+                    sleepTimeoutQueued = true;
+                }
+                submittedNow = ring.submitAndWait(1);
+            }
         } finally {
             mailbox.endWait();
         }
-        counters.batch(WakeUpRead.requests(submittedNow, armedNow));
+        counters.batch(WakeUpRead.requests(WakeUpRead.requests(submittedNow, armedNow), timeoutQueuedNow));
         if (ring.cq().ready() == 0) {
             // The bounded sleep ran out: let Pekko deliver system messages (a stop, a watch), which do not
             // pass through the mailbox's queue and so cannot wake us; FLUSH brings us back.

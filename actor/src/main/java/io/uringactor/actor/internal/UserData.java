@@ -15,6 +15,8 @@ final class UserData {
     static final long CLOSE_AT_STOP = -3L;
     /** The read of the mailbox's wake-up eventfd. */
     static final long WAKE_UP = -4L;
+    /** A {@code TIMEOUT} bounding a sleep in the ring where {@code io_uring_enter} cannot (no EXT_ARG). */
+    static final long SLEEP_TIMEOUT = -5L;
 
     private static final long TIMEOUT_BIT = 1L << 31;
     private static final long PIPE_HALF_BIT = 1L << 30;
@@ -38,11 +40,11 @@ final class UserData {
 
     /**
      * Whether {@code userData} is one of the housekeeping values above. An op's value is negative too once
-     * its slot's generation passes 2^31, but it never falls in {@code -4..-1}: that would need a slot of
-     * 2^31 - 4 or more, and there are at most 65536 slots.
+     * its slot's generation passes 2^31, but it never falls in {@code -5..-1}: that would need a slot of
+     * 2^31 - 5 or more, and there are at most 65536 slots.
      */
     static boolean isHousekeeping(long userData) {
-        return userData < 0 && userData >= WAKE_UP;
+        return userData < 0 && userData >= SLEEP_TIMEOUT;
     }
 
     static int slot(long userData) {
