@@ -288,6 +288,22 @@ class RingActorLifecycleTest {
     }
 
     @Test
+    void aBoundODirectFileGetsItsAlignmentFromItsDescriptor() throws Exception {
+        final Path path = Files.write(dir.resolve("bound-direct.bin"), new byte[1 << 16]);
+        final RingSettings settings = RingSettings.create(testKit.system());
+        final ActorRef<RingCommand> ref = testKit.spawn(RingActor.createForFile(path, OpenOptions.readOnly().withDirect(),
+                settings), "bound-direct-ring", RingActor.props(settings));
+        final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(10));
+        final int alignment = io.uringactor.ring.AlignedBuffer.directIoAlignment(path);
+        final Throwable unaligned = assertThrows(CompletionException.class, () -> ring.readBlock(FileHandle.BOUND, 1,
+                io.uringactor.ring.AlignedBuffer.forDirectIo(path, alignment)).toCompletableFuture().join()).getCause();
+        assertTrue(unaligned.getMessage().contains("aligned to " + alignment), unaligned.getMessage());
+        assertEquals(alignment, ring.readBlock(FileHandle.BOUND, 0, io.uringactor.ring.AlignedBuffer.forDirectIo(path,
+                alignment)).toCompletableFuture().get(10, TimeUnit.SECONDS).bytes());
+        testKit.stop(ref, Duration.ofSeconds(10));
+    }
+
+    @Test
     void aBoundActorWhoseFileCannotOpenAnswersEveryRequestWithTheCause() {
         final RingSettings settings = RingSettings.create(testKit.system());
         final ActorRef<RingCommand> ref = testKit.spawn(RingActor.createForFile(dir.resolve("absent"),

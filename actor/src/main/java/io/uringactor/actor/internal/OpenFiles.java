@@ -1,10 +1,7 @@
 package io.uringactor.actor.internal;
 
 import io.uringactor.actor.FileHandle;
-import io.uringactor.ring.AlignedBuffer;
-import io.uringactor.ring.IoUringException;
 
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Arrays;
 
@@ -163,14 +160,5 @@ final class OpenFiles {
             }
         }
         return -1;
-    }
-
-    /** The O_DIRECT alignment of the filesystem holding {@code path}, or the page size if it cannot be read. */
-    static int directIoAlignment(String path) {
-        try {
-            return AlignedBuffer.directIoAlignment(Path.of(path));
-        } catch (IoUringException e) {
-            return AlignedBuffer.DEFAULT_DIRECT_IO_ALIGNMENT;
-        }
     }
 }

@@ -172,7 +172,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
             if (boundPath != null) {
                 final int fd = RingLifecycle.openAtStart(ring, boundPath, boundOptions.toFlags(),
                         "openat(" + boundPath + ", " + boundOptions + ")");
-                files.addBound(fd, boundPath, boundOptions.direct() ? OpenFiles.directIoAlignment(boundPath) : 0);
+                files.addBound(fd, boundPath, boundOptions.direct() ? RingLifecycle.directIoAlignmentAtStart(ring, fd) : 0);
             }
             return rootFd;
         } catch (RuntimeException e) {

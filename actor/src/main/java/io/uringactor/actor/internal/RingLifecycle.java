@@ -7,6 +7,7 @@ import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.ErrnoException;
 import io.uringactor.ring.IoUring;
 import io.uringactor.ring.IoUringException;
+import io.uringactor.ring.Statx;
 import io.uringactor.ring.SubmissionQueue;
 
 import org.apache.pekko.Done;
@@ -87,6 +88,26 @@ final class RingLifecycle {
             throw new ErrnoException(operation, result[0]);
         }
         return result[0];
+    }
+
+    /**
+     * The O_DIRECT alignment of the file open at {@code fd}, from a {@code statx} of the descriptor through
+     * {@code ring} at start (never a second lookup of its path); the page size when statx cannot tell.
+     */
+    static int directIoAlignmentAtStart(IoUring ring, int fd) {
+        final AlignedBuffer empty = AlignedBuffer.cString("");
+        final AlignedBuffer statx = AlignedBuffer.allocate(Statx.BUFFER_SIZE, Long.BYTES);
+        final int[] result = new int[1];
+        SqeWriter.prep(ring.sq().prepStatx(fd, empty.address(), AT_EMPTY_PATH, STATX_DIOALIGN, statx.address(), 0));
+        ring.submitAndWait(1);
+        ring.cq().drain((userData, res, cqeFlags) -> result[0] = res);
+        Reference.reachabilityFence(empty);
+        if (result[0] < 0) {
+            return AlignedBuffer.DEFAULT_DIRECT_IO_ALIGNMENT;
+        }
+        final Statx decoded = Statx.decode(statx.byteBuffer(), 0);
+        final int reported = Math.max(decoded.dioMemAlign(), decoded.dioOffsetAlign());
+        return reported > 0 ? reported : AlignedBuffer.DEFAULT_DIRECT_IO_ALIGNMENT;
     }
 
     /** Closes {@code fd} synchronously through {@code ring}, when the start failed after opening it. */
