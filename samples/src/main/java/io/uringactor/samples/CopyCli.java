@@ -3,6 +3,7 @@ package io.uringactor.samples;
 import io.uringactor.ring.Errno;
 import io.uringactor.ring.ErrnoException;
 import io.uringactor.ring.IoUringException;
+import io.uringactor.ring.IoUringUnavailableException;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -329,6 +330,11 @@ public final class CopyCli {
         Throwable root = failure;
         for (Throwable t = failure; t != null; t = t.getCause()) {
             root = t;
+            if (t instanceof IoUringUnavailableException) {
+                // io_uring cannot be used here: its message says why and how to fix it; the errno under it would not
+                err.println("copy: io_uring is unavailable: " + t.getMessage() + " (" + t.getCause().getMessage() + ")");
+                return EXIT_IO_ERROR;
+            }
             if (errno == null) {
                 errno = asErrno(t);
             }

@@ -417,4 +417,32 @@ class CopyCliTest {
         assertEquals(CopyCli.EXIT_PERMISSION, copy(source.toString(), target, "--in-place"));
         assertTrue(errLine().contains("EACCES (Permission denied)"), errLine());
     }
+
+    /**
+     * Where a seccomp filter blocks io_uring (as Docker's default profile does), the CLI says so, and how to fix
+     * it, on one line: a child JVM runs `copy` under a real filter (the launcher native-jna's tests build) that
+     * refuses io_uring_setup with EPERM. The source and target are left alone.
+     */
+    @Test
+    void underASeccompFilterTheCliNamesTheCauseAndTheFix() throws Exception {
+        final Path source = Path.of("..", "native-jna", "src", "test", "resources", "seccomp", "refuse-io-uring-setup.c");
+        assertTrue(Files.isRegularFile(source), "the launcher's source: " + source.toAbsolutePath());
+        final Path launcher = dir.resolve("refuse-io-uring-setup");
+        final Process gcc = new ProcessBuilder("gcc", "-O1", "-o", launcher.toString(), source.toString())
+                .redirectErrorStream(true).start();
+        final String gccOutput = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, gcc.waitFor(), "gcc builds the launcher: " + gccOutput);
+        final Path in = randomFile("seccomp-in.bin", 10_000);
+        final Path out = dir.resolve("seccomp-out.bin");
+        final String javaBinary = ProcessHandle.current().info().command().orElseThrow();
+        final Process child = new ProcessBuilder(launcher.toString(), "1", javaBinary, "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "copy", in.toString(), out.toString()).start();
+        final String stderr = new String(child.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(1, child.exitValue(), stderr);
+        final String line = stderr.lines().filter(l -> l.startsWith("copy: ")).findFirst().orElse(stderr);
+        assertTrue(line.contains("io_uring is unavailable") && line.contains("seccomp")
+                && line.contains("allows io_uring_setup") && line.contains("EPERM"), line);
+        assertFalse(Files.exists(out), "no target was created");
+    }
 }
