@@ -1,6 +1,7 @@
 package io.uringactor.actor;
 
 import io.uringactor.actor.internal.RingBehavior;
+import io.uringactor.actor.internal.RingEventLoop;
 
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -89,6 +90,14 @@ public final class RingActor {
 
     /** Config path of the pinned dispatcher: one dedicated thread per ring actor, which runs nothing else. */
     public static final String PINNED_DISPATCHER = "io-uring-actor.pinned-dispatcher";
+
+    /**
+     * Whether the calling thread is a ring event loop's: code running there shares the thread with a ring and
+     * must not block (a guard or an assertion for code that may run on either kind of thread).
+     */
+    public static boolean onRingLoopThread() {
+        return RingEventLoop.onLoopThread();
+    }
 
     /** Config path of the ring mailbox. */
     public static final String MAILBOX = "io-uring-actor.ring-mailbox";

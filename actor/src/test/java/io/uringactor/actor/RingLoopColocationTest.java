@@ -138,6 +138,7 @@ class RingLoopColocationTest {
             assertEquals(block, seen.block());
             assertEquals(expected(block), seen.bytes(), "block " + block + " as a FileChannel reads it");
             assertTrue(seen.sentOn().contains("io-uring-actor.loop-dispatcher"), seen.sentOn());
+            assertFalse(RingActor.onRingLoopThread(), "the test's own thread is no loop");
             if (route != Route.ASK) {
                 // The ask pattern's reply goes through a temporary actor and a Future callback: Pekko decides
                 // where that runs. The two direct routes never leave the loop.

@@ -15,7 +15,6 @@ import io.uringactor.actor.OpenOptions;
 import io.uringactor.actor.RingActor;
 import io.uringactor.actor.RingClient;
 import io.uringactor.actor.RingCommand;
-import io.uringactor.actor.internal.RingEventLoop;
 import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.CompletionHandler;
 import io.uringactor.ring.Errno;
@@ -388,7 +387,7 @@ final class RandomEngines {
                         current = start;
                         // What the engine's name promises: the loop's workers share the ring's thread, the others
                         // run elsewhere (their requests cross threads).
-                        if (RingEventLoop.onLoopThread() != onLoop) {
+                        if (RingActor.onRingLoopThread() != onLoop) {
                             start.recorder().fail(new IllegalStateException("the worker runs on "
                                     + Thread.currentThread().getName() + (onLoop ? ", not on the ring event loop"
                                     : ", a ring event loop, not the default dispatcher")));
