@@ -78,7 +78,9 @@ class SameFileTest {
         final SameFileException cause = assertInstanceOf(SameFileException.class, incomplete.getCause());
         assertEquals(source.toString(), cause.getFile());
         assertEquals(target.toString(), cause.getOtherFile());
-        assertTrue(cause.getMessage().contains("same file"), cause.getMessage());
+        assertTrue(cause.getMessage().startsWith(source + " -> " + target + ": source and target are the same file"),
+                cause.getMessage());
+        assertInstanceOf(io.uringactor.ring.IoUringException.class, cause, "like every failure of the library");
     }
 
     @ParameterizedTest

@@ -1,6 +1,7 @@
 package io.uringactor.stream.javadsl;
 
-import java.nio.file.FileSystemException;
+import io.uringactor.ring.IoUringException;
+
 import java.nio.file.Path;
 
 /**
@@ -13,9 +14,16 @@ import java.nio.file.Path;
  * time stands in for it; without one, a file on another file system that shares the inode number is
  * refused too, the safe side.) Raised before the target is created, truncated or replaced.
  * {@link #getFile()} is the path the file is read by, {@link #getOtherFile()} the write's target.
+ *
+ * <p>Like every failure of this library it is an {@link IoUringException}; its message reads as a
+ * {@link java.nio.file.FileSystemException}'s does: {@code source -> target: reason}.
  */
-public final class SameFileException extends FileSystemException {
+public final class SameFileException extends IoUringException {
     private static final long serialVersionUID = 1L;
+
+    private final String file;
+    private final String otherFile;
+    private final String reason;
 
     /**
      * A refusal to write {@code target}.
@@ -26,6 +34,28 @@ public final class SameFileException extends FileSystemException {
      *                 the message
      */
     public SameFileException(Path source, Path target, String identity) {
-        super(source.toString(), target.toString(), "source and target are the same file (" + identity + ")");
+        this(source.toString(), target.toString(), "source and target are the same file (" + identity + ")");
+    }
+
+    private SameFileException(String file, String otherFile, String reason) {
+        super(file + " -> " + otherFile + ": " + reason);
+        this.file = file;
+        this.otherFile = otherFile;
+        this.reason = reason;
+    }
+
+    /** The path the file is being read by. */
+    public String getFile() {
+        return file;
+    }
+
+    /** The path the refused write was aimed at. */
+    public String getOtherFile() {
+        return otherFile;
+    }
+
+    /** Why the write was refused, without the paths. */
+    public String getReason() {
+        return reason;
     }
 }
