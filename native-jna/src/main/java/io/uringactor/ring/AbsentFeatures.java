@@ -50,11 +50,6 @@ public final class AbsentFeatures {
         return ABSENT.contains(name);
     }
 
-    /** Whether any feature is to be treated as absent. */
-    public static boolean any() {
-        return !ABSENT.isEmpty();
-    }
-
     /** The optional setup flags of {@code flags} that may be asked for. */
     static int allowedSetupFlags(int flags) {
         int allowed = flags;

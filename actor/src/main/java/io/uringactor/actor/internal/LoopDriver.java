@@ -54,9 +54,11 @@ final class LoopDriver implements RingDriver, LoopIo {
         this.taskrunFlag = (ring.setupFlags() & IORING_SETUP_TASKRUN_FLAG) != 0;
     }
 
-    /** Attaches to the loop; {@code false} if the loop drives another ring already. */
-    boolean attach() {
-        return loop.attach(this);
+    /** Attaches to the loop, which must drive no other ring (one ring per loop). */
+    void attach() {
+        if (!loop.attach(this)) {
+            throw new IllegalStateException("the ring event loop drives another ring already");
+        }
     }
 
     // ---------------------------------------------------------------- called by the loop
