@@ -75,10 +75,11 @@ public final class RingActor {
     }
 
     /**
-     * Config path of the shared ring event loop dispatcher, which the {@link RingExtension}'s ring runs on.
-     * Spawn actors on it with {@code DispatcherSelector.fromConfig(RingActor.LOOP_DISPATCHER)} to run them on
-     * that ring's own thread: their requests and replies then never cross threads. See
-     * {@link RingEventLoopConfigurator}. One ring per loop: spawn other rings on loops of their own.
+     * Config path of the shared ring event loops that the {@link RingExtension}'s ring group runs on, one ring
+     * per loop ({@link RingGroupDispatcherConfigurator}). Spawn actors on it with
+     * {@code DispatcherSelector.fromConfig(RingActor.LOOP_DISPATCHER)}: each goes to the next loop in turn and,
+     * through {@code RingExtension.get(system).client()}, talks to that loop's ring without crossing threads.
+     * One ring per loop: spawn other rings on loops of their own, or as a {@link RingGroup}.
      */
     public static final String LOOP_DISPATCHER = "io-uring-actor.loop-dispatcher";
 

@@ -1,6 +1,7 @@
 package io.uringactor.actor;
 
 import io.uringactor.actor.internal.DeadLetterGuard;
+import io.uringactor.actor.internal.GroupRouter;
 import io.uringactor.actor.internal.LocalRequest;
 import io.uringactor.actor.internal.ShutdownWatch;
 import io.uringactor.ring.AlignedBuffer;
@@ -17,6 +18,7 @@ import org.apache.pekko.util.ByteString;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -75,9 +77,16 @@ public final class RingClient {
     private final boolean local;
     private final ActorRef<Object> localRing;
     private final ShutdownWatch shutdownWatch;
+    /** For the client of a ring group: which of its rings gets each request; {@code null} for one ring. */
+    private final GroupRouter router;
+    /** The group's rings, for the summed stats; {@code null} for one ring. */
+    private final List<ActorRef<RingCommand>> groupRings;
 
-    private RingClient(ActorRef<RingCommand> ring, ActorSystem<?> system, Duration askTimeout) {
+    private RingClient(ActorRef<RingCommand> ring, ActorSystem<?> system, Duration askTimeout, GroupRouter router,
+                       List<ActorRef<RingCommand>> groupRings) {
         this.ring = ring;
+        this.router = router;
+        this.groupRings = groupRings;
         this.shutdownWatch = ShutdownWatch.get(system);
         this.scheduler = system.scheduler();
         this.askTimeout = askTimeout;
@@ -109,7 +118,14 @@ public final class RingClient {
      */
     public static RingClient create(ActorRef<RingCommand> ring, ActorSystem<?> system, Duration askTimeout) {
         DeadLetterGuard.install(system);
-        return new RingClient(ring, system, askTimeout);
+        return new RingClient(ring, system, askTimeout, null, null);
+    }
+
+    /** The client of a ring group's rings (all in this JVM), routing each request with {@code router}. */
+    static RingClient forGroup(List<ActorRef<RingCommand>> rings, GroupRouter router, ActorSystem<?> system,
+                               Duration askTimeout) {
+        DeadLetterGuard.install(system);
+        return new RingClient(rings.get(0), system, askTimeout, router, List.copyOf(rings));
     }
 
     /**
@@ -141,7 +157,7 @@ public final class RingClient {
         if (local && !(command instanceof RingCommand.Shutdown)) {
             final CompletableFuture<Object> reply = new CompletableFuture<>();
             if (shutdownWatch.admit(reply)) {
-                localRing.tell(new LocalRequest(command, reply));
+                (router == null ? localRing : router.ringForThisThread()).tell(new LocalRequest(command, reply));
             }
             return (CompletionStage<T>) (CompletionStage<?>) reply;
         }
@@ -173,7 +189,8 @@ public final class RingClient {
     }
 
     /**
-     * The ring actor this client asks.
+     * The ring actor this client asks: for the client of a {@link RingGroup}, its first ring (which, like every
+     * ring of the group, serves every file of the group).
      *
      * @return the ring actor given at creation
      */
@@ -482,12 +499,50 @@ public final class RingClient {
     }
 
     /**
-     * The ring actor's counters; like every request to a ring in this JVM, without an ask or its timeout.
+     * The ring actor's counters; like every request to a ring in this JVM, without an ask or its timeout. For
+     * the client of a {@link RingGroup}: the counters of its running rings added up ({@link RingStats#sum}).
      *
      * @return a stage completed with a snapshot of the counters; failed with {@link RingStoppedException}
-     *         when the ring has stopped or could not start (the cause says why)
+     *         when the ring (every ring of the group) has stopped or could not start (the cause says why)
      */
     public CompletionStage<RingStats> stats() {
-        return ask(RingCommand.GetStats::new);
+        if (groupRings == null) {
+            return ask(RingCommand.GetStats::new);
+        }
+        return statsPerRing().thenApply(RingStats::sum);
+    }
+
+    /**
+     * The counters of each ring of a group, by ring number, those of stopped rings left out; for a client of
+     * one ring, its counters alone.
+     *
+     * @return a stage completed with the snapshots; failed with {@link RingStoppedException} when no ring runs
+     */
+    public CompletionStage<List<RingStats>> statsPerRing() {
+        if (groupRings == null) {
+            return stats().thenApply(List::of);
+        }
+        final List<CompletableFuture<Object>> each = new ArrayList<>(groupRings.size());
+        for (ActorRef<RingCommand> member : groupRings) {
+            final CompletableFuture<Object> one = new CompletableFuture<>();
+            if (shutdownWatch.admit(one)) {
+                member.<Object>unsafeUpcast().tell(new LocalRequest(new RingCommand.GetStats(null), one));
+            }
+            each.add(one);
+        }
+        return CompletableFuture.allOf(each.stream().map(f -> f.exceptionally(e -> null))
+                .toArray(CompletableFuture[]::new)).thenCompose(ignored -> {
+                    final List<RingStats> running = new ArrayList<>(each.size());
+                    Throwable failure = null;
+                    for (CompletableFuture<Object> f : each) {
+                        if (f.isCompletedExceptionally()) {
+                            failure = f.handle((s, e) -> e).join();
+                        } else {
+                            running.add((RingStats) f.join());
+                        }
+                    }
+                    return running.isEmpty() ? CompletableFuture.<List<RingStats>>failedFuture(failure)
+                            : CompletableFuture.completedFuture(List.copyOf(running));
+                });
     }
 }

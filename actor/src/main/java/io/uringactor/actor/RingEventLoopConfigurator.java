@@ -19,9 +19,11 @@ import java.util.concurrent.TimeUnit;
  * its reply stay on the loop, with no wake-up and no syscall beyond the batch's {@code io_uring_enter}.
  *
  * <p>Named by class in a dispatcher's configuration, as Pekko's {@code executor} setting allows; the
- * library's own is {@code io-uring-actor.loop-dispatcher} ({@link RingActor#LOOP_DISPATCHER}), which the
- * {@link RingExtension}'s ring runs on. A loop drives one ring: give a second ring actor a dispatcher of its
- * own (e.g. {@code my-loop = ${io-uring-actor.loop-dispatcher}} in {@code application.conf}).
+ * library's own loops are {@code io-uring-actor.loop-dispatcher} ({@link RingActor#LOOP_DISPATCHER}, a
+ * {@link RingGroupDispatcherConfigurator} of such loops), which the {@link RingExtension}'s rings run on. A
+ * loop drives one ring: give another ring actor a loop of its own (e.g.
+ * {@code my-loop = ${io-uring-actor.loop-dispatcher} { loops = 1 }} in {@code application.conf}), or use a
+ * {@link RingGroup}.
  *
  * <pre>
  * my-loop {

@@ -6,38 +6,44 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+import java.util.concurrent.TimeUnit;
 
 /**
- * The ActorSystem's default ring actor: one io_uring ring per system, created on first use with the
- * {@code io-uring-actor.ring} settings on the shared ring event loop {@link RingActor#LOOP_DISPATCHER}
- * ({@code io-uring-actor.extension-dispatcher}), and stopped gracefully (in-flight ops answered, files closed) in
- * CoordinatedShutdown's {@code service-stop} phase.
+ * The ActorSystem's default rings: a {@link RingGroup} created on first use with the {@code io-uring-actor.ring}
+ * settings on the loops of {@link RingActor#LOOP_DISPATCHER} ({@code io-uring-actor.extension-dispatcher}),
+ * one ring per loop, and stopped gracefully (in-flight ops answered, files closed) in CoordinatedShutdown's
+ * {@code service-stop} phase.
  *
  * <pre>{@code
  * RingClient ring = RingExtension.get(system).client();
  * }</pre>
+ *
+ * <p>How many rings: {@code io-uring-actor.loop-dispatcher.loops}, by default {@code auto}, which is half the
+ * available processors (1 to 8; see {@link RingGroupDispatcherConfigurator#autoLoops()} for why), so a
+ * 2-processor machine has one ring and a 32-processor node 8. Set {@code loops = per-processor} when the
+ * application's actors run on the loops ({@code DispatcherSelector.fromConfig(RingActor.LOOP_DISPATCHER)}, which
+ * spreads them over the loops) and its data is mostly in the page cache; set a number to choose.
  */
 public final class RingExtension implements Extension {
     private static final Id ID = new Id();
 
     /**
-     * The dispatcher id the default ring runs on, and the {@code UringFileIO} stages with it: an alias
-     * ({@code io-uring-actor.extension-dispatcher}) of the shared ring event loop {@link RingActor#LOOP_DISPATCHER}
-     * unless configured otherwise.
+     * The dispatcher id the default rings run on, and the {@code UringFileIO} stages with them: an alias
+     * ({@code io-uring-actor.extension-dispatcher}) of the shared ring event loops {@link RingActor#LOOP_DISPATCHER}
+     * unless configured otherwise (a dispatcher that is no {@link RingGroupDispatcherConfigurator} gets one ring).
      */
     public static final String DISPATCHER = "io-uring-actor.extension-dispatcher";
 
-    private final ActorRef<RingCommand> ring;
-    private final RingClient client;
+    private final RingGroup group;
 
     private RingExtension(ActorSystem<?> system) {
-        final RingSettings settings = RingSettings.create(system).withDispatcher(DISPATCHER);
-        this.ring = system.systemActorOf(RingActor.create(settings), "io-uring-ring", RingActor.props(settings));
-        this.client = RingClient.create(ring, system, settings.askTimeout());
+        final RingSettings settings = RingSettings.create(system);
+        this.group = RingGroup.onDispatcher(system, "io-uring-ring", DISPATCHER, settings);
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "io-uring-ring-stop",
-                () -> AskPattern.<RingCommand, Done>askWithStatus(ring, RingCommand.Shutdown::new,
-                        settings.stopTimeout().plusSeconds(5), system.scheduler()));
+                () -> group.stop().toCompletableFuture()
+                        .completeOnTimeout(Done.getInstance(), settings.stopTimeout().plusSeconds(5).toMillis(),
+                                TimeUnit.MILLISECONDS));
     }
 
     /** The extension of {@code system}, created on first call. */
@@ -45,14 +51,22 @@ public final class RingExtension implements Extension {
         return ID.apply(system);
     }
 
-    /** The system's default ring actor. */
-    public ActorRef<RingCommand> ring() {
-        return ring;
+    /** The system's default rings. */
+    public RingGroup group() {
+        return group;
     }
 
-    /** A {@link java.util.concurrent.CompletionStage} client of {@link #ring()}. */
+    /**
+     * The first of the system's default rings (the only one with {@code loops = 1}). Like every ring of the
+     * group it serves every file the group opened; {@link #client()} picks the ring for each request.
+     */
+    public ActorRef<RingCommand> ring() {
+        return group.ring(0);
+    }
+
+    /** A {@link java.util.concurrent.CompletionStage} client of the default rings ({@link RingGroup#client()}). */
     public RingClient client() {
-        return client;
+        return group.client();
     }
 
     /** The extension's id; use {@link #get}. */

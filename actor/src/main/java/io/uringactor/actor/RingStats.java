@@ -1,5 +1,7 @@
 package io.uringactor.actor;
 
+import java.util.List;
+
 /**
  * A snapshot of a ring actor's counters.
  *
@@ -19,6 +21,31 @@ public record RingStats(long submitted, long completed, long enterCalls, long ba
     /** Mean SQEs per {@code io_uring_enter} that submitted something: the micro-batching factor. */
     public double sqesPerEnter() {
         return batches == 0 ? 0.0 : (double) submitted / batches;
+    }
+
+    /**
+     * The counters of several rings (a {@link RingGroup}'s) added up; {@code maxBatch} and {@code inFlightMax}
+     * are the largest of any one ring.
+     *
+     * @param rings one snapshot per ring, at least one
+     * @return the sum
+     */
+    public static RingStats sum(List<RingStats> rings) {
+        long submitted = 0, completed = 0, enterCalls = 0, batches = 0, rejected = 0;
+        int maxBatch = 0, inFlight = 0, inFlightMax = 0, queued = 0;
+        for (RingStats s : rings) {
+            submitted += s.submitted;
+            completed += s.completed;
+            enterCalls += s.enterCalls;
+            batches += s.batches;
+            rejected += s.rejected;
+            maxBatch = Math.max(maxBatch, s.maxBatch);
+            inFlight += s.inFlight;
+            inFlightMax = Math.max(inFlightMax, s.inFlightMax);
+            queued += s.queued;
+        }
+        return new RingStats(submitted, completed, enterCalls, batches, maxBatch, inFlight, inFlightMax, queued,
+                rejected);
     }
 
     @Override

@@ -38,8 +38,9 @@ class RingActorCommandsTest {
     @BeforeAll
     static void spawnRing() {
         final RingSettings settings = RingSettings.create(testKit.system()).withMaxIoSize(4 << 20);
-        ringActor = testKit.spawn(RingActor.create(settings), "commands-ring", RingActor.props(settings));
-        ring = RingClient.create(ringActor, testKit.system(), Duration.ofSeconds(10));
+        final TestRings.Spawned spawned = TestRings.spawn(testKit, "commands-ring", settings, Duration.ofSeconds(10));
+        ringActor = spawned.ref();
+        ring = spawned.client();
     }
 
     @AfterAll

@@ -52,9 +52,9 @@ class RingActorConcurrencyTest {
         final long seed = Long.getLong("seed", System.nanoTime());
         final String context = "seed=" + seed + " (rerun with -Dseed=" + seed + ")";
         final RingSettings settings = RingSettings.create(testKit.system()).withMaxInFlight(64);
-        final ActorRef<RingCommand> ringActor = testKit.spawn(RingActor.create(settings), "concurrency-ring",
-                RingActor.props(settings));
-        final RingClient ring = RingClient.create(ringActor, testKit.system(), Duration.ofSeconds(30));
+        final TestRings.Spawned spawned = TestRings.spawn(testKit, "concurrency-ring", settings, Duration.ofSeconds(30));
+        final ActorRef<RingCommand> ringActor = spawned.ref();
+        final RingClient ring = spawned.client();
 
         final Random random = new Random(seed);
         final FileHandle[] files = new FileHandle[3];

@@ -39,8 +39,9 @@ class RingActorCopyRangeTest {
     @BeforeAll
     static void spawnRing() {
         final RingSettings settings = RingSettings.create(testKit.system()).withMaxIoSize(8 << 20);
-        ringActor = testKit.spawn(RingActor.create(settings), "copy-ring", RingActor.props(settings));
-        ring = RingClient.create(ringActor, testKit.system(), Duration.ofSeconds(10));
+        final TestRings.Spawned spawned = TestRings.spawn(testKit, "copy-ring", settings, Duration.ofSeconds(10));
+        ringActor = spawned.ref();
+        ring = spawned.client();
     }
 
     @AfterAll

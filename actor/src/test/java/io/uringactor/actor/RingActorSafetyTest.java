@@ -57,7 +57,7 @@ class RingActorSafetyTest {
     }
 
     private static ActorRef<RingCommand> spawnRing(String name, RingSettings settings) {
-        return testKit.spawn(RingActor.create(settings), name, RingActor.props(settings));
+        return TestRings.spawnRef(testKit, name, settings);
     }
 
     private static RingSettings defaults() {

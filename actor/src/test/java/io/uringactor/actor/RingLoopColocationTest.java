@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  */
 class RingLoopColocationTest {
     private static final ActorTestKit testKit = ActorTestKit.create("RingLoopColocationTest", ConfigFactory.parseString(
-            "test-loop = ${io-uring-actor.loop-dispatcher}\nburst-loop = ${io-uring-actor.loop-dispatcher}").withFallback(ConfigFactory.load()).resolve());
+            "test-loop = ${io-uring-actor.loop-dispatcher} { loops = 1 }\nburst-loop = ${io-uring-actor.loop-dispatcher} { loops = 1 }").withFallback(ConfigFactory.load()).resolve());
     private static final int BLOCK = 4096;
     private static final int BLOCKS = 64;
 

@@ -74,7 +74,7 @@ class SamplesTest {
     void theKvSampleServesItsLookupsOnTheRingsLoop() throws Exception {
         assertEquals(0, KvLookupSample.run(new String[0], out), out());
         assertTrue(out().contains("1000 lookups served, every value as written"), out());
-        assertTrue(out().matches("(?s).*handled on \\[kv-sample-io-uring-actor\\.loop-dispatcher-\\d+\\].*"), out());
+        assertTrue(out().matches("(?s).*handled on \\[kv-sample-io-uring-actor\\.loop-dispatcher-loop-\\d+-\\d+\\].*"), out());
         assertTrue(out().contains("key 256: KeyOutOfRange[key=256, records=256]"), out());
     }
 

@@ -1,20 +1,49 @@
 package io.uringactor.actor.internal;
 
 import io.uringactor.actor.FileHandle;
+import io.uringactor.ring.ErrnoException;
+import io.uringactor.ring.FileDescriptors;
+
+import org.apache.pekko.actor.typed.ActorRef;
 
 import java.security.SecureRandom;
 import java.util.Arrays;
 
 /**
- * The ring actor's table of open files. A {@link FileHandle} id is the table index in the low 32 bits
- * and a generation from a random start in the high 32 bits, so a handle forged, stale (closed, reused
- * index) or from another actor does not resolve. Lookups are array reads: nothing boxed per op.
+ * The ring actor's table of open files. A {@link FileHandle} id holds a generation from a random start in
+ * its high 32 bits, and in its low 32 the issuing ring's number in its group (bits 24..30, 0 outside a
+ * group) and the table index (bits 0..23), so a handle forged, stale (closed, reused index) or from another
+ * actor does not resolve. Lookups are array reads: nothing boxed per op.
+ *
+ * <p>In a ring group ({@link SharedFiles}) the table also holds the files of the group's other rings that
+ * this ring was asked to serve: imported on first use as a duplicate descriptor of its own, found again by
+ * the issuing ring's number and index, and dropped when their owner withdraws them.
  *
  * <p>Each file counts its ops in flight. A close waits for them: its handle stops resolving at once, but
  * the descriptor is closed (and the entry freed) only when the last op on it has completed, so a short
  * write's continuation can never land in another file that reused the descriptor number.
  */
 final class OpenFiles {
+    /** Most rings in a group: the ring number has 7 bits of the handle id. */
+    static final int MAX_RINGS = 128;
+    private static final int INDEX_BITS = 24;
+    private static final int INDEX_MASK = (1 << INDEX_BITS) - 1;
+
+    /** This ring's number in its group (0 outside one). */
+    private final int ring;
+    /** The group's published files, or {@code null} for a ring of its own. */
+    private final SharedFiles shared;
+    /** This ring actor, which importers name to their owner; {@code null} outside a group. */
+    private final ActorRef<Object> self;
+    /** For each other ring of the group, its table index to our index + 1 (0: not imported). */
+    private final int[][] imported;
+    /** The group's entry of a file, ours or imported (null outside a group). */
+    private SharedFiles.SharedFile[] sharedEntry = new SharedFiles.SharedFile[16];
+    /** Whether a file withdrawn from the group is to be closed (no reply) once its ops are done. */
+    private boolean[] releaseWhenIdle = new boolean[16];
+    /** Why the last import failed, for the refusal of that request; null when it did not. */
+    private String importFailure;
+
     private long[] ids = new long[16];
     private int[] fds = new int[16];
     private int[] directIoAlignment = new int[16];
@@ -25,6 +54,31 @@ final class OpenFiles {
     private int size;
     private int open;
     private int nextGeneration = new SecureRandom().nextInt();
+
+    /** The table of a ring of its own. */
+    OpenFiles() {
+        this(0, null, null);
+    }
+
+    /**
+     * The table of ring {@code ring} of a group that shares its files through {@code shared}.
+     *
+     * @param self the ring actor, which owners tell when an imported file is withdrawn
+     */
+    OpenFiles(int ring, SharedFiles shared, ActorRef<Object> self) {
+        if (ring < 0 || ring >= MAX_RINGS) {
+            throw new IllegalArgumentException("a ring group has at most " + MAX_RINGS + " rings, got ring " + ring);
+        }
+        this.ring = ring;
+        this.shared = shared;
+        this.self = self;
+        this.imported = shared == null ? null : new int[MAX_RINGS][];
+    }
+
+    /** The number, in its group, of the ring that issued {@code handle}. */
+    static int ringOf(FileHandle handle) {
+        return (int) handle.id() >>> INDEX_BITS & (MAX_RINGS - 1);
+    }
 
     /** Registers the file of a bound actor under {@link FileHandle#BOUND}. */
     FileHandle addBound(int fd, String path, int directIoAlignment) {
@@ -37,6 +91,19 @@ final class OpenFiles {
     }
 
     FileHandle add(int fd, String path, int directIoAlignment) {
+        final int index = freeIndex();
+        int generation = nextGeneration++;
+        while (generation == 0 || generation == (int) (FileHandle.BOUND.id() >>> 32)) {
+            generation = nextGeneration++; // id 0 never names a file, and BOUND is only the bound file
+        }
+        final long id = (long) generation << 32 | (long) ring << INDEX_BITS | index;
+        fill(index, id, fd, path, directIoAlignment, shared == null ? null : shared.publish(id, fd, path,
+                directIoAlignment, self));
+        return new FileHandle(id);
+    }
+
+    /** A free table index, the table grown if need be. */
+    private int freeIndex() {
         int index = indexOfFree();
         if (index < 0) {
             index = size++;
@@ -48,29 +115,134 @@ final class OpenFiles {
                 paths = Arrays.copyOf(paths, capacity);
                 inFlight = Arrays.copyOf(inFlight, capacity);
                 pendingClose = Arrays.copyOf(pendingClose, capacity);
+                sharedEntry = Arrays.copyOf(sharedEntry, capacity);
+                releaseWhenIdle = Arrays.copyOf(releaseWhenIdle, capacity);
+            }
+            if (index > INDEX_MASK) {
+                size--;
+                throw new IllegalStateException("a ring's file table holds at most " + (INDEX_MASK + 1) + " files");
             }
         }
-        int generation = nextGeneration++;
-        while (generation == 0 || generation == (int) (FileHandle.BOUND.id() >>> 32)) {
-            generation = nextGeneration++; // id 0 never names a file, and BOUND is only the bound file
-        }
-        final long id = (long) generation << 32 | index;
+        return index;
+    }
+
+    private void fill(int index, long id, int fd, String path, int directIoAlignment, SharedFiles.SharedFile from) {
         ids[index] = id;
         fds[index] = fd;
         this.directIoAlignment[index] = directIoAlignment;
         paths[index] = path;
+        sharedEntry[index] = from;
         open++;
-        return new FileHandle(id);
     }
 
-    /** The table index of an open file, or -1 when the handle is unknown, closed or forged. */
+    /**
+     * The table index of an open file, or -1 when the handle is unknown, closed or forged. A handle another
+     * ring of the group issued is imported on first use (see {@link SharedFiles}).
+     */
     int indexOf(FileHandle handle) {
         if (handle == null) {
             return -1;
         }
         final long id = handle.id();
-        final int index = (int) id;
-        return index >= 0 && index < size && ids[index] == id && id != 0 && pendingClose[index] == null ? index : -1;
+        final int low = (int) id;
+        if (low >>> INDEX_BITS != ring) {
+            return shared == null || low < 0 ? -1 : importedIndexOf(id, low >>> INDEX_BITS, low & INDEX_MASK);
+        }
+        final int index = low & INDEX_MASK;
+        return index < size && ids[index] == id && id != 0 && pendingClose[index] == null
+                && (sharedEntry[index] == null || live(index)) ? index : -1;
+    }
+
+    /** A file of the group: not withdrawn (else it starts closing, and the handle is dead now). */
+    private boolean live(int index) {
+        if (releaseWhenIdle[index]) {
+            return false;
+        }
+        if (!sharedEntry[index].closed) {
+            return true;
+        }
+        closeSilently(index); // withdrawn by another ring: its message is on its way, but the handle is dead now
+        return false;
+    }
+
+    /** {@link #indexOf} for a file of ring {@code owner}: ours already, or imported now, or -1. */
+    private int importedIndexOf(long id, int owner, int ownerIndex) {
+        final int[] row = imported[owner];
+        final int known = row != null && ownerIndex < row.length ? row[ownerIndex] - 1 : -1;
+        if (known >= 0 && ids[known] == id) {
+            return pendingClose[known] == null && live(known) ? known : -1;
+        }
+        final SharedFiles.SharedFile file = shared.find(id);
+        if (file == null) {
+            return -1;
+        }
+        final int fd;
+        try {
+            fd = file.importInto(self);
+        } catch (ErrnoException e) {
+            importFailure = "file handle " + new FileHandle(id) + " of another ring of the group could not be served"
+                    + " here: " + e.getMessage();
+            return -1;
+        }
+        if (fd < 0) {
+            return -1;
+        }
+        final int index = freeIndex();
+        fill(index, id, fd, file.path, file.directIoAlignment, file);
+        int[] slots = imported[owner];
+        if (slots == null || ownerIndex >= slots.length) {
+            slots = Arrays.copyOf(slots == null ? new int[0] : slots, Math.max(16, Integer.highestOneBit(ownerIndex) * 2));
+            imported[owner] = slots;
+        }
+        slots[ownerIndex] = index + 1;
+        return index;
+    }
+
+    /**
+     * Another ring of the group closed file {@code id} ({@link SharedFiles.Withdrawn}): close our descriptor
+     * of it (the owner's, or our duplicate) now, or after our last op on it. Ids this table does not hold
+     * (never imported, closed already) are ignored.
+     */
+    void withdrawn(long id) {
+        final int low = (int) id;
+        if (low < 0 || imported == null) {
+            return;
+        }
+        final int owner = low >>> INDEX_BITS;
+        final int ownerIndex = low & INDEX_MASK;
+        final int index;
+        if (owner == ring) {
+            index = ownerIndex;
+        } else {
+            final int[] row = imported[owner];
+            index = row != null && ownerIndex < row.length ? row[ownerIndex] - 1 : -1;
+        }
+        if (index >= 0 && index < size && ids[index] == id && pendingClose[index] == null && !releaseWhenIdle[index]) {
+            closeSilently(index);
+        }
+    }
+
+    /**
+     * Closes a withdrawn file's descriptor now if no op uses it, else once the last one is done; nobody waits
+     * for the answer (the Close that withdrew it was answered by the ring that took it).
+     */
+    private void closeSilently(int index) {
+        if (inFlight[index] > 0) {
+            releaseWhenIdle[index] = true;
+            return;
+        }
+        final int fd = remove(index);
+        FileDescriptors.close(fd); // an error here (a late EIO) was the closing ring's to report
+    }
+
+    /**
+     * Why {@code handle} does not resolve, for its refusal: unknown or closed, or (rarely) a file of another
+     * ring that could not be duplicated here.
+     */
+    String refusalFor(FileHandle handle) {
+        final String failure = importFailure;
+        importFailure = null;
+        return failure != null ? failure : RequestChecks.unknownHandle(handle);
     }
 
     /** An op on the file started. */
@@ -83,7 +255,11 @@ final class OpenFiles {
      * {@code null}.
      */
     Op release(int index) {
-        if (--inFlight[index] == 0 && pendingClose[index] != null) {
+        if (--inFlight[index] == 0 && releaseWhenIdle[index]) {
+            closeSilently(index);
+            return null;
+        }
+        if (inFlight[index] == 0 && pendingClose[index] != null) {
             final Op close = pendingClose[index];
             pendingClose[index] = null;
             return close;
@@ -99,6 +275,14 @@ final class OpenFiles {
     /** Parks {@code close} until the file's in-flight ops are done; the handle stops resolving now. */
     void closeWhenIdle(int index, Op close) {
         pendingClose[index] = close;
+        withdrawIfShared(index);
+    }
+
+    /** A file of the group stops resolving on every ring of the group, which close their descriptors of it. */
+    private void withdrawIfShared(int index) {
+        if (sharedEntry[index] != null) {
+            shared.withdraw(ids[index], self);
+        }
     }
 
     int fd(int index) {
@@ -126,7 +310,10 @@ final class OpenFiles {
 
     /** Forgets the file; its handle stops resolving at once. Returns its fd. */
     int remove(int index) {
+        withdrawIfShared(index);
         ids[index] = 0;
+        sharedEntry[index] = null;
+        releaseWhenIdle[index] = false;
         paths[index] = null;
         inFlight[index] = 0;
         pendingClose[index] = null;
@@ -144,6 +331,9 @@ final class OpenFiles {
         int n = 0;
         for (int i = 0; i < size; i++) {
             if (ids[i] != 0) {
+                if (sharedEntry[i] != null && (int) ids[i] >>> INDEX_BITS != ring) {
+                    sharedEntry[i] = null; // our duplicate of another ring's file: it stays open there
+                }
                 result[n++] = remove(i);
             }
         }

@@ -27,7 +27,7 @@ final class RequestChecks {
     /** A read or write of {@code length} bytes at {@code offset} of the open file at table index {@code file}. */
     String io(int file, FileHandle handle, long offset, long length) {
         if (file < 0) {
-            return unknownHandle(handle);
+            return files.refusalFor(handle);
         }
         if (offset < 0 || length < 0) {
             return "offset and length must not be negative, got offset=" + offset + ", length=" + length;

@@ -70,13 +70,16 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     private final boolean registered;
     /** The ring's MBean, unregistered when the ring is released and again (idempotent) at PostStop. */
     private final RingMBean mbean;
+    /** The file table, for files another ring of the group withdrew. */
+    private final OpenFiles files;
 
     private boolean flushScheduled;
     private boolean trimScheduled;
     /** Requests handled since the ring was last submitted and reaped; see {@link RingDriver#reapBetweenRequests}. */
     private int requestsSincePump;
 
-    private RingBehavior(ActorContext<Object> context, RingSettings settings, String boundPath, OpenOptions boundOptions) {
+    private RingBehavior(ActorContext<Object> context, RingSettings settings, String boundPath, OpenOptions boundOptions,
+                         GroupMembership group) {
         super(context);
         this.settings = settings;
         this.counters = new RingCounters(settings.latencyHistogram());
@@ -95,7 +98,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
             // This thread makes every io_uring_enter of the ring: spare the kernel the fd lookup on each.
             ring.registerRingFdWithThisThread();
         }
-        final OpenFiles files = new OpenFiles();
+        this.files = group == null ? new OpenFiles() : new OpenFiles(group.ring(), group.files(), context.getSelf());
         final Path root = settings.rootDirectory() == null ? null : settings.rootDirectory().toAbsolutePath().normalize();
         final int rootFd = openRootAndBoundFile(files, root, boundPath, boundOptions);
         this.pool = new NativeBufferPool(settings.maxNativeMemory());
@@ -106,7 +109,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
                 context.getLog(), this::onHousekeeping);
         this.intake = new Intake(settings, ops, pool, sqes, completer, counters, context.getLog());
         this.driver = switch (waits) {
-            case LOOP -> attachedTo(loop, sqes, completer, context.getSelf());
+            case LOOP -> attachedTo(loop, sqes, completer, context.getSelf(), group);
             case OWN -> new MailboxDriver(ring, mailbox, sqes, completer, intake, ops, counters, this::scheduleFlush);
             case REAPER -> new ReaperDriver(ring, sqes, completer, intake, ops, counters, context.getSelf());
         };
@@ -122,10 +125,14 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     /** Who waits for the ring's completions: the event loop the actor runs on, the actor's own thread, a reaper. */
     private enum Waits { LOOP, OWN, REAPER }
 
-    private LoopDriver attachedTo(RingEventLoop loop, SqeWriter sqes, Completer completer, ActorRef<Object> self) {
+    private LoopDriver attachedTo(RingEventLoop loop, SqeWriter sqes, Completer completer, ActorRef<Object> self,
+                                  GroupMembership group) {
         final LoopDriver loopDriver = new LoopDriver(loop, ring, sqes, completer, intake, ops, counters,
                 this::afterLoopPoll, self);
         loopDriver.attach(); // on the loop's thread, which drives no other ring (checked above)
+        if (group != null) {
+            loop.memberOf(group.files(), group.ring()); // the group's client sends from this loop to this ring
+        }
         return loopDriver;
     }
 
@@ -206,12 +213,25 @@ public final class RingBehavior extends AbstractBehavior<Object> {
 
     /** The ring actor's behavior; spawn it on the dispatcher named by {@link RingSettings#dispatcher()}. */
     public static Behavior<RingCommand> create(RingSettings settings) {
-        return Behaviors.<Object>setup(context -> startOrRefuse(context, settings, null, null)).narrow();
+        return Behaviors.<Object>setup(context -> startOrRefuse(context, settings, null, null, null)).narrow();
     }
 
     /** A ring actor that opens {@code path} at start and serves it as {@link FileHandle#BOUND}. */
     public static Behavior<RingCommand> createForFile(RingSettings settings, String path, OpenOptions options) {
-        return Behaviors.<Object>setup(context -> startOrRefuse(context, settings, path, options)).narrow();
+        return Behaviors.<Object>setup(context -> startOrRefuse(context, settings, path, options, null)).narrow();
+    }
+
+    /**
+     * Ring number {@code ring} of a group: it serves the files every ring of the group opened, shared through
+     * {@code files}.
+     */
+    public static Behavior<RingCommand> createMember(RingSettings settings, SharedFiles files, int ring) {
+        final GroupMembership group = new GroupMembership(files, ring);
+        return Behaviors.<Object>setup(context -> startOrRefuse(context, settings, null, null, group)).narrow();
+    }
+
+    /** A ring's place in its group. */
+    private record GroupMembership(SharedFiles files, int ring) {
     }
 
     /**
@@ -220,11 +240,11 @@ public final class RingBehavior extends AbstractBehavior<Object> {
      * that callers see why rather than a bare "not running".
      */
     private static Behavior<Object> startOrRefuse(ActorContext<Object> context, RingSettings settings,
-                                                  String path, OpenOptions options) {
+                                                  String path, OpenOptions options, GroupMembership group) {
         // Requests that reach this ring after it stopped become dead letters here, on its node: answer them.
         DeadLetterGuard.install(context.getSystem());
         try {
-            return new RingBehavior(context, settings, path, options);
+            return new RingBehavior(context, settings, path, options, group);
         } catch (RuntimeException e) {
             context.getLog().warn("The io_uring ring actor {} could not start: {}", context.getSelf().path(),
                     e.getMessage());
@@ -241,6 +261,10 @@ public final class RingBehavior extends AbstractBehavior<Object> {
                 .onMessage(LocalRequest.class, this::onRequest)
                 .onMessage(RemoteBlockRequest.class, this::onRequest)
                 .onMessage(RemoteShutdown.class, this::onRemoteShutdown)
+                .onMessage(SharedFiles.Withdrawn.class, withdrawn -> {
+                    files.withdrawn(withdrawn.id());
+                    return this;
+                })
                 .onMessage(Reaper.Failed.class, failed -> fail(failed.cause()))
                 .onMessageEquals(Signal.STOP_TIMEOUT, this::onStopTimeout)
                 .onMessageEquals(Signal.TRIM, this::onTrim)

@@ -75,6 +75,9 @@ public final class RingEventLoop extends AbstractExecutorService {
      */
     private volatile LoopIo io;
     private volatile boolean shutdown;
+    /** The group of the ring this loop drives, and its number there; loop thread only. */
+    private SharedFiles group;
+    private int groupRing;
     private long lastWarningNanos;
     /** Whether the loop has spun since it last ran a task; see {@link #spinForWork}. */
     private boolean spunSinceWork;
@@ -119,6 +122,25 @@ public final class RingEventLoop extends AbstractExecutorService {
         return true;
     }
 
+    /**
+     * Names the ring group and the ring number of the ring this loop drives, so that a group's client on
+     * this thread sends to it; loop thread only.
+     */
+    void memberOf(SharedFiles group, int ring) {
+        assert Thread.currentThread() == thread;
+        this.group = group;
+        this.groupRing = ring;
+    }
+
+    /**
+     * The number, in {@code group}, of the ring that the calling thread's loop drives, or -1 when the caller
+     * is not on a loop of that group. A thread-local read.
+     */
+    public static int ringOfThisThread(SharedFiles group) {
+        final RingEventLoop loop = CURRENT.get();
+        return loop != null && loop.group == group && loop.io != null ? loop.groupRing : -1;
+    }
+
     /** Whether the loop drives a ring; loop thread only. */
     boolean isDriving() {
         return io != null;
@@ -129,6 +151,7 @@ public final class RingEventLoop extends AbstractExecutorService {
         assert Thread.currentThread() == thread;
         if (io == ringIo) {
             io = null;
+            group = null;
         }
     }
 

@@ -140,7 +140,7 @@ final class SqeWriter {
                 final Trim t = (Trim) command;
                 final int file = files.indexOf(t.file());
                 if (file < 0) {
-                    return RequestChecks.unknownHandle(t.file());
+                    return files.refusalFor(t.file());
                 }
                 if (t.offset() < 0 || t.length() <= 0) {
                     return "trim needs offset >= 0 and length > 0, got offset=" + t.offset() + ", length=" + t.length();
@@ -155,7 +155,7 @@ final class SqeWriter {
                 final Fsync f = (Fsync) command;
                 final int file = files.indexOf(f.file());
                 if (file < 0) {
-                    return RequestChecks.unknownHandle(f.file());
+                    return files.refusalFor(f.file());
                 }
                 beginOn(op, CommandKind.FSYNC, command, file);
                 prep(sq.prepFsync(op.fd, f.dataOnly() ? IORING_FSYNC_DATASYNC : 0, UserData.op(op.slot, op.generation)));
@@ -165,7 +165,7 @@ final class SqeWriter {
                 final Stat s = (Stat) command;
                 final int file = files.indexOf(s.file());
                 if (file < 0) {
-                    return RequestChecks.unknownHandle(s.file());
+                    return files.refusalFor(s.file());
                 }
                 beginOn(op, CommandKind.STAT, command, file);
                 prep(sq.prepStatx(op.fd, emptyPath.address(), AT_EMPTY_PATH, Statx.DEFAULT_MASK,
@@ -307,7 +307,7 @@ final class SqeWriter {
     private String close(Op op, Close c) {
         final int file = files.indexOf(c.file());
         if (file < 0) {
-            return RequestChecks.unknownHandle(c.file());
+            return files.refusalFor(c.file());
         }
         op.begin(CommandKind.CLOSE, c, files.fd(file));
         if (files.busy(file)) {

@@ -191,6 +191,13 @@ public final class Compare {
                     () -> new RandomEngines.ActorEngine(system, client, RandomEngines.Mode.TELL, true),
                     () -> new RandomEngines.ActorEngine(system, client, RandomEngines.Mode.PIPE, true),
                     () -> new RandomEngines.ActorEngine(system, client, RandomEngines.Mode.ASK, true),
+                    // ring groups: co-located actors spread over N loops, and plain threads through the group's
+                    // client; N = 3 on a 2-CPU machine shows what more loops than cores cost
+                    () -> new RandomEngines.GroupActorEngine(system, RandomEngines.Mode.PIPE, 1),
+                    () -> new RandomEngines.GroupActorEngine(system, RandomEngines.Mode.PIPE, 2),
+                    () -> new RandomEngines.GroupActorEngine(system, RandomEngines.Mode.PIPE, 3),
+                    () -> new RandomEngines.GroupClientEngine(system, 1),
+                    () -> new RandomEngines.GroupClientEngine(system, 2),
                     RandomEngines.RawRingEngine::new,
                     RandomEngines.JasyncfioEngine::new,
                     RandomEngines.FileChannelPoolEngine::new,

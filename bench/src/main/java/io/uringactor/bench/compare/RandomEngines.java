@@ -15,6 +15,8 @@ import io.uringactor.actor.OpenOptions;
 import io.uringactor.actor.RingActor;
 import io.uringactor.actor.RingClient;
 import io.uringactor.actor.RingCommand;
+import io.uringactor.actor.RingGroup;
+import io.uringactor.actor.RingSettings;
 import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.CompletionHandler;
 import io.uringactor.ring.Errno;
@@ -243,9 +245,9 @@ final class RandomEngines {
         ASK
     }
 
-    static final class ActorEngine implements Engine {
+    static class ActorEngine implements Engine {
         private final ActorSystem<?> system;
-        private final RingClient client;
+        private RingClient client;
         private final Mode mode;
         /** The workers run on the ring's event loop (the RingExtension ring's dispatcher), not the default one. */
         private final boolean onLoop;
@@ -266,6 +268,16 @@ final class RandomEngines {
             return (onLoop ? "uring-loop/" : "uring-actor/") + mode.name().toLowerCase(Locale.ROOT);
         }
 
+        /** Where the workers run: the ring's loop, or the default dispatcher. */
+        Props workerProps() {
+            return onLoop ? DispatcherSelector.fromConfig(RingActor.LOOP_DISPATCHER) : Props.empty();
+        }
+
+        /** The client the workers use, chosen at setup (a group engine's group starts there). */
+        void useClient(RingClient client) {
+            this.client = client;
+        }
+
         @Override
         public Group group() {
             return Group.LIBRARY;
@@ -276,7 +288,7 @@ final class RandomEngines {
             w = workload;
             file = client.open(w.file(), openOptions(w)).toCompletableFuture().join();
             final int actors = submitters(w.qd());
-            final Props props = onLoop ? DispatcherSelector.fromConfig(RingActor.LOOP_DISPATCHER) : Props.empty();
+            final Props props = workerProps();
             for (int i = 0; i < actors; i++) {
                 final AlignedBuffer[] buffers = new AlignedBuffer[w.qd() / actors];
                 if (w.direct()) {
@@ -312,6 +324,95 @@ final class RandomEngines {
             }
             if (file != null) {
                 client.close(file).toCompletableFuture().join();
+            }
+        }
+    }
+
+    /**
+     * Co-located actors spread over a ring group of {@code rings} rings ({@link RingGroup#dispatcher()}, so the
+     * 4 workers go to the loops in turn), each using the group's client, which sends from a loop to that loop's
+     * ring. The group is spawned for the workload and stopped after it, so it idles no loop during the others.
+     */
+    static final class GroupActorEngine extends ActorEngine {
+        private final ActorSystem<?> system;
+        private final int rings;
+        private RingGroup group;
+
+        GroupActorEngine(ActorSystem<?> system, Mode mode, int rings) {
+            super(system, null, mode, true);
+            this.system = system;
+            this.rings = rings;
+        }
+
+        @Override
+        public String name() {
+            return "uring-group/" + super.name().substring("uring-loop/".length()) + "@" + rings;
+        }
+
+        @Override
+        public void setup(Workload workload) {
+            group = RingGroup.spawn(system, "compare-group-" + NAMES.incrementAndGet(), RingSettings.create(system)
+                    .withRegisterWithReceptionist(false), rings);
+            useClient(group.client());
+            super.setup(workload);
+        }
+
+        @Override
+        Props workerProps() {
+            return group.dispatcher();
+        }
+
+        @Override
+        public void close() {
+            super.close();
+            if (group != null) {
+                group.stop().toCompletableFuture().join();
+            }
+        }
+    }
+
+    /** {@link RingClientEngine} on a ring group of {@code rings} rings: the 4 submitter threads spread over it. */
+    static final class GroupClientEngine implements Engine {
+        private final ActorSystem<?> system;
+        private final int rings;
+        private RingGroup group;
+        private RingClientEngine engine;
+
+        GroupClientEngine(ActorSystem<?> system, int rings) {
+            this.system = system;
+            this.rings = rings;
+        }
+
+        @Override
+        public String name() {
+            return "uring-group/client@" + rings;
+        }
+
+        @Override
+        public Group group() {
+            return Group.LIBRARY;
+        }
+
+        @Override
+        public void setup(Workload workload) {
+            group = RingGroup.spawn(system, "compare-group-" + NAMES.incrementAndGet(), RingSettings.create(system)
+                    .withRegisterWithReceptionist(false), rings);
+            engine = new RingClientEngine(group.client());
+            engine.setup(workload);
+        }
+
+        @Override
+        public Sample run(long windowNanos, Recorder recorder) throws Exception {
+            return engine.run(windowNanos, recorder);
+        }
+
+        @Override
+        public void close() {
+            if (engine != null) {
+                engine.close();
+            }
+            if (group != null) {
+                group.stop().toCompletableFuture().join();
             }
         }
     }
