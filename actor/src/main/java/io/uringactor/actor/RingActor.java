@@ -77,7 +77,7 @@ public final class RingActor {
     /**
      * Config path of the shared ring event loops that the {@link RingExtension}'s ring group runs on, one ring
      * per loop ({@link RingGroupDispatcherConfigurator}). Spawn actors on it with
-     * {@code DispatcherSelector.fromConfig(RingActor.LOOP_DISPATCHER)}: each goes to the next loop in turn and,
+     * {@code DispatcherSelector.fromConfig(RingActor.LOOP_DISPATCHER)}: each goes to the loop with the fewest actors and,
      * through {@code RingExtension.get(system).client()}, talks to that loop's ring without crossing threads.
      * One ring per loop: spawn other rings on loops of their own, or as a {@link RingGroup}.
      */

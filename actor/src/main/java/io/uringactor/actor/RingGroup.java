@@ -221,7 +221,7 @@ public final class RingGroup {
     }
 
     /**
-     * The group's dispatcher: each actor (or stream) spawned with it runs on the next loop in turn. An actor
+     * The group's dispatcher: each actor (or stream) spawned with it runs on the loop that has the fewest actors then. An actor
      * on a loop that uses {@link #client()} talks to that loop's ring without leaving its thread.
      */
     public DispatcherSelector dispatcher() {

@@ -8,7 +8,6 @@ import org.apache.pekko.dispatch.MessageDispatcher;
 import org.apache.pekko.dispatch.MessageDispatcherConfigurator;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import scala.concurrent.duration.Duration;
 import scala.concurrent.duration.FiniteDuration;
@@ -16,9 +15,9 @@ import scala.concurrent.duration.FiniteDuration;
 /**
  * A dispatcher type made of several ring event loops, the loops of a {@link RingGroup}: each loop is a thread
  * of its own that drives one ring of the group ({@link RingEventLoopConfigurator}). Every actor (and every
- * stream) that looks the dispatcher up gets the next loop in turn, so the actors spread over the group's
- * loops and each stays on one loop: its requests through the group's {@link RingClient} go to that loop's
- * own ring and never cross threads.
+ * stream island) spawned with the dispatcher goes to the loop that has the fewest actors then, so the actors
+ * spread over the group's loops and each stays on one loop: its requests through the group's
+ * {@link RingClient} go to that loop's own ring and never cross threads.
  *
  * <p>Named by class as a dispatcher's {@code type}; {@code loops} sets the number of loops (and so of rings):
  * a number, {@code per-processor} (one per available processor) or {@code auto} ({@link #autoLoops()}).
@@ -27,7 +26,6 @@ import scala.concurrent.duration.FiniteDuration;
  */
 public final class RingGroupDispatcherConfigurator extends MessageDispatcherConfigurator {
     private final int loops;
-    private final AtomicLong next = new AtomicLong();
     /** The loops' dispatchers; made on first use, since Pekko may make a configurator it then drops. */
     private volatile MessageDispatcher[] dispatchers;
 
@@ -81,11 +79,21 @@ public final class RingGroupDispatcherConfigurator extends MessageDispatcherConf
         return n;
     }
 
-    /** The next loop in turn: where the next actor looking this dispatcher up runs. */
+    /**
+     * The loop with the fewest actors (the first of those, on a tie): where the actor looking the dispatcher up
+     * will run. Pekko may look a dispatcher up more than once for one actor, and attaches the actor right
+     * after, so counting the actors (unlike taking turns per lookup) puts the next actor on the next loop.
+     */
     @Override
     public MessageDispatcher dispatcher() {
         final MessageDispatcher[] all = loops();
-        return all[(int) Math.floorMod(next.getAndIncrement(), (long) all.length)];
+        MessageDispatcher fewest = all[0];
+        for (int i = 1; i < all.length; i++) {
+            if (all[i].inhabitants() < fewest.inhabitants()) {
+                fewest = all[i];
+            }
+        }
+        return fewest;
     }
 
     /** The number of loops. */

@@ -1,0 +1,69 @@
+package io.uringactor.stream;
+
+import static io.uringactor.stream.StreamTestSupport.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.typesafe.config.ConfigFactory;
+
+import io.uringactor.actor.RingExtension;
+import io.uringactor.actor.RingGroup;
+import io.uringactor.actor.RingStats;
+import io.uringactor.stream.javadsl.UringFileIO;
+
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.IOResult;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Streams on a system whose rings are a group of two: streams materialized one after another go to the loops
+ * in turn, each does its IO through its own loop's ring, and every copy is byte for byte its source.
+ */
+class RingGroupStreamsTest {
+    private static final ActorTestKit testKit = ActorTestKit.create("RingGroupStreamsTest", ConfigFactory.parseString(
+            "io-uring-actor.loop-dispatcher.loops = 2").withFallback(ConfigFactory.load()));
+    private static final ActorSystem<?> system = testKit.system();
+
+    @TempDir
+    Path dir;
+
+    @AfterAll
+    static void shutdown() {
+        testKit.shutdownTestKit();
+    }
+
+    @Test
+    void streamsSpreadOverTheGroupsLoopsAndEachUsesItsLoopsRing() throws Exception {
+        final RingGroup group = RingExtension.get(system).group();
+        assertEquals(2, group.size());
+        final List<RingStats> before = await(group.statsPerRing());
+        final List<Path> sources = new ArrayList<>();
+        final List<CompletionStage<IOResult>> copies = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            final byte[] bytes = new byte[3 * 65536 + 100 * i];
+            new Random(i).nextBytes(bytes);
+            final Path in = Files.write(dir.resolve("in-" + i + ".bin"), bytes);
+            sources.add(in);
+            copies.add(UringFileIO.fromPath(in, 65536).runWith(UringFileIO.toPath(dir.resolve("out-" + i + ".bin")), system));
+        }
+        for (int i = 0; i < 4; i++) {
+            assertEquals(Files.size(sources.get(i)), await(copies.get(i)).count());
+            assertArrayEquals(Files.readAllBytes(sources.get(i)), Files.readAllBytes(dir.resolve("out-" + i + ".bin")));
+        }
+        final List<RingStats> after = await(group.statsPerRing());
+        for (int ring = 0; ring < 2; ring++) {
+            // each stream reads 4 chunks and writes as many: both rings did some of the streams' IO
+            assertTrue(after.get(ring).completed() - before.get(ring).completed() >= 8,
+                    "ring " + ring + ": " + before + " -> " + after);
+        }
+    }
+}
