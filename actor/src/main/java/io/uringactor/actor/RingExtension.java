@@ -1,13 +1,9 @@
 package io.uringactor.actor;
 
-import org.apache.pekko.Done;
-import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * The ActorSystem's default rings: a {@link RingGroup} created on first use with the {@code io-uring-actor.ring}
@@ -39,11 +35,7 @@ public final class RingExtension implements Extension {
 
     private RingExtension(ActorSystem<?> system) {
         final RingSettings settings = RingSettings.create(system);
-        this.group = RingGroup.onDispatcher(system, "io-uring-ring", DISPATCHER, settings);
-        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "io-uring-ring-stop",
-                () -> group.stop().toCompletableFuture()
-                        .completeOnTimeout(Done.getInstance(), settings.stopTimeout().plusSeconds(5).toMillis(),
-                                TimeUnit.MILLISECONDS));
+        this.group = RingGroup.onDispatcher(system, "io-uring-ring", DISPATCHER, settings); // stopped by CoordinatedShutdown
     }
 
     /** The extension of {@code system}, created on first call. */

@@ -8,6 +8,7 @@ import io.uringactor.actor.internal.RingBehavior;
 import io.uringactor.actor.internal.SharedFiles;
 
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Several rings behind one client: a ring per ring event loop, each loop a thread of its own, so that IO
@@ -52,7 +54,8 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Failure and stop: a ring that fails answers its own requests with {@link RingStoppedException}, closes
  * the files it opened (for the whole group) and stops; the group logs it and sends the requests of every
- * thread to the rings still running. {@link #stop()} stops every ring gracefully.
+ * thread to the rings still running. {@link #stop()} stops every ring gracefully, as CoordinatedShutdown does in
+ * its {@code service-stop} phase.
  *
  * <p>A group of one ring ({@code loops = 1}) is a full configuration: it behaves as a single ring actor on a
  * shared loop.
@@ -102,7 +105,7 @@ public final class RingGroup {
         for (int i = 0; i < rings.size(); i++) {
             terminated.add(new CompletableFuture<>());
         }
-        watch();
+        watch(settings);
     }
 
     /**
@@ -154,7 +157,7 @@ public final class RingGroup {
         this.router = new GroupRouter(new SharedFiles(), rings);
         this.client = RingClient.forGroup(rings, router, system, settings.askTimeout());
         this.terminated = List.of(new CompletableFuture<>());
-        watch();
+        watch(settings);
     }
 
     /**
@@ -172,8 +175,14 @@ public final class RingGroup {
                 system.systemActorOf(RingActor.create(one), name + "-0", RingActor.props(one)), one);
     }
 
-    /** Watches the rings: a ring that stops gets no new files, and one that stops on its own is reported. */
-    private void watch() {
+    /**
+     * Watches the rings (a ring that stops gets no new requests, and one that stops on its own is reported),
+     * and stops the group gracefully in CoordinatedShutdown's {@code service-stop} phase, before the actors go.
+     */
+    private void watch(RingSettings settings) {
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "io-uring-group-" + name + "-stop",
+                () -> stop().toCompletableFuture().completeOnTimeout(Done.getInstance(),
+                        settings.stopTimeout().plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS));
         system.systemActorOf(Behaviors.<Void>setup(context -> {
             rings.forEach(context::watch);
             return Behaviors.receive(Void.class).onSignal(Terminated.class, signal -> {
@@ -181,7 +190,7 @@ public final class RingGroup {
                 router.stopped(ring);
                 if (!stopping && !system.whenTerminated().isCompleted()) {
                     context.getLog().warn("Ring {} of ring group {} stopped; the group goes on with the others ({} of"
-                            + " {} running): new files go to them, files it opened fail on it", ring, name,
+                            + " {} running), which get its threads' requests; the files it opened are closed", ring, name,
                             running(), rings.size());
                 }
                 terminated.get(ring).complete(Done.getInstance());
