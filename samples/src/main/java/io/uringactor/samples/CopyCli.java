@@ -12,6 +12,7 @@ import com.typesafe.config.ConfigFactory;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.stream.IOResult;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -98,6 +99,15 @@ public final class CopyCli {
                 "4 permission denied, 5 no space left, 1 any other error (such as a missing",
                 "destination directory, or SRC and DST being the same file).");
     }
+
+    /**
+     * The CLI's own defaults, under the application's config (application.conf, -Dconfig.file) and -D
+     * system properties, over the libraries' reference.conf: the ring loop's
+     * blocked-task warning is for code that shares the loop, and a copy has none; its one false alarm is the
+     * ring's first turn in a JVM that has not compiled it yet (100-160 ms), a line on every user's stderr.
+     */
+    static final Config CLI_DEFAULTS = ConfigFactory.parseString(
+            "io-uring-actor.loop-dispatcher.blocked-task-warning = off");
 
     private CopyCli() {
     }
@@ -250,9 +260,23 @@ public final class CopyCli {
         return !options.inPlace() && (!Files.exists(target) || Files.isRegularFile(target)); // follows links
     }
 
-    /** Copies as {@code args} say, with the ring's config from {@code ConfigFactory.load()}; returns the exit code. */
+    /**
+     * Copies as {@code args} say, with the config {@code ConfigFactory.load()} gives over {@link #CLI_DEFAULTS};
+     * returns the exit code.
+     */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        return run(args, ConfigFactory.load(), out, err);
+        // Logging (which SLF4J must finish before Pekko's first log call, or it replays that call with a
+        // warning) starts beside the parsing of the config files: some 80 ms each, on two CPUs at once.
+        final Thread logging = new Thread(() -> LoggerFactory.getLogger(CopyCli.class), "copy-logging-init");
+        logging.setDaemon(true);
+        logging.start();
+        final Config config = ConfigFactory.load(ConfigFactory.defaultApplication().withFallback(CLI_DEFAULTS));
+        try {
+            logging.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return run(args, config, out, err);
     }
 
     /** As {@link #run(String[], PrintStream, PrintStream)}, with the ActorSystem's config given. */
