@@ -47,12 +47,14 @@ public final class CopyCli {
     /** {@code O_DIRECT} wants whole 4 KiB blocks on the devices we run on. */
     static final int DIRECT_ALIGNMENT = 4096;
     /**
-     * The in-kernel copy's defaults: two splices of 4 MiB in flight (each in rounds through a 1 MiB pipe).
-     * On two vCPUs more in flight was slower (warm 1 GiB: 4 in flight 1.40 s, 2 in flight 1.07 s, 1 in
-     * flight 1.13 s, whole process): the writers contend for the target's inode lock.
+     * The in-kernel copy's defaults: one splice in flight, of 16 MiB (the ring's default max-io-size; at
+     * most the configured one), which the ring moves in rounds through a 1 MiB pipe. On two vCPUs more in
+     * flight was slower, whatever the chunk (warm 1 GiB, whole process, medians of 5: 1 x 16 MiB 0.91 s,
+     * 1 x 4 MiB 0.92-1.28 s, 2 x 4 MiB 1.97 s, 4 x 1 MiB 1.89 s): the splices' writers contend for the
+     * target's inode lock (perf: rwsem_spin_on_owner).
      */
-    static final String DEFAULT_SPLICE_CHUNK = "4m";
-    static final int DEFAULT_SPLICES_IN_FLIGHT = 2;
+    static final long DEFAULT_SPLICE_CHUNK = 16L << 20;
+    static final int DEFAULT_SPLICES_IN_FLIGHT = 1;
     /** {@link CopySettings#withChunkSize}'s lower bound. */
     static final int MIN_SPLICE_CHUNK = 4096;
     /** {@link CopySettings#withSplicesInFlight}'s bound. */
@@ -82,8 +84,9 @@ public final class CopyCli {
                 "                 or socket DST is always written in place.",
                 "  --stream       copy in user space: the ring reads into the JVM and writes",
                 "                 from it (UringFileIO.fromPath -> toPath)",
-                "  --chunk BYTES  bytes per splice (default " + DEFAULT_SPLICE_CHUNK + "), or per read and write with",
-                "                 --stream (default 1m), like 4096, 128k, 4m: at most",
+                "  --chunk BYTES  bytes per splice (default "
+                        + Samples.bytes(Math.min(DEFAULT_SPLICE_CHUNK, limits.maxIoSize())) + "), or per read and",
+                "                 write with --stream (default 1m), like 4096, 128k, 4m: at most",
                 "                 io-uring-actor.ring.max-io-size (" + Samples.bytes(limits.maxIoSize())
                         + "); at least " + MIN_SPLICE_CHUNK + " unless",
                 "                 --stream; a multiple of " + DIRECT_ALIGNMENT + " with --direct",
@@ -191,7 +194,7 @@ public final class CopyCli {
             throw new UsageException("SRC and DST are required", true);
         }
         if (chunkText == null) {
-            chunkText = stream ? "1m" : DEFAULT_SPLICE_CHUNK;
+            chunkText = stream ? "1m" : Long.toString(Math.min(DEFAULT_SPLICE_CHUNK, limits.maxIoSize()));
         }
         final long chunk;
         try {

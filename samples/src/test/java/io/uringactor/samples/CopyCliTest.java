@@ -236,8 +236,8 @@ class CopyCliTest {
         final CopyCli.Options kernel = parse("a", "b");
         assertFalse(kernel.stream());
         assertTrue(CopyCli.inKernel(kernel, 1));
-        assertEquals(4 << 20, kernel.chunk());
-        assertEquals(2, kernel.inFlight());
+        assertEquals(16 << 20, kernel.chunk());
+        assertEquals(1, kernel.inFlight());
         final CopyCli.Options stream = parse("a", "b", "--stream");
         assertTrue(stream.stream());
         assertFalse(CopyCli.inKernel(stream, 1));
@@ -257,6 +257,13 @@ class CopyCliTest {
         assertEquals(CopyCli.EXIT_OK, copy(version.toString(), target.toString()));
         assertEquals(Files.readString(version), Files.readString(target));
         assertFalse(Files.readString(target).isEmpty());
+    }
+
+    @Test
+    void theInKernelCopysDefaultChunkIsAtMostTheRingsMaxIoSize() {
+        final CopyCli.Limits small = CopyCli.Limits.of(ConfigFactory.parseString("io-uring-actor.ring.max-io-size = 64k")
+                .withFallback(ConfigFactory.load()));
+        assertEquals(64 << 10, CopyCli.parse(new String[] {"a", "b"}, small).chunk());
     }
 
     @Test
@@ -289,7 +296,6 @@ class CopyCliTest {
         assertTrue(refused.getMessage().contains("-Xmx") && refused.getMessage().contains("--chunk 16 MiB"),
                 refused.getMessage());
         CopyCli.checkHeap(parse("a", "b", "--stream"), 128L << 20); // the defaults fit the launcher's heap
-        CopyCli.checkHeap(parse("a", "b"), 128L << 20);
     }
 
     @Test
