@@ -22,7 +22,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Sample 3: {@code copy SRC DST [--chunk N] [--in-flight N] [--stream] [--direct] [--fsync] [--in-place]},
@@ -268,6 +267,17 @@ public final class CopyCli {
      * returns the exit code.
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        final CopyHints hints = startHints(args);
+        try {
+            return runWithConfig(args, out, err, hints);
+        } finally {
+            if (hints != null) {
+                hints.stop();
+            }
+        }
+    }
+
+    private static int runWithConfig(String[] args, PrintStream out, PrintStream err, CopyHints hints) {
         // Logging (which SLF4J must finish before Pekko's first log call, or it replays that call with a
         // warning) starts beside the parsing of the config files: some 80 ms each, on two CPUs at once.
         final Thread logging = new Thread(() -> LoggerFactory.getLogger(CopyCli.class), "copy-logging-init");
@@ -279,11 +289,46 @@ public final class CopyCli {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return run(args, config, out, err);
+        return run(args, config, out, err, hints);
     }
 
     /** As {@link #run(String[], PrintStream, PrintStream)}, with the ActorSystem's config given. */
     static int run(String[] args, Config config, PrintStream out, PrintStream err) {
+        return run(args, config, out, err, null);
+    }
+
+    /** Limits no ring has: what {@link #startHints(String[])} parses with before the config is loaded. */
+    private static final Limits UNBOUNDED = new Limits(Integer.MAX_VALUE, Integer.MAX_VALUE);
+
+    /**
+     * {@link CopyHints} for what {@code args} ask to copy, started before anything else: if they parse
+     * (the ring's limits are checked later) and name a regular, non-empty source that is not to be read
+     * with O_DIRECT (which is asked not to use the page cache); else null.
+     */
+    static CopyHints startHints(String[] args) {
+        try {
+            return startHints(parse(args, UNBOUNDED));
+        } catch (UsageException e) {
+            return null; // the real parse says why
+        }
+    }
+
+    private static CopyHints startHints(Options options) {
+        if (options.direct()) {
+            return null;
+        }
+        try {
+            final BasicFileAttributes source = Files.readAttributes(options.source(), BasicFileAttributes.class);
+            return source.isRegularFile() && source.size() > 0 ? CopyHints.start(options.source(), source.size()) : null;
+        } catch (IOException e) {
+            return null; // checkBeforeCopying says why
+        }
+    }
+
+    private static int run(String[] args, Config config, PrintStream out, PrintStream err, CopyHints early) {
+        if (early != null && (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h"))) {
+            early.stop();
+        }
         final Limits limits = Limits.of(config);
         if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
             out.println(help(limits));
@@ -318,17 +363,15 @@ public final class CopyCli {
                 return EXIT_USAGE;
             }
         }
-        // The source's first bytes come into the page cache while the ActorSystem starts (not with O_DIRECT,
-        // which is asked not to use the cache).
-        final AtomicReference<StreamCopy> running = new AtomicReference<>();
-        final Prefetch prefetch = total > 0 && !options.direct() ? Prefetch.start(options.source(), total, () -> {
-            final StreamCopy started = running.get();
-            return started == null ? 0 : started.bytesCopied();
-        }) : null;
+        // The source comes into the page cache while the ActorSystem starts (if run(args, out, err) has not
+        // begun that already).
+        final CopyHints hints = early != null ? early : startHints(options);
         final ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "copy", config);
         try {
             final StreamCopy copy = inKernel ? StreamCopy.startInKernel(system, options) : StreamCopy.start(system, options);
-            running.set(copy);
+            if (hints != null) {
+                hints.attach(copy::bytesCopied, copy::fileBeingWritten);
+            }
             // Redraw in place only when printing to the real stdout and that is a terminal.
             final boolean terminal = out == System.out && Progress.isTerminal();
             final Progress progress = new Progress("copy", total, copy::bytesCopied, out, terminal,
@@ -344,8 +387,8 @@ public final class CopyCli {
         } catch (Exception e) {
             return report(e, err);
         } finally {
-            if (prefetch != null) {
-                prefetch.stop();
+            if (hints != null) {
+                hints.stop();
             }
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().join();

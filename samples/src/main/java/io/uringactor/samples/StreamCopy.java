@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /** One running file copy, whichever way it goes, with a byte count for a progress bar. */
 final class StreamCopy {
@@ -31,12 +32,19 @@ final class StreamCopy {
     private final long startNanos = System.nanoTime();
     private final Path target;
     private final LongSupplier copied;
+    /** The file the bytes are written to, once known; null if not known (a streamed copy). */
+    private final Supplier<Path> writing;
     private final CompletionStage<IOResult> result;
     private volatile long endNanos;
 
     private StreamCopy(Path target, LongSupplier copied, CompletionStage<IOResult> result) {
+        this(target, copied, () -> null, result);
+    }
+
+    private StreamCopy(Path target, LongSupplier copied, Supplier<Path> writing, CompletionStage<IOResult> result) {
         this.target = target;
         this.copied = copied;
+        this.writing = writing;
         this.result = result.whenComplete((r, e) -> endNanos = System.nanoTime());
     }
 
@@ -67,11 +75,11 @@ final class StreamCopy {
      */
     static StreamCopy startInKernel(ActorSystem<?> system, CopyCli.Options options) {
         final boolean atomic = CopyCli.replacesAtomically(options);
-        final LongSupplier written = new WrittenSize(options.target(), atomic);
+        final WrittenSize written = new WrittenSize(options.target(), atomic);
         final CompletionStage<IOResult> result = UringFileIO.copy(system, options.source(), options.target(),
                 CopySettings.create().withChunkSize(options.chunk()).withSplicesInFlight(options.inFlight())
                         .withFsyncAtEnd(options.fsync()).withAtomicReplace(atomic));
-        return new StreamCopy(options.target(), written, result);
+        return new StreamCopy(options.target(), written, written::file, result);
     }
 
     /** Pekko's own {@code FileIO.fromPath → FileIO.toPath}, default 8 KiB chunks, for comparison. */
@@ -94,6 +102,11 @@ final class StreamCopy {
 
     Path target() {
         return target;
+    }
+
+    /** The file the bytes go to (a temporary one, with atomic replace), or null until known or if unknown. */
+    Path fileBeingWritten() {
+        return writing.get();
     }
 
     /** The bytes copied so far; once the copy has succeeded, its result's count. */
@@ -165,6 +178,11 @@ final class StreamCopy {
                 // not listable: no progress, the copy still reports its result
             }
             return found;
+        }
+
+        /** The file whose size is counted: the target in place, the temporary file once found; else null. */
+        synchronized Path file() {
+            return atomic ? temporary : target;
         }
 
         @Override

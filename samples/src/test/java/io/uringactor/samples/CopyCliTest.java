@@ -313,6 +313,22 @@ class CopyCliTest {
     }
 
     @Test
+    void theKernelHintsStartOnlyForARegularNonEmptySourceReadThroughTheCache() throws Exception {
+        final Path source = randomFile("source.bin", 10_000);
+        final Path empty = Files.createFile(dir.resolve("empty.bin"));
+        final String target = dir.resolve("t.bin").toString();
+        final CopyHints hints = CopyCli.startHints(new String[] {source.toString(), target});
+        assertNotNull(hints);
+        hints.stop();
+        assertNull(CopyCli.startHints(new String[] {source.toString(), target, "--direct"}), "O_DIRECT skips the cache");
+        assertNull(CopyCli.startHints(new String[] {empty.toString(), target}));
+        assertNull(CopyCli.startHints(new String[] {dir.resolve("missing").toString(), target}));
+        assertNull(CopyCli.startHints(new String[] {dir.toString(), target}), "a directory");
+        assertNull(CopyCli.startHints(new String[] {source.toString()}), "a bad command line");
+        assertFalse(Files.exists(Path.of(target)), "hints create nothing");
+    }
+
+    @Test
     void aGibibyteInFlightIsAccepted() {
         final CopyCli.Options options = CopyCli.parse(new String[] {"a", "b", "--chunk", "16m", "--in-flight", "64"},
                 CopyCli.Limits.of(ConfigFactory.load()));
