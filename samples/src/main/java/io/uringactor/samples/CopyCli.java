@@ -4,6 +4,7 @@ import io.uringactor.ring.Errno;
 import io.uringactor.ring.ErrnoException;
 import io.uringactor.ring.IoUringException;
 import io.uringactor.ring.IoUringUnavailableException;
+import io.uringactor.stream.javadsl.CopySettings;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -11,6 +12,7 @@ import com.typesafe.config.ConfigFactory;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.stream.IOResult;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,8 +24,9 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 
 /**
- * Sample 3: {@code copy SRC DST [--chunk N] [--in-flight N] [--direct] [--fsync] [--in-place]}, a streaming
- * file copy through the ring actor with a progress bar. {@link #help} says what each mode leaves in DST
+ * Sample 3: {@code copy SRC DST [--chunk N] [--in-flight N] [--stream] [--direct] [--fsync] [--in-place]},
+ * a file copy through the ring actor with a progress bar: inside the kernel ({@link
+ * io.uringactor.stream.javadsl.UringFileIO#copy}) by default, through the JVM with {@code --stream}. {@link #help} says what each mode leaves in DST
  * after a failure or a crash. Before anything touches DST it refuses a missing, unreadable or directory
  * SRC, a missing directory of DST, SRC and DST being one file, and option values the ring cannot serve.
  * Exit codes: 0 copied, 2 bad usage, 3 source missing or a directory, 4 permission denied, 5 no space
@@ -42,16 +45,32 @@ public final class CopyCli {
     static final long MAX_IN_FLIGHT_BYTES = 1L << 30;
     /** {@code O_DIRECT} wants whole 4 KiB blocks on the devices we run on. */
     static final int DIRECT_ALIGNMENT = 4096;
+    /**
+     * The in-kernel copy's defaults: one splice in flight, of 16 MiB (the ring's default max-io-size; at
+     * most the configured one), which the ring moves in rounds through a 1 MiB pipe. On two vCPUs more in
+     * flight was slower, whatever the chunk (warm 1 GiB, whole process, medians of 5: 1 x 16 MiB 0.91 s,
+     * 1 x 4 MiB 0.92-1.28 s, 2 x 4 MiB 1.97 s, 4 x 1 MiB 1.89 s): the splices' writers contend for the
+     * target's inode lock (perf: rwsem_spin_on_owner).
+     */
+    static final long DEFAULT_SPLICE_CHUNK = 16L << 20;
+    static final int DEFAULT_SPLICES_IN_FLIGHT = 1;
+    /** {@link CopySettings#withChunkSize}'s lower bound. */
+    static final int MIN_SPLICE_CHUNK = 4096;
+    /** {@link CopySettings#withSplicesInFlight}'s bound. */
+    static final int MAX_SPLICES_IN_FLIGHT = 64;
 
-    private static final String USAGE = "usage: copy SRC DST [--chunk BYTES] [--in-flight N] [--direct] [--fsync] "
-            + "[--in-place] (copy --help for more)";
+    private static final String USAGE = "usage: copy SRC DST [--chunk BYTES] [--in-flight N] [--stream] [--direct] "
+            + "[--fsync] [--in-place] (copy --help for more)";
 
     /** What {@code copy --help} prints, with the ring's limits in the config. */
     static String help(Limits limits) {
         return String.join(System.lineSeparator(),
-                "usage: copy SRC DST [--chunk BYTES] [--in-flight N] [--direct] [--fsync]",
-                "                    [--in-place]",
-                "Copies SRC to DST through io_uring. By default DST is replaced atomically: the",
+                "usage: copy SRC DST [--chunk BYTES] [--in-flight N] [--stream] [--direct]",
+                "                    [--fsync] [--in-place]",
+                "Copies SRC to DST through io_uring, inside the kernel (splice file -> pipe ->",
+                "file) unless --stream; a source that is no regular file or reports 0 bytes",
+                "(a pipe, a device, /proc and /sys files) is always streamed, read to its end.",
+                "By default DST is replaced atomically: the",
                 "bytes go to a temporary file .DST.<random>.tmp beside it, which is fsynced and",
                 "renamed over DST, and then the directory is fsynced. After a failure, Ctrl-C,",
                 "kill -9 or a machine crash DST is the old file (or absent, if it was) or the",
@@ -62,14 +81,20 @@ public final class CopyCli {
                 "                 part of the new one; after a machine crash any mix of old",
                 "                 and new, unless copy exited 0 with --fsync. A device, pipe",
                 "                 or socket DST is always written in place.",
-                "  --chunk BYTES  bytes per read and write, like 4096, 128k, 4m (default 1m):",
-                "                 at most io-uring-actor.ring.max-io-size (" + Samples.bytes(limits.maxIoSize())
-                        + "),",
-                "                 a multiple of " + DIRECT_ALIGNMENT + " with --direct",
-                "  --in-flight N  reads and writes in flight (default 8): at most",
-                "                 io-uring-actor.ring.max-in-flight (" + limits.maxInFlight() + "), and chunk x N",
-                "                 at most " + Samples.bytes(MAX_IN_FLIGHT_BYTES),
-                "  --direct       O_DIRECT: bypass the page cache",
+                "  --stream       copy in user space: the ring reads into the JVM and writes",
+                "                 from it (UringFileIO.fromPath -> toPath)",
+                "  --chunk BYTES  bytes per splice (default "
+                        + Samples.bytes(Math.min(DEFAULT_SPLICE_CHUNK, limits.maxIoSize())) + "), or per read and",
+                "                 write with --stream (default 1m), like 4096, 128k, 4m: at most",
+                "                 io-uring-actor.ring.max-io-size (" + Samples.bytes(limits.maxIoSize())
+                        + "); at least " + MIN_SPLICE_CHUNK + " unless",
+                "                 --stream; a multiple of " + DIRECT_ALIGNMENT + " with --direct",
+                "  --in-flight N  splices in flight (default " + DEFAULT_SPLICES_IN_FLIGHT + ", at most "
+                        + MAX_SPLICES_IN_FLIGHT + "), or reads",
+                "                 and writes with --stream (default 8, at most",
+                "                 io-uring-actor.ring.max-in-flight, " + limits.maxInFlight() + "); chunk x N at most "
+                        + Samples.bytes(MAX_IN_FLIGHT_BYTES),
+                "  --direct       O_DIRECT: bypass the page cache; implies --stream",
                 "  --fsync        in place: fsync DST before exiting (atomic replace always",
                 "                 does)",
                 "Exit codes: 0 copied, 2 bad usage, 3 source missing or a directory,",
@@ -77,12 +102,25 @@ public final class CopyCli {
                 "destination directory, or SRC and DST being the same file).");
     }
 
+    /**
+     * The CLI's own defaults, under the application's config (application.conf, -Dconfig.file) and -D
+     * system properties, over the libraries' reference.conf: the ring loop's
+     * blocked-task warning is for code that shares the loop, and a copy has none; its one false alarm is the
+     * ring's first turn in a JVM that has not compiled it yet (100-160 ms), a line on every user's stderr.
+     */
+    static final Config CLI_DEFAULTS = ConfigFactory.parseString(
+            "io-uring-actor.loop-dispatcher.blocked-task-warning = off");
+
     private CopyCli() {
     }
 
     /** What the command line asks for. */
     record Options(Path source, Path target, int chunk, int inFlight, boolean direct, boolean fsync,
-                   boolean inPlace) {
+                   boolean inPlace, boolean stream) {
+        /** The user-space copy of the samples' demo: {@code fromPath → toPath}, not direct, no fsync. */
+        static Options streaming(Path source, Path target, int chunk, int inFlight, boolean inPlace) {
+            return new Options(source, target, chunk, inFlight, false, false, inPlace, true);
+        }
     }
 
     /** What the ring can serve: {@code io-uring-actor.ring.max-io-size} and {@code max-in-flight}. */
@@ -111,9 +149,10 @@ public final class CopyCli {
     static Options parse(String[] args, Limits limits) {
         Path source = null;
         Path target = null;
-        String chunkText = "1m";
-        String inFlightText = "8";
+        String chunkText = null;
+        String inFlightText = null;
         boolean direct = false;
+        boolean stream = false;
         boolean fsync = false;
         boolean inPlace = false;
         for (int i = 0; i < args.length; i++) {
@@ -125,7 +164,11 @@ public final class CopyCli {
                     inFlightText = value(args, ++i, "--in-flight");
                     break;
                 case "--direct":
-                    direct = true;
+                    direct = true; // O_DIRECT is a property of the ring's reads and writes: the user-space path
+                    stream = true;
+                    break;
+                case "--stream":
+                    stream = true;
                     break;
                 case "--fsync":
                     fsync = true;
@@ -149,6 +192,9 @@ public final class CopyCli {
         if (source == null || target == null) {
             throw new UsageException("SRC and DST are required", true);
         }
+        if (chunkText == null) {
+            chunkText = stream ? "1m" : Long.toString(Math.min(DEFAULT_SPLICE_CHUNK, limits.maxIoSize()));
+        }
         final long chunk;
         try {
             chunk = Samples.parseSize(chunkText);
@@ -158,12 +204,19 @@ public final class CopyCli {
         if (chunk < 1) {
             throw badValue("--chunk", chunkText, "must be at least 1 byte");
         }
+        if (!stream && chunk < MIN_SPLICE_CHUNK) {
+            throw badValue("--chunk", chunkText, "the in-kernel copy splices at least " + MIN_SPLICE_CHUNK
+                    + " bytes at a time; smaller chunks need --stream");
+        }
         if (chunk > limits.maxIoSize()) {
             throw badValue("--chunk", chunkText, Samples.bytes(chunk) + " is more than the ring's "
                     + "io-uring-actor.ring.max-io-size (" + Samples.bytes(limits.maxIoSize()) + ")");
         }
         if (direct && chunk % DIRECT_ALIGNMENT != 0) {
             throw badValue("--chunk", chunkText, "with --direct it must be a multiple of " + DIRECT_ALIGNMENT);
+        }
+        if (inFlightText == null) {
+            inFlightText = stream ? "8" : Integer.toString(DEFAULT_SPLICES_IN_FLIGHT);
         }
         final int inFlight;
         try {
@@ -174,6 +227,10 @@ public final class CopyCli {
         if (inFlight < 1) {
             throw badValue("--in-flight", inFlightText, "must be at least 1");
         }
+        if (!stream && inFlight > MAX_SPLICES_IN_FLIGHT) {
+            throw badValue("--in-flight", inFlightText, "the in-kernel copy has at most " + MAX_SPLICES_IN_FLIGHT
+                    + " splices in flight; more need --stream");
+        }
         if (inFlight > limits.maxInFlight()) {
             throw badValue("--in-flight", inFlightText, "more than the ring's io-uring-actor.ring.max-in-flight ("
                     + limits.maxInFlight() + ")");
@@ -182,7 +239,7 @@ public final class CopyCli {
             throw badValue("--in-flight", inFlightText, inFlight + " × --chunk " + Samples.bytes(chunk)
                     + " is more than the " + Samples.bytes(MAX_IN_FLIGHT_BYTES) + " a copy may have in flight");
         }
-        return new Options(source, target, (int) chunk, inFlight, direct, fsync, inPlace);
+        return new Options(source, target, (int) chunk, inFlight, direct, fsync, inPlace, stream);
     }
 
     private static UsageException badValue(String option, String text, String why) {
@@ -205,13 +262,73 @@ public final class CopyCli {
         return !options.inPlace() && (!Files.exists(target) || Files.isRegularFile(target)); // follows links
     }
 
-    /** Copies as {@code args} say, with the ring's config from {@code ConfigFactory.load()}; returns the exit code. */
+    /**
+     * Copies as {@code args} say, with the config {@code ConfigFactory.load()} gives over {@link #CLI_DEFAULTS};
+     * returns the exit code.
+     */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        return run(args, ConfigFactory.load(), out, err);
+        final CopyHints hints = startHints(args);
+        try {
+            return runWithConfig(args, out, err, hints);
+        } finally {
+            if (hints != null) {
+                hints.stop();
+            }
+        }
+    }
+
+    private static int runWithConfig(String[] args, PrintStream out, PrintStream err, CopyHints hints) {
+        // Logging (which SLF4J must finish before Pekko's first log call, or it replays that call with a
+        // warning) starts beside the parsing of the config files: some 80 ms each, on two CPUs at once.
+        final Thread logging = new Thread(() -> LoggerFactory.getLogger(CopyCli.class), "copy-logging-init");
+        logging.setDaemon(true);
+        logging.start();
+        final Config config = ConfigFactory.load(ConfigFactory.defaultApplication().withFallback(CLI_DEFAULTS));
+        try {
+            logging.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return run(args, config, out, err, hints);
     }
 
     /** As {@link #run(String[], PrintStream, PrintStream)}, with the ActorSystem's config given. */
     static int run(String[] args, Config config, PrintStream out, PrintStream err) {
+        return run(args, config, out, err, null);
+    }
+
+    /** Limits no ring has: what {@link #startHints(String[])} parses with before the config is loaded. */
+    private static final Limits UNBOUNDED = new Limits(Integer.MAX_VALUE, Integer.MAX_VALUE);
+
+    /**
+     * {@link CopyHints} for what {@code args} ask to copy, started before anything else: if they parse
+     * (the ring's limits are checked later) and name a regular, non-empty source that is not to be read
+     * with O_DIRECT (which is asked not to use the page cache); else null.
+     */
+    static CopyHints startHints(String[] args) {
+        try {
+            return startHints(parse(args, UNBOUNDED));
+        } catch (UsageException e) {
+            return null; // the real parse says why
+        }
+    }
+
+    private static CopyHints startHints(Options options) {
+        if (options.direct()) {
+            return null;
+        }
+        try {
+            final BasicFileAttributes source = Files.readAttributes(options.source(), BasicFileAttributes.class);
+            return source.isRegularFile() && source.size() > 0 ? CopyHints.start(options.source(), source.size()) : null;
+        } catch (IOException e) {
+            return null; // checkBeforeCopying says why
+        }
+    }
+
+    private static int run(String[] args, Config config, PrintStream out, PrintStream err, CopyHints early) {
+        if (early != null && (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h"))) {
+            early.stop();
+        }
         final Limits limits = Limits.of(config);
         if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
             out.println(help(limits));
@@ -231,10 +348,30 @@ public final class CopyCli {
         if (refused != EXIT_OK) {
             return refused;
         }
+        final long total;
+        try {
+            total = Files.isRegularFile(options.source()) ? Files.size(options.source()) : 0;
+        } catch (IOException e) {
+            return report(e, err);
+        }
+        final boolean inKernel = inKernel(options, total);
+        if (!inKernel) {
+            try {
+                checkHeap(options, Runtime.getRuntime().maxMemory());
+            } catch (UsageException e) {
+                err.println("copy: " + e.getMessage());
+                return EXIT_USAGE;
+            }
+        }
+        // The source comes into the page cache while the ActorSystem starts (if run(args, out, err) has not
+        // begun that already).
+        final CopyHints hints = early != null ? early : startHints(options);
         final ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "copy", config);
         try {
-            final long total = Files.isRegularFile(options.source()) ? Files.size(options.source()) : 0;
-            final StreamCopy copy = StreamCopy.start(system, options);
+            final StreamCopy copy = inKernel ? StreamCopy.startInKernel(system, options) : StreamCopy.start(system, options);
+            if (hints != null) {
+                hints.attach(copy::bytesCopied, copy::fileBeingWritten);
+            }
             // Redraw in place only when printing to the real stdout and that is a terminal.
             final boolean terminal = out == System.out && Progress.isTerminal();
             final Progress progress = new Progress("copy", total, copy::bytesCopied, out, terminal,
@@ -250,8 +387,44 @@ public final class CopyCli {
         } catch (Exception e) {
             return report(e, err);
         } finally {
+            if (hints != null) {
+                hints.stop();
+            }
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().join();
+        }
+    }
+
+    /**
+     * Whether the copy splices inside the kernel: unless {@code --stream} (or {@code --direct}) asks for the
+     * user-space path, and only for a regular source that reports a size. A pipe or device has none, and
+     * {@code /proc} and {@code /sys} files report 0 bytes yet have contents, which the in-kernel copy (it
+     * copies the size it finds at open) would miss: those are read until their end by the stream.
+     */
+    static boolean inKernel(Options options, long sourceSize) {
+        return !options.stream() && sourceSize > 0;
+    }
+
+    /**
+     * The heap a streamed copy may hold at once: {@code --in-flight} chunks read, as many being written, a
+     * few in each of the two async boundaries between the stages ({@link StreamCopy#STREAM_BUFFER}), and the
+     * sink's chunk being filled. The in-kernel copy holds none of the bytes.
+     */
+    static long heapNeeded(Options options) {
+        return (2L * options.inFlight() + 2L * StreamCopy.STREAM_BUFFER + 1) * options.chunk();
+    }
+
+    /**
+     * Refuses a streamed copy whose chunks would not fit in three quarters of {@code maxHeap} (the rest is
+     * the JVM's and Pekko's), rather than failing it with an OutOfMemoryError once it has started.
+     */
+    static void checkHeap(Options options, long maxHeap) {
+        final long needed = heapNeeded(options);
+        if (needed > maxHeap / 4 * 3) {
+            throw new UsageException("--chunk " + Samples.bytes(options.chunk()) + " x --in-flight "
+                    + options.inFlight() + " streams need about " + Samples.bytes(needed) + " of heap, more than "
+                    + "this JVM can spare (max heap " + Samples.bytes(maxHeap) + "): give smaller or fewer chunks, "
+                    + "or a larger -Xmx (uring-copy: URING_COPY_OPTS=-Xmx1g)", false);
         }
     }
 

@@ -57,8 +57,8 @@ public final class Demo {
                     StreamCopy.startFileIO(system, source, dir.resolve("copy-fileio.bin")));
             final double stream = timedCopy(out, terminal, "uring stream", size, source, verified,
                     // In place, as FileIO writes: an atomic replace would add an fsync to the timing.
-                    StreamCopy.start(system, new CopyCli.Options(source, dir.resolve("copy-stream.bin"), 1 << 20, 8,
-                            false, false, true)));
+                    StreamCopy.start(system, CopyCli.Options.streaming(source, dir.resolve("copy-stream.bin"), 1 << 20, 8,
+                            true)));
             final double splice = timedCopy(out, terminal, "uring copy", size, source, verified,
                     StreamCopy.startSplice(system, source, dir.resolve("copy-splice.bin")));
             out.printf("speed-up over FileIO: stream %.1fx, in-kernel copy %.1fx%n", fileIo / stream, fileIo / splice);
@@ -109,7 +109,7 @@ public final class Demo {
         final Path copy = dir.resolve("warm-up-copy.bin");
         for (int round = 0; round < 5; round++) {
             StreamCopy.startFileIO(system, small, copy).result().toCompletableFuture().get();
-            StreamCopy.start(system, new CopyCli.Options(small, copy, 1 << 20, 8, false, false, true)).result().toCompletableFuture().get();
+            StreamCopy.start(system, CopyCli.Options.streaming(small, copy, 1 << 20, 8, true)).result().toCompletableFuture().get();
             StreamCopy.startSplice(system, small, copy).result().toCompletableFuture().get();
         }
         Files.delete(copy);

@@ -11,9 +11,11 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
-        // Start logging before Pekko does, or SLF4J warns that it replays Pekko's first log calls.
-        org.slf4j.LoggerFactory.getLogger(Main.class);
         final String sample = args.length == 0 ? "demo" : args[0];
+        if (!sample.equals("copy")) { // copy starts it beside its config's loading
+            // Start logging before Pekko does, or SLF4J warns that it replays Pekko's first log calls.
+            org.slf4j.LoggerFactory.getLogger(Main.class);
+        }
         final String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
         int exitCode;
         try {

@@ -208,7 +208,7 @@ class CopyCliTest {
 
     @Test
     void moreInFlightThanTheRingsMaxInFlightIsRefused() throws Exception {
-        assertBadOption("--in-flight 100000", "max-in-flight (256)", "--in-flight", "100000");
+        assertBadOption("--in-flight 100000", "max-in-flight (256)", "--stream", "--in-flight", "100000");
     }
 
     @Test
@@ -221,7 +221,111 @@ class CopyCliTest {
 
     @Test
     void moreThanAGibibyteInFlightIsRefused() throws Exception {
-        assertBadOption("--in-flight 128", "1.0 GiB", "--chunk", "16m", "--in-flight", "128");
+        assertBadOption("--in-flight 128", "1.0 GiB", "--stream", "--chunk", "16m", "--in-flight", "128");
+    }
+
+    // The in-kernel copy is the default; --stream (and --direct, which needs the ring's own reads and writes)
+    // copies through the JVM, each with its own defaults and bounds.
+
+    private static CopyCli.Options parse(String... args) {
+        return CopyCli.parse(args, CopyCli.Limits.of(ConfigFactory.load()));
+    }
+
+    @Test
+    void theInKernelCopyIsTheDefaultAndStreamOrDirectChooseTheUserSpaceOne() {
+        final CopyCli.Options kernel = parse("a", "b");
+        assertFalse(kernel.stream());
+        assertTrue(CopyCli.inKernel(kernel, 1));
+        assertEquals(16 << 20, kernel.chunk());
+        assertEquals(1, kernel.inFlight());
+        final CopyCli.Options stream = parse("a", "b", "--stream");
+        assertTrue(stream.stream());
+        assertFalse(CopyCli.inKernel(stream, 1));
+        assertEquals(1 << 20, stream.chunk());
+        assertEquals(8, stream.inFlight());
+        final CopyCli.Options direct = parse("a", "b", "--direct");
+        assertTrue(direct.stream() && direct.direct(), "--direct implies --stream");
+    }
+
+    @Test
+    void aSourceThatReportsNoSizeIsStreamedToItsEnd() throws Exception {
+        // /proc files report 0 bytes and have contents: an in-kernel copy of "the size at open" would be empty.
+        final Path version = Path.of("/proc/version");
+        Assumptions.assumeTrue(Files.isReadable(version) && Files.size(version) == 0, "no /proc/version of size 0");
+        assertFalse(CopyCli.inKernel(parse("a", "b"), 0));
+        final Path target = dir.resolve("version.txt");
+        assertEquals(CopyCli.EXIT_OK, copy(version.toString(), target.toString()));
+        assertEquals(Files.readString(version), Files.readString(target));
+        assertFalse(Files.readString(target).isEmpty());
+    }
+
+    @Test
+    void theInKernelCopysDefaultChunkIsAtMostTheRingsMaxIoSize() {
+        final CopyCli.Limits small = CopyCli.Limits.of(ConfigFactory.parseString("io-uring-actor.ring.max-io-size = 64k")
+                .withFallback(ConfigFactory.load()));
+        assertEquals(64 << 10, CopyCli.parse(new String[] {"a", "b"}, small).chunk());
+    }
+
+    @Test
+    void aChunkBelow4KiBNeedsStream() throws Exception {
+        assertBadOption("--chunk 1000", "need --stream", "--chunk", "1000");
+        assertEquals(1000, parse("a", "b", "--stream", "--chunk", "1000").chunk());
+    }
+
+    @Test
+    void moreThan64SplicesInFlightNeedStream() throws Exception {
+        assertBadOption("--in-flight 65", "need --stream", "--in-flight", "65");
+        assertEquals(65, parse("a", "b", "--stream", "--in-flight", "65").inFlight());
+    }
+
+    @Test
+    void theDefaultInKernelCopyCopiesAndTheFinalLineCountsEveryByte() throws Exception {
+        final Path source = randomFile("source.bin", 300_000);
+        final Path target = oldDestination();
+        assertEquals(CopyCli.EXIT_OK, copy(source.toString(), target.toString()));
+        assertEquals(-1, Files.mismatch(source, target));
+        assertTrue(out().contains("100% (" + Samples.bytes(300_000) + " of " + Samples.bytes(300_000)), out());
+        assertOnlyTheseFiles("source.bin", "old.txt");
+    }
+
+    @Test
+    void aStreamedCopyWhoseChunksDoNotFitTheHeapIsRefusedBeforeItStarts() {
+        final CopyCli.Options big = parse("a", "b", "--stream", "--chunk", "16m", "--in-flight", "8");
+        final CopyCli.UsageException refused = assertThrows(CopyCli.UsageException.class,
+                () -> CopyCli.checkHeap(big, 128L << 20));
+        assertTrue(refused.getMessage().contains("-Xmx") && refused.getMessage().contains("--chunk 16 MiB"),
+                refused.getMessage());
+        CopyCli.checkHeap(parse("a", "b", "--stream"), 128L << 20); // the defaults fit the launcher's heap
+    }
+
+    @Test
+    void theInKernelProgressIsTheNewTemporaryFileNotAStrayOne() throws Exception {
+        final Path target = oldDestination();
+        Files.write(dir.resolve(".old.txt.stray.tmp"), new byte[5]); // left by a killed copy
+        final StreamCopy.WrittenSize written = new StreamCopy.WrittenSize(target, true);
+        assertEquals(0, written.getAsLong());
+        final Path temporary = Files.write(dir.resolve(".old.txt.k3y.tmp"), new byte[7]);
+        assertEquals(7, written.getAsLong());
+        Files.delete(temporary); // renamed over the target: the last size stays
+        assertEquals(7, written.getAsLong());
+        assertEquals("the old contents".length(), new StreamCopy.WrittenSize(target, false).getAsLong(),
+                "in place: the target's size");
+    }
+
+    @Test
+    void theKernelHintsStartOnlyForARegularNonEmptySourceReadThroughTheCache() throws Exception {
+        final Path source = randomFile("source.bin", 10_000);
+        final Path empty = Files.createFile(dir.resolve("empty.bin"));
+        final String target = dir.resolve("t.bin").toString();
+        final CopyHints hints = CopyCli.startHints(new String[] {source.toString(), target});
+        assertNotNull(hints);
+        hints.stop();
+        assertNull(CopyCli.startHints(new String[] {source.toString(), target, "--direct"}), "O_DIRECT skips the cache");
+        assertNull(CopyCli.startHints(new String[] {empty.toString(), target}));
+        assertNull(CopyCli.startHints(new String[] {dir.resolve("missing").toString(), target}));
+        assertNull(CopyCli.startHints(new String[] {dir.toString(), target}), "a directory");
+        assertNull(CopyCli.startHints(new String[] {source.toString()}), "a bad command line");
+        assertFalse(Files.exists(Path.of(target)), "hints create nothing");
     }
 
     @Test
