@@ -35,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  *
  * {@code blocked-task-warning}: a task (one actor's turn) that holds the loop longer than this is logged
- * as a warning, at most once a second; {@code off} never logs. Blocking on a loop thread stalls every
+ * as a warning, at most once a second and not in the loop's first two seconds (a cold JVM's first turns load
+ * classes and start the ring: 100-160 ms measured, with no blocking code); {@code off} never logs. Blocking on a loop thread stalls every
  * actor, stream and ring op of that loop. {@code spin-before-sleep} (0, at most 50 µs): after a turn that
  * ran tasks, how long the loop looks for new work before it sleeps, which spares callers on other threads
  * the loop's wake-up when they come back within it; an idle loop never spins.

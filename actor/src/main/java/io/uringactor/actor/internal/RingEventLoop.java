@@ -40,6 +40,8 @@ public final class RingEventLoop extends AbstractExecutorService {
     /** Tasks run between two polls of the ring, and tasks moved from the remote queue per turn. */
     static final int TASKS_PER_TURN = 64;
     private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How long after its start a loop does not warn of blocked tasks. */
+    static final long WARM_UP_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final Logger LOG = LoggerFactory.getLogger(RingEventLoop.class);
     private static final ThreadLocal<RingEventLoop> CURRENT = new ThreadLocal<>();
 
@@ -79,6 +81,8 @@ public final class RingEventLoop extends AbstractExecutorService {
     private SharedFiles group;
     private int groupRing;
     private long lastWarningNanos;
+    /** No blocked-task warning before this {@link System#nanoTime()}: see the constructor. */
+    private final long warnFromNanos;
     /** Whether the loop has spun since it last ran a task; see {@link #spinForWork}. */
     private boolean spunSinceWork;
 
@@ -92,6 +96,16 @@ public final class RingEventLoop extends AbstractExecutorService {
      *                         sleeping loop costs its wakers a thread wake-up); 0 never spins
      */
     public RingEventLoop(String name, ThreadFactory threadFactory, long blockedTaskNanos, long spinNanos) {
+        this(name, threadFactory, blockedTaskNanos, spinNanos, WARM_UP_NANOS);
+    }
+
+    /**
+     * A loop that warns of blocked tasks only once {@code warmUpNanos} have passed since it started: its first
+     * turns in a cold JVM (a ring actor's start, loading its classes, opening its ring) take 100-160 ms
+     * measured here without any blocking code, and a warning then would be a false alarm.
+     */
+    RingEventLoop(String name, ThreadFactory threadFactory, long blockedTaskNanos, long spinNanos, long warmUpNanos) {
+        this.warnFromNanos = System.nanoTime() + warmUpNanos;
         this.name = name;
         this.blockedTaskNanos = blockedTaskNanos;
         this.spinNanos = spinNanos;
@@ -264,7 +278,7 @@ public final class RingEventLoop extends AbstractExecutorService {
     }
 
     private void warnBlocked(Runnable task, long nanos, long now) {
-        if (now - lastWarningNanos < WARN_INTERVAL_NANOS && lastWarningNanos != 0) {
+        if (now - warnFromNanos < 0 || (now - lastWarningNanos < WARN_INTERVAL_NANOS && lastWarningNanos != 0)) {
             return;
         }
         lastWarningNanos = now;

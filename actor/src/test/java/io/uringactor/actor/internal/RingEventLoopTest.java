@@ -35,7 +35,7 @@ class RingEventLoopTest {
 
     private RingEventLoop loop(long blockedTaskNanos, long spinNanos) {
         final RingEventLoop loop = new RingEventLoop("test-loop", Executors.defaultThreadFactory(), blockedTaskNanos,
-                spinNanos);
+                spinNanos, 0);
         loops.add(loop);
         return loop;
     }
