@@ -2,7 +2,8 @@ package io.uringactor.actor;
 
 import com.typesafe.config.Config;
 
-import org.apache.pekko.dispatch.Dispatcher;
+import io.uringactor.actor.internal.GroupLoopDispatcher;
+
 import org.apache.pekko.dispatch.DispatcherPrerequisites;
 import org.apache.pekko.dispatch.MessageDispatcher;
 import org.apache.pekko.dispatch.MessageDispatcherConfigurator;
@@ -27,7 +28,7 @@ import scala.concurrent.duration.FiniteDuration;
 public final class RingGroupDispatcherConfigurator extends MessageDispatcherConfigurator {
     private final int loops;
     /** The loops' dispatchers; made on first use, since Pekko may make a configurator it then drops. */
-    private volatile MessageDispatcher[] dispatchers;
+    private volatile GroupLoopDispatcher[] dispatchers;
 
     /**
      * Called by Pekko, reflectively, with the dispatcher's configuration.
@@ -80,19 +81,24 @@ public final class RingGroupDispatcherConfigurator extends MessageDispatcherConf
     }
 
     /**
-     * The loop with the fewest actors (the first of those, on a tie): where the actor looking the dispatcher up
-     * will run. Pekko may look a dispatcher up more than once for one actor, and attaches the actor right
-     * after, so counting the actors (unlike taking turns per lookup) puts the next actor on the next loop.
+     * The loop with the fewest actors, counting those placed there but not attached yet (the first of those,
+     * on a tie): where the actor looking the dispatcher up will run. Counting actors rather than taking turns
+     * per lookup keeps the loops balanced when actors stop, and whatever the number of islands of the streams
+     * materialized (taking turns, every stream of two islands put its file stage on the same one of two loops).
      */
     @Override
     public MessageDispatcher dispatcher() {
-        final MessageDispatcher[] all = loops();
-        MessageDispatcher fewest = all[0];
+        final GroupLoopDispatcher[] all = loops();
+        GroupLoopDispatcher fewest = all[0];
+        long least = fewest.load();
         for (int i = 1; i < all.length; i++) {
-            if (all[i].inhabitants() < fewest.inhabitants()) {
+            final long load = all[i].load();
+            if (load < least) {
                 fewest = all[i];
+                least = load;
             }
         }
+        fewest.placed();
         return fewest;
     }
 
@@ -111,13 +117,13 @@ public final class RingGroupDispatcherConfigurator extends MessageDispatcherConf
         return config().getString("id") + "-loop-" + i;
     }
 
-    private MessageDispatcher[] loops() {
-        MessageDispatcher[] all = dispatchers;
+    private GroupLoopDispatcher[] loops() {
+        GroupLoopDispatcher[] all = dispatchers;
         if (all == null) {
             synchronized (this) {
                 all = dispatchers;
                 if (all == null) {
-                    all = new MessageDispatcher[loops];
+                    all = new GroupLoopDispatcher[loops];
                     final Config c = config();
                     final FiniteDuration shutdownTimeout = Duration.create(
                             c.getDuration("shutdown-timeout", TimeUnit.MILLISECONDS), TimeUnit.MILLISECONDS);
@@ -125,7 +131,7 @@ public final class RingGroupDispatcherConfigurator extends MessageDispatcherConf
                             c.getDuration("throughput-deadline-time", TimeUnit.NANOSECONDS), TimeUnit.NANOSECONDS);
                     for (int i = 0; i < loops; i++) {
                         // Each loop's executor is a RingEventLoopConfigurator's (the "executor" setting), one thread.
-                        all[i] = new Dispatcher(this, loopId(i), c.getInt("throughput"), deadline,
+                        all[i] = new GroupLoopDispatcher(this, loopId(i), c.getInt("throughput"), deadline,
                                 configureExecutor(), shutdownTimeout);
                     }
                     dispatchers = all;
