@@ -247,6 +247,16 @@ public final class RingGroup {
         return DispatcherSelector.fromConfig(loopIds.get(i));
     }
 
+    /**
+     * The dispatcher id of loop {@code i} alone. The group's dispatcher places each stream island on its own,
+     * so the two stages of {@code fromPath → toPath} may run on two loops, a hand-off per chunk between them;
+     * to keep a whole stream on one loop, give its stages this id:
+     * {@code .withAttributes(ActorAttributes.dispatcher(group.loopDispatcherId(i)))}.
+     */
+    public String loopDispatcherId(int i) {
+        return loopIds.get(i);
+    }
+
     /** The counters of the running rings, added up ({@link RingStats#sum}). */
     public CompletionStage<RingStats> stats() {
         return client.stats();

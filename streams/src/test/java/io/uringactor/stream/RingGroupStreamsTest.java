@@ -12,6 +12,8 @@ import io.uringactor.stream.javadsl.UringFileIO;
 
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.ActorAttributes;
+import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.IOResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -65,5 +67,22 @@ class RingGroupStreamsTest {
             assertTrue(after.get(ring).completed() - before.get(ring).completed() >= 8,
                     "ring " + ring + ": " + before + " -> " + after);
         }
+    }
+
+    @Test
+    void aStreamGivenOneLoopsDispatcherDoesAllItsIoThroughThatLoopsRing() throws Exception {
+        final RingGroup group = RingExtension.get(system).group();
+        final byte[] bytes = new byte[5 * 65536 + 7];
+        new Random(42).nextBytes(bytes);
+        final Path in = Files.write(dir.resolve("pinned-in.bin"), bytes);
+        final Path out = dir.resolve("pinned-out.bin");
+        final List<RingStats> before = await(group.statsPerRing());
+        final Attributes loop1 = ActorAttributes.dispatcher(group.loopDispatcherId(1));
+        assertEquals(bytes.length, await(UringFileIO.fromPath(in, 65536).withAttributes(loop1)
+                .runWith(UringFileIO.toPath(out).withAttributes(loop1), system)).count());
+        assertArrayEquals(bytes, Files.readAllBytes(out));
+        final List<RingStats> after = await(group.statsPerRing());
+        assertEquals(before.get(0).completed(), after.get(0).completed(), "nothing on ring 0: " + after);
+        assertTrue(after.get(1).completed() - before.get(1).completed() >= 12, "reads and writes on ring 1: " + after);
     }
 }
