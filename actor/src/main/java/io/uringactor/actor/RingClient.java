@@ -141,7 +141,9 @@ public final class RingClient {
      * context.pipeToSelf(client.ask(replyTo -> new RingCommand.Fsync(file, false, replyTo)), (done, failure) -> ...);
      * }</pre>
      *
-     * It needs no timer: the ring answers every request it receives (op timeouts included), the dead-letter
+     * For the client of a {@link RingGroup}, a {@link RingCommand.Shutdown} stops every ring of the group.
+     *
+     * <p>It needs no timer: the ring answers every request it receives (op timeouts included), the dead-letter
      * guard those it never receives, and while the system shuts down the client answers those nobody will.
      * A ring on another node is asked with Pekko's ask pattern and this client's ask timeout.
      *
@@ -164,9 +166,23 @@ public final class RingClient {
         if (shutdownWatch.terminated()) {
             return CompletableFuture.failedFuture(new RingStoppedException("the actor system has terminated"));
         }
+        if (groupRings != null && command instanceof RingCommand.Shutdown) {
+            return (CompletionStage<T>) (CompletionStage<?>) shutdownGroup();
+        }
         final CompletableFuture<T> reply = direct(AskPattern.askWithStatus(ring, request::apply, askTimeout, scheduler));
         shutdownWatch.track(reply);
         return reply;
+    }
+
+    /** A Shutdown through a group's client stops every ring of the group; answered once all have stopped. */
+    private CompletableFuture<Done> shutdownGroup() {
+        final CompletableFuture<?>[] each = groupRings.stream()
+                .map(member -> direct(AskPattern.<RingCommand, Done>askWithStatus(member, RingCommand.Shutdown::new,
+                        askTimeout, scheduler)))
+                .toArray(CompletableFuture[]::new);
+        final CompletableFuture<Done> all = CompletableFuture.allOf(each).thenApply(v -> Done.getInstance());
+        shutdownWatch.track(all);
+        return all;
     }
 
     /**

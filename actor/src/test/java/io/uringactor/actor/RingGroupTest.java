@@ -248,7 +248,7 @@ class RingGroupTest {
     }
 
     @Test
-    void statsAreThoseOfEveryRingAddedUp() throws Exception {
+    void statsAreThoseOfEveryRingAddedUpAndAShutdownStopsThemAll() throws Exception {
         final RingGroup group = group("stats");
         final Path path = randomFile("stats.bin", 8192, 6);
         for (int ring = 0; ring < 2; ring++) {
@@ -265,7 +265,10 @@ class RingGroupTest {
         assertEquals(each.get(0).completed() + each.get(1).completed(), sum.completed());
         assertEquals(Math.max(each.get(0).maxBatch(), each.get(1).maxBatch()), sum.maxBatch());
         assertTrue(each.get(1).completed() > each.get(0).completed(), "ring 1 did one read more: " + each);
-        await(group.stop());
+        // A Shutdown through the group's client stops the whole group, and is answered once it has.
+        assertEquals(org.apache.pekko.Done.getInstance(), await(group.client().<org.apache.pekko.Done>ask(
+                RingCommand.Shutdown::new)));
+        eventually("every ring stopped", () -> group.running() == 0);
     }
 
     @Test
