@@ -15,7 +15,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.ActorAttributes;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.IOResult;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,15 +32,23 @@ import java.util.concurrent.CompletionStage;
  * in turn, each does its IO through its own loop's ring, and every copy is byte for byte its source.
  */
 class RingGroupStreamsTest {
-    private static final ActorTestKit testKit = ActorTestKit.create("RingGroupStreamsTest", ConfigFactory.parseString(
-            "io-uring-actor.loop-dispatcher.loops = 2").withFallback(ConfigFactory.load()));
-    private static final ActorSystem<?> system = testKit.system();
+    // A system per test: where a stream island goes depends on the actors the loops hold, so one test's stages
+    // (still stopping) must not decide where the next test's go.
+    private ActorTestKit testKit;
+    private ActorSystem<?> system;
 
     @TempDir
     Path dir;
 
-    @AfterAll
-    static void shutdown() {
+    @BeforeEach
+    void start() {
+        testKit = ActorTestKit.create("RingGroupStreamsTest", ConfigFactory.parseString(
+                "io-uring-actor.loop-dispatcher.loops = 2").withFallback(ConfigFactory.load()));
+        system = testKit.system();
+    }
+
+    @AfterEach
+    void shutdown() {
         testKit.shutdownTestKit();
     }
 

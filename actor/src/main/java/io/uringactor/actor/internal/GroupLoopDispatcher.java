@@ -46,9 +46,15 @@ public final class GroupLoopDispatcher extends Dispatcher {
         return inhabitants() + pending.get();
     }
 
+    /**
+     * An actor attaches. One spawned on this loop's own id (its ring actor, a stream pinned to the loop) was
+     * never placed, so it leaves the placed-but-not-attached count alone.
+     */
     @Override
     public void register(ActorCell actor) {
         super.register(actor);
-        pending.updateAndGet(p -> p > 0 ? p - 1 : 0);
+        if (!id().equals(actor.props().dispatcher())) {
+            pending.updateAndGet(p -> p > 0 ? p - 1 : 0);
+        }
     }
 }
