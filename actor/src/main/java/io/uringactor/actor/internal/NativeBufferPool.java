@@ -43,7 +43,7 @@ final class NativeBufferPool {
     }
 
     private final long limit;
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // Java has no generic array creation
     private final ArrayDeque<AlignedBuffer>[] free = new ArrayDeque[CLASSES];
     /** Bytes referenced by this pool: buffers in use plus free ones. */
     private long held;

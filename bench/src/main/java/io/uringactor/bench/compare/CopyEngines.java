@@ -29,6 +29,7 @@ final class CopyEngines {
         void copy(Path source, Path target) throws Exception;
     }
 
+    @SuppressWarnings("try") // see Engine
     static final class CopyEngine implements Engine {
         private final String name;
         private final Group group;

@@ -3,6 +3,9 @@ package io.uringactor.bench.compare;
 import java.nio.file.Path;
 
 /** One way of running a workload. Created per workload, set up once, run several times, closed. */
+// close() may wait for an engine's threads (so may throw InterruptedException); the harness closes engines itself
+// (Compare.closeQuietly), never in try-with-resources, where javac's warning about that would matter.
+@SuppressWarnings("try")
 interface Engine extends AutoCloseable {
 
     /** Who an engine is: this library, another Java library or the JDK, or a native tool. */

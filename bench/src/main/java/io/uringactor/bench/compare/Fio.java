@@ -17,6 +17,7 @@ import java.util.List;
  * fio on the same file and workload ({@code --ioengine=io_uring} or {@code psync}; psync keeps the queue
  * depth with that many threads), its JSON output parsed for IOPS and clat percentiles.
  */
+@SuppressWarnings("try") // see Engine
 final class Fio implements Engine {
     private final String ioengine;
     private Workload w;

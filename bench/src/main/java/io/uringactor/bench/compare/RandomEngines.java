@@ -736,6 +736,7 @@ final class RandomEngines {
     // ----------------------------------------------------------------------------------------------
     // jasyncfio 0.0.7: its own io_uring event loop, CompletableFutures.
 
+    @SuppressWarnings("try") // see Engine
     static final class JasyncfioEngine implements Engine {
         private Workload w;
         private one.jasyncfio.EventExecutor executor;
@@ -817,6 +818,7 @@ final class RandomEngines {
         return options;
     }
 
+    @SuppressWarnings("try") // see Engine
     static final class FileChannelPoolEngine implements Engine {
         private Workload w;
         private FileChannel channel;
@@ -890,6 +892,7 @@ final class RandomEngines {
         }
     }
 
+    @SuppressWarnings("try") // see Engine
     static final class AsyncFileChannelEngine implements Engine {
         private Workload w;
         private AsynchronousFileChannel channel;

@@ -50,7 +50,7 @@ final class Recorder {
 
     /** The given percentiles (0–100) in µs; NaN when nothing was recorded. */
     double[] percentiles(double... ps) {
-        final int n = (int) Math.min(count.get(), nanos.length);
+        final int n = Math.min(count.get(), nanos.length);
         final double[] out = new double[ps.length];
         if (n == 0) {
             Arrays.fill(out, Double.NaN);
