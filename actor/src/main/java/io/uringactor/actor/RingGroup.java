@@ -274,9 +274,7 @@ public final class RingGroup {
      */
     public CompletionStage<Done> stop() {
         stopping = true;
-        for (ActorRef<RingCommand> ring : rings) {
-            RingClient.create(ring, system, java.time.Duration.ofDays(1)).<Done>ask(RingCommand.Shutdown::new);
-        }
+        client.<Done>ask(RingCommand.Shutdown::new); // the group's client asks every ring
         return whenStopped();
     }
 

@@ -75,11 +75,6 @@ final class OpenFiles {
         this.imported = shared == null ? null : new int[MAX_RINGS][];
     }
 
-    /** The number, in its group, of the ring that issued {@code handle}. */
-    static int ringOf(FileHandle handle) {
-        return (int) handle.id() >>> INDEX_BITS & (MAX_RINGS - 1);
-    }
-
     /** Registers the file of a bound actor under {@link FileHandle#BOUND}. */
     FileHandle addBound(int fd, String path, int directIoAlignment) {
         if (size != 0) {
