@@ -248,10 +248,10 @@ public final class RingGroup {
     }
 
     /**
-     * The dispatcher id of loop {@code i} alone. The group's dispatcher places each stream island on its own,
-     * so the two stages of {@code fromPath → toPath} may run on two loops, a hand-off per chunk between them;
-     * to keep a whole stream on one loop, give its stages this id:
-     * {@code .withAttributes(ActorAttributes.dispatcher(group.loopDispatcherId(i)))}.
+     * The dispatcher id of loop {@code i} alone. The group's dispatcher places each stream island on its own, as
+     * it places actors, which does not reliably spread streams of several islands over the loops (the file
+     * stages of every stream may end up on one loop); to choose a stream's loop, and keep the whole stream on
+     * it, give its stages this id: {@code .withAttributes(ActorAttributes.dispatcher(group.loopDispatcherId(i)))}.
      */
     public String loopDispatcherId(int i) {
         return loopIds.get(i);

@@ -28,8 +28,9 @@ import java.util.Random;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Streams on a system whose rings are a group of two: streams materialized one after another go to the loops
- * in turn, each does its IO through its own loop's ring, and every copy is byte for byte its source.
+ * Streams on a system whose rings are a group of two: stages on the group's loops do their IO through the
+ * group's rings, a stream pinned to a loop does all of it through that loop's ring, and every copy is byte for
+ * byte its source.
  */
 class RingGroupStreamsTest {
     // A system per test: where a stream island goes depends on the actors the loops hold, so one test's stages
@@ -53,7 +54,7 @@ class RingGroupStreamsTest {
     }
 
     @Test
-    void streamsSpreadOverTheGroupsLoopsAndEachUsesItsLoopsRing() throws Exception {
+    void streamsOnTheGroupsLoopsCopyThroughTheGroupsRings() throws Exception {
         final RingGroup group = RingExtension.get(system).group();
         assertEquals(2, group.size());
         final List<RingStats> before = await(group.statsPerRing());
@@ -70,11 +71,39 @@ class RingGroupStreamsTest {
             assertEquals(Files.size(sources.get(i)), await(copies.get(i)).count());
             assertArrayEquals(Files.readAllBytes(sources.get(i)), Files.readAllBytes(dir.resolve("out-" + i + ".bin")));
         }
+        // Every stage ran on a loop of the group (the stream dispatcher is the group's) and did its IO through
+        // the group's rings: 4 chunk reads and 4 writes per stream at least. Which loop each island got is not
+        // asserted: a stream of several islands placed by fewest actors can put every stream's file stages on
+        // one loop (see RingGroup.loopDispatcherId).
+        final List<RingStats> after = await(group.statsPerRing());
+        final long done = after.get(0).completed() + after.get(1).completed()
+                - before.get(0).completed() - before.get(1).completed();
+        assertTrue(done >= 4 * 8, "the streams' IO went through the group's rings: " + before + " -> " + after);
+    }
+
+    @Test
+    void streamsPinnedToEachLoopSpreadTheirIoOverBothRings() throws Exception {
+        final RingGroup group = RingExtension.get(system).group();
+        final List<RingStats> before = await(group.statsPerRing());
+        final List<CompletionStage<IOResult>> copies = new ArrayList<>();
+        final List<Path> sources = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            final byte[] bytes = new byte[3 * 65536 + 100 * i];
+            new Random(10 + i).nextBytes(bytes);
+            final Path in = Files.write(dir.resolve("spread-in-" + i + ".bin"), bytes);
+            sources.add(in);
+            final Attributes loop = ActorAttributes.dispatcher(group.loopDispatcherId(i % 2));
+            copies.add(UringFileIO.fromPath(in, 65536).withAttributes(loop)
+                    .runWith(UringFileIO.toPath(dir.resolve("spread-out-" + i + ".bin")).withAttributes(loop), system));
+        }
+        for (int i = 0; i < 4; i++) {
+            assertEquals(Files.size(sources.get(i)), await(copies.get(i)).count());
+            assertArrayEquals(Files.readAllBytes(sources.get(i)), Files.readAllBytes(dir.resolve("spread-out-" + i + ".bin")));
+        }
         final List<RingStats> after = await(group.statsPerRing());
         for (int ring = 0; ring < 2; ring++) {
-            // Both rings did some of the streams' IO. The split is not asserted: islands go to the loop with the
-            // fewest live actors, and these short streams finish (and leave) while later ones are placed.
-            assertTrue(after.get(ring).completed() > before.get(ring).completed(),
+            // two streams per loop, 4 reads and 4 writes each at least, all through the loop's own ring
+            assertTrue(after.get(ring).completed() - before.get(ring).completed() >= 2 * 8,
                     "ring " + ring + ": " + before + " -> " + after);
         }
     }
