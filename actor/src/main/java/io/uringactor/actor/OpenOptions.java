@@ -26,11 +26,19 @@ public record OpenOptions(boolean read, boolean write, boolean create, boolean c
     /**
      * Checks the options.
      *
-     * @throws IllegalArgumentException when neither {@code read} nor {@code write} is set
+     * @throws IllegalArgumentException when neither {@code read} nor {@code write} is set, or when
+     *                                  {@code create}, {@code createNew}, {@code truncate} or {@code append}
+     *                                  is set without {@code write}: Linux truncates a file opened
+     *                                  {@code O_RDONLY|O_TRUNC}, and {@code FileChannel.open} never creates,
+     *                                  truncates or appends through a descriptor it does not write
      */
     public OpenOptions {
         if (!read && !write) {
             throw new IllegalArgumentException("open options need read, write or both");
+        }
+        if (!write && (create || createNew || truncate || append)) {
+            throw new IllegalArgumentException("open options " + describe(read, false, create, createNew, truncate,
+                    append, direct, dsync) + " create, truncate or append a file opened read-only: add write");
         }
     }
 
@@ -62,38 +70,101 @@ public record OpenOptions(boolean read, boolean write, boolean create, boolean c
     }
 
     /**
-     * Maps {@link StandardOpenOption}s as {@code FileChannel.open} does (READ when neither READ, WRITE nor
-     * APPEND is given; SYNC counts as DSYNC). Unsupported options are refused.
+     * Maps {@link StandardOpenOption}s as {@code FileChannel.open} does: READ when neither READ, WRITE nor
+     * APPEND is given, WRITE when APPEND is; CREATE, CREATE_NEW and TRUNCATE_EXISTING only when writing
+     * (a set that does not write ignores them, so it never creates or truncates); SYNC counts as DSYNC;
+     * SPARSE is a hint, ignored as on Linux.
+     *
+     * <table>
+     *   <caption>What a set opens</caption>
+     *   <tr><th>set</th><th>opens</th></tr>
+     *   <tr><td>(empty), {@code READ}, {@code CREATE}, {@code TRUNCATE_EXISTING}, ... without WRITE or APPEND</td>
+     *       <td>{@code O_RDONLY}: reads an existing file, never creates or truncates one</td></tr>
+     *   <tr><td>{@code WRITE}</td><td>{@code O_WRONLY}: an existing file, its content kept</td></tr>
+     *   <tr><td>{@code WRITE, CREATE}</td><td>{@code O_WRONLY|O_CREAT}</td></tr>
+     *   <tr><td>{@code WRITE, CREATE, TRUNCATE_EXISTING}</td><td>{@code O_WRONLY|O_CREAT|O_TRUNC}</td></tr>
+     *   <tr><td>{@code WRITE, CREATE_NEW}</td><td>{@code O_WRONLY|O_CREAT|O_EXCL}: fails with {@code EEXIST}
+     *       if the file exists</td></tr>
+     *   <tr><td>{@code APPEND} (with or without WRITE, CREATE)</td><td>{@code O_WRONLY|O_APPEND}</td></tr>
+     *   <tr><td>{@code READ, WRITE}</td><td>{@code O_RDWR}</td></tr>
+     *   <tr><td>{@code READ, APPEND}; {@code APPEND, TRUNCATE_EXISTING}</td><td>refused:
+     *       {@link IllegalArgumentException}, as {@code FileChannel.open}</td></tr>
+     * </table>
+     *
+     * @param options the options, {@link StandardOpenOption}s only
+     * @return the open options
+     * @throws IllegalArgumentException      for {@code READ + APPEND} and {@code APPEND + TRUNCATE_EXISTING}
+     * @throws UnsupportedOperationException for an option the ring does not support ({@code DELETE_ON_CLOSE},
+     *                                       {@code LinkOption.NOFOLLOW_LINKS}, any other kind of option)
+     * @throws NullPointerException          for a null option
      */
     public static OpenOptions of(Set<? extends OpenOption> options) {
-        boolean read = options.contains(StandardOpenOption.READ);
-        final boolean append = options.contains(StandardOpenOption.APPEND);
-        final boolean write = options.contains(StandardOpenOption.WRITE) || append;
-        if (!read && !write) {
-            read = true;
-        }
         for (OpenOption option : options) {
-            if (!(option instanceof StandardOpenOption) || option == StandardOpenOption.DELETE_ON_CLOSE
-                    || option == StandardOpenOption.SPARSE) {
-                throw new IllegalArgumentException("unsupported open option: " + option);
+            if (option == null) {
+                throw new NullPointerException("an open option is null");
+            }
+            if (!(option instanceof StandardOpenOption) || option == StandardOpenOption.DELETE_ON_CLOSE) {
+                throw new UnsupportedOperationException("unsupported open option: " + option);
             }
         }
-        return new OpenOptions(read, write, options.contains(StandardOpenOption.CREATE),
-                options.contains(StandardOpenOption.CREATE_NEW), options.contains(StandardOpenOption.TRUNCATE_EXISTING),
-                append, false, options.contains(StandardOpenOption.DSYNC) || options.contains(StandardOpenOption.SYNC));
+        final boolean append = options.contains(StandardOpenOption.APPEND);
+        final boolean write = options.contains(StandardOpenOption.WRITE) || append;
+        final boolean read = options.contains(StandardOpenOption.READ) || !write;
+        // The same refusals, with the same messages, as FileChannel.open (sun.nio.fs.UnixChannelFactory).
+        if (read && append) {
+            throw new IllegalArgumentException("READ + APPEND not allowed");
+        }
+        if (append && options.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
+            throw new IllegalArgumentException("APPEND + TRUNCATE_EXISTING not allowed");
+        }
+        return new OpenOptions(read, write, write && options.contains(StandardOpenOption.CREATE),
+                write && options.contains(StandardOpenOption.CREATE_NEW),
+                write && options.contains(StandardOpenOption.TRUNCATE_EXISTING), append, false,
+                options.contains(StandardOpenOption.DSYNC) || options.contains(StandardOpenOption.SYNC));
     }
 
-    /** Creates the file if it is missing. */
+    /**
+     * Maps {@code options} as {@link #of} does, for a writer (a sink, a block writer): the set must open the
+     * file for writing. Where {@code FileChannel.open} would open a set without WRITE or APPEND read-only and
+     * the first write would fail, the set is refused here, before anything is opened.
+     *
+     * @param options the options, {@link StandardOpenOption}s only, with WRITE or APPEND
+     * @return the open options, with {@code write} set
+     * @throws IllegalArgumentException      for a set without WRITE or APPEND, and as {@link #of} does
+     * @throws UnsupportedOperationException as {@link #of} does
+     */
+    public static OpenOptions ofWriting(Set<? extends OpenOption> options) {
+        final OpenOptions open = of(options);
+        if (!open.write()) {
+            throw new IllegalArgumentException("open options " + options + " do not write: add WRITE (FileChannel.open"
+                    + " would open the file read-only, so the first write would fail)");
+        }
+        return open;
+    }
+
+    /**
+     * Creates the file if it is missing.
+     *
+     * @throws IllegalArgumentException unless these options write
+     */
     public OpenOptions withCreate() {
         return new OpenOptions(read, write, true, createNew, truncate, append, direct, dsync);
     }
 
-    /** Creates the file and fails with EEXIST if it exists. */
+    /**
+     * Creates the file and fails with EEXIST if it exists.
+     *
+     * @throws IllegalArgumentException unless these options write
+     */
     public OpenOptions withCreateNew() {
         return new OpenOptions(read, write, create, true, truncate, append, direct, dsync);
     }
 
-    /** Truncates an existing file to 0 bytes. */
+    /**
+     * Truncates an existing file to 0 bytes.
+     *
+     * @throws IllegalArgumentException unless these options write
+     */
     public OpenOptions withTruncate() {
         return new OpenOptions(read, write, create, createNew, true, append, direct, dsync);
     }
@@ -144,6 +215,11 @@ public record OpenOptions(boolean read, boolean write, boolean create, boolean c
      */
     @Override
     public String toString() {
+        return describe(read, write, create, createNew, truncate, append, direct, dsync);
+    }
+
+    private static String describe(boolean read, boolean write, boolean create, boolean createNew, boolean truncate,
+                                   boolean append, boolean direct, boolean dsync) {
         final StringBuilder b = new StringBuilder(read && write ? "O_RDWR" : write ? "O_WRONLY" : "O_RDONLY");
         if (create || createNew) {
             b.append("|O_CREAT");

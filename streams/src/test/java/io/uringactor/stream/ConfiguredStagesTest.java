@@ -188,6 +188,13 @@ class ConfiguredStagesTest {
         final String append = badConfig("io-uring-actor.stream.block-write.options = [WRITE, APPEND]",
                 BlockWriteSettings::create).getMessage();
         assertTrue(append.contains("io-uring-actor.stream.block-write") && append.contains("APPEND"), append);
+        final String readOnly = badConfig("io-uring-actor.stream.to-path.options = [CREATE, TRUNCATE_EXISTING]",
+                ToPathSettings::create).getMessage();
+        assertTrue(readOnly.contains("io-uring-actor.stream.to-path") && readOnly.contains("add WRITE"), readOnly);
+        final String deleteOnClose = badConfig("io-uring-actor.stream.to-path.options = [WRITE, DELETE_ON_CLOSE]",
+                ToPathSettings::create).getMessage();
+        assertTrue(deleteOnClose.contains("io-uring-actor.stream.to-path") && deleteOnClose.contains("DELETE_ON_CLOSE"),
+                deleteOnClose);
         assertTrue(badConfig("io-uring-actor.stream.copy.chunk-size = 100", CopySettings::create).getMessage()
                 .contains("at least 4096"));
         assertTrue(badConfig("io-uring-actor.stream.copy.use-splice = maybe", CopySettings::create).getMessage()

@@ -13,6 +13,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.IOOperationIncompleteException;
 import org.apache.pekko.stream.IOResult;
+import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterAll;
@@ -146,5 +147,43 @@ class UpstreamFailureTest {
         } finally {
             onLoop.shutdownTestKit();
         }
+    }
+
+    /**
+     * The materializer shut down while writes are in flight (an abrupt termination): the stage is gone
+     * before their CQEs arrive, and the count still is what the file holds, for the sink and the block
+     * writer. The stream never ends, so there are always writes in flight when it is cut.
+     */
+    @Test
+    void afterAnAbruptStopTheCountIsWhatIsInTheFile() throws IOException, InterruptedException {
+        final ByteString chunk = ByteString.fromArray(concat(elements(128 * 1024, 128 * 1024, 6)));
+        for (int run = 0; run < 3; run++) {
+            final Path out = dir.resolve("abrupt-" + run + ".bin");
+            final Materializer materializer = Materializer.createMaterializer(system);
+            final CompletionStage<IOResult> result = Source.repeat(chunk)
+                    .runWith(UringFileIO.toPath(out, ToPathSettings.create().withWritesInFlight(8)), materializer);
+            awaitCondition("some MiB written", () -> out.toFile().length() >= 4 << 20);
+            materializer.shutdown();
+            final IOOperationIncompleteException incomplete = assertInstanceOf(IOOperationIncompleteException.class,
+                    failure(result));
+            assertEquals(Files.size(out), incomplete.count(), "run " + run + ": the count is what is in the file");
+        }
+        final Path blocks = dir.resolve("abrupt-blocks.bin");
+        final Materializer materializer = Materializer.createMaterializer(system);
+        final java.util.concurrent.atomic.AtomicLong offset = new java.util.concurrent.atomic.AtomicLong();
+        final CompletionStage<IOResult> result = Source.repeat(chunk)
+                .map(data -> new BlockWrite(offset.getAndAdd(data.size()), data))
+                .runWith(UringFileIO.blockWriteSink(blocks, BlockWriteSettings.create()), materializer);
+        awaitCondition("some MiB written", () -> blocks.toFile().length() >= 4 << 20);
+        materializer.shutdown();
+        // The block writer is a flow: when the shutdown reaches the sink after it first, the flow sees a
+        // cancellation without a failure, and its result succeeds (as documented). Either way, the count.
+        long count;
+        try {
+            count = await(result).count();
+        } catch (java.util.concurrent.CompletionException e) {
+            count = assertInstanceOf(IOOperationIncompleteException.class, e.getCause()).count();
+        }
+        assertEquals(Files.size(blocks), count, "the block writer's count is what is in the file");
     }
 }

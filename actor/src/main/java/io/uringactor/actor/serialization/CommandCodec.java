@@ -269,13 +269,16 @@ final class CommandCodec implements MessageCodec {
             return null;
         }
         final int more = in.u8();
-        // Refused here rather than by OpenOptions' constructor: no present bit, unknown bits, or neither
-        // read nor write.
-        if ((bits & 1) == 0 || (more & ~1) != 0 || (bits & 6) == 0) {
+        if ((bits & 1) == 0 || (more & ~1) != 0) {
             throw new NotSerializableException("malformed open options: bits=" + bits + ", more=" + more);
         }
-        return new OpenOptions((bits & 2) != 0, (bits & 4) != 0, (bits & 8) != 0, (bits & 16) != 0,
-                (bits & 32) != 0, (bits & 64) != 0, (bits & 128) != 0, (more & 1) != 0);
+        try {
+            return new OpenOptions((bits & 2) != 0, (bits & 4) != 0, (bits & 8) != 0, (bits & 16) != 0,
+                    (bits & 32) != 0, (bits & 64) != 0, (bits & 128) != 0, (more & 1) != 0);
+        } catch (IllegalArgumentException e) { // neither read nor write, or a flag that needs write without it
+            throw new NotSerializableException("malformed open options: bits=" + bits + ", more=" + more + ": "
+                    + e.getMessage());
+        }
     }
 
     private static void lengths(WireOut out, List<Integer> lengths) {

@@ -293,6 +293,22 @@ class RingProtocolGoldenBytesTest {
         }));
     }
 
+    /**
+     * Forged bytes asking to create, truncate or append through a read-only open: Linux would truncate on
+     * {@code O_RDONLY|O_TRUNC}, so the ring must never see them.
+     */
+    @Test
+    void openOptionsThatChangeAFileWithoutWritingAreRefused() {
+        for (String options : new String[] {"23", "0b", "13", "43"}) { // read|trunc, read|create, read|excl, read|append
+            final byte[] bytes = HexFormat.of().parseHex((VERSION + "07646174612f66" + options + "00" + REPLY_TO)
+                    .replace(" ", ""));
+            final NotSerializableException e = assertThrows(NotSerializableException.class,
+                    () -> serializer.fromBinary(bytes, RingProtocolSerializer.OPEN), options);
+            assertTrue(e.getMessage().contains("malformed open options") && e.getMessage().contains("add write"),
+                    e.getMessage());
+        }
+    }
+
     @Test
     void anEmptyPayloadIsRefused() {
         final NotSerializableException e = assertThrows(NotSerializableException.class,

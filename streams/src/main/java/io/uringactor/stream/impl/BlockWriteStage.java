@@ -125,12 +125,7 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
         @Override
         protected void start() {
             setKeepGoing(true); // the final fsync may outlive the ports
-            try {
-                openOptions = writeOptions(settings.options(), settings.direct());
-            } catch (IllegalArgumentException e) {
-                failWith(e);
-                return;
-            }
+            openOptions = writeOptions(settings.options(), settings.direct()); // checked by the settings
             pullIfRoom();
         }
 
@@ -218,13 +213,12 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
                     }
                 }
                 p.issued = true;
-                onComplete(client.write(file, p.write.offset(), p.write.data()), (count, error) -> {
+                write(file, p.write.offset(), p.write.data(), (count, error) -> {
                     if (error != null) {
                         failWith(error);
                         return;
                     }
                     p.done = true;
-                    bytes += count;
                     issue();
                     emit();
                     failOnceWritten();

@@ -135,16 +135,11 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
         @Override
         protected void start() {
             setKeepGoing(true); // the stage outlives its inlet while writes, fsync, close and rename finish
-            try {
-                final OpenOptions options = writeOptions(settings.options(), direct);
-                // The temporary file exists and is empty: open it for writing only, keeping READ and DSYNC.
-                openOptions = target.isAtomic()
-                        ? new OpenOptions(options.read(), true, false, false, false, false, direct, options.dsync())
-                        : options;
-            } catch (IllegalArgumentException e) {
-                failWith(e);
-                return;
-            }
+            final OpenOptions options = writeOptions(settings.options(), direct);
+            // The temporary file exists and is empty: open it for writing only, keeping READ and DSYNC.
+            openOptions = target.isAtomic()
+                    ? new OpenOptions(options.read(), true, false, false, false, false, direct, options.dsync())
+                    : options;
             pullIfRoom();
         }
 
@@ -228,7 +223,7 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
                 final long offset = nextOffset;
                 nextOffset += n;
                 inFlight++;
-                onComplete(client.write(file, offset, data), this::written);
+                write(file, offset, data, this::written);
             }
             if (upstreamDone && inFlight == 0) {
                 if (buffered.isEmpty()) {
@@ -249,7 +244,6 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
                 stopAfterInFlight(error);
                 return;
             }
-            bytes += count;
             if (stopCause != null) {
                 stopAfterInFlight(stopCause);
                 return;
@@ -274,12 +268,11 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
             buffered = ByteString.emptyByteString();
             final FileLease[] lease = new FileLease[1];
             lease[0] = open(writePath, OpenOptions.writeOnly(), tailFile ->
-                    onComplete(client.write(tailFile, nextOffset, tail), (count, error) -> {
+                    write(tailFile, nextOffset, tail, (count, error) -> {
                         if (error != null) {
                             failWith(error);
                             return;
                         }
-                        bytes += count;
                         nextOffset += count;
                         onComplete(lease[0].release(), (done, closeError) -> {
                             if (closeError != null) {
@@ -324,8 +317,8 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
 
         /** Atomic: the old target stays unless the rename happened, so nothing reached it. */
         @Override
-        protected long resultCount() {
-            return target.isAtomic() && !target.committed() ? 0 : bytes;
+        protected long resultCount(long written) {
+            return target.isAtomic() && !target.committed() ? 0 : written;
         }
 
         /** Atomic and not renamed: delete the temporary file, once its preparation is over. */

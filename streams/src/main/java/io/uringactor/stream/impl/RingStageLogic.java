@@ -22,6 +22,7 @@ import org.apache.pekko.util.ByteString;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -61,6 +62,12 @@ abstract class RingStageLogic<T> extends GraphStageLogic {
     private AsyncCallback<Runnable> callback;
     /** Bytes read or written, for the result. Touched on the stage's thread only. */
     protected long bytes;
+    /**
+     * Writes issued whose reply the stage has not handled yet, in no order. A write's bytes are in the
+     * file once its CQE says so, whether or not the stage is still running to hear it: {@link #postStop}
+     * waits for these and counts them, so the result's count is what the file holds. Stage thread only.
+     */
+    private final Set<CompletableFuture<Integer>> writesInFlight = new HashSet<>();
     /** The stage's file once its open has completed; {@code null} before. */
     protected FileHandle file;
     /** The O_DIRECT alignment of the file's file system once open; 0 when the file is not opened O_DIRECT. */
@@ -89,6 +96,23 @@ abstract class RingStageLogic<T> extends GraphStageLogic {
 
     /** Called from {@code preStart}: open the file(s) here. */
     protected abstract void start();
+
+    /**
+     * Writes {@code data} at {@code offset} of {@code target}; {@code onWritten} gets the count (already
+     * added to {@link #bytes}) or the error on the stage's thread. A write whose reply comes after the stage
+     * stopped is still counted in the result ({@link #postStop} waits for it).
+     */
+    protected final void write(FileHandle target, long offset, ByteString data, BiConsumer<Integer, Throwable> onWritten) {
+        final CompletableFuture<Integer> written = client.write(target, offset, data).toCompletableFuture();
+        writesInFlight.add(written);
+        onComplete(written, (count, error) -> {
+            writesInFlight.remove(written);
+            if (error == null) {
+                bytes += count;
+            }
+            onWritten.accept(count, error);
+        });
+    }
 
     /** Runs {@code handler} on the stage's thread when {@code stage} completes; dropped if the stage has stopped. */
     protected final <V> void onComplete(CompletionStage<V> stage, BiConsumer<V, Throwable> handler) {
@@ -171,15 +195,11 @@ abstract class RingStageLogic<T> extends GraphStageLogic {
     }
 
     /**
-     * The user's {@code options} as open options, always for writing (a set without WRITE still writes),
-     * O_DIRECT if {@code direct}. Throws {@link IllegalArgumentException} for unsupported options.
+     * A writer's {@code options} as open options ({@link OpenOptions#ofWriting}: the settings refused a set
+     * that does not write), O_DIRECT if {@code direct}.
      */
     protected static OpenOptions writeOptions(Set<? extends OpenOption> options, boolean direct) {
-        OpenOptions open = OpenOptions.of(options);
-        if (!open.write()) {
-            open = new OpenOptions(open.read(), true, open.create(), open.createNew(),
-                    open.truncate(), open.append(), open.direct(), open.dsync());
-        }
+        final OpenOptions open = OpenOptions.ofWriting(options);
         return direct ? open.withDirect() : open;
     }
 
@@ -263,9 +283,13 @@ abstract class RingStageLogic<T> extends GraphStageLogic {
         return CompletableFuture.completedFuture(Done.getInstance());
     }
 
-    /** The count the result reports, read when the stage stops: {@link #bytes} unless a stage says otherwise. */
-    protected long resultCount() {
-        return bytes;
+    /**
+     * The count the result reports, once the stage stopped and its writes in flight are back:
+     * {@code moved} (the bytes read, or written by every write whose reply came) unless a stage says
+     * otherwise.
+     */
+    protected long resultCount(long moved) {
+        return moved;
     }
 
     /** Handles {@code out}: a pull runs {@code onPull}; a cancellation stops the stage as {@link #cancelled} says. */
@@ -321,25 +345,42 @@ abstract class RingStageLogic<T> extends GraphStageLogic {
         return (int) Math.min(Integer.MAX_VALUE - alignment + 1, ((long) value + alignment - 1) / alignment * alignment);
     }
 
+    /**
+     * Once every write still in flight is back (an abrupt stop does not take back what the kernel writes),
+     * closes the files, runs {@link #afterClose}, then completes the result with what was moved.
+     */
     @Override
     public final void postStop() {
         final Throwable cause = failure != null ? failure : finished ? null : new AbruptStageTerminationException(this);
-        final long count = resultCount();
+        final long counted = bytes;
+        final List<CompletableFuture<Integer>> late = List.copyOf(writesInFlight);
         final OpenReaders.Reading registered = reading;
-        closeFiles().handle((done, closeError) -> closeError).thenCompose(closeError -> {
-            if (registered != null) {
-                registered.close(); // after the close: a writer fed by this stage still finds the file
-            }
-            return afterClose().handle((done, cleanUpError) -> closeError != null ? closeError : cleanUpError);
-        }).whenComplete((laterError, thrown) -> {
-            final Throwable later = laterError != null ? laterError : thrown;
-            final Throwable error = cause != null ? cause : later != null ? unwrap(later) : null;
-            if (error == null) {
-                result.complete(IOResult.createSuccessful(count));
-            } else {
-                result.completeExceptionally(new IOOperationIncompleteException(count, error));
-            }
-        });
+        CompletableFuture.allOf(late.stream().map(w -> w.handle((count, error) -> null)).toArray(CompletableFuture[]::new))
+                .thenCompose(landed -> closeFiles().handle((done, closeError) -> closeError))
+                .thenCompose(closeError -> {
+                    if (registered != null) {
+                        registered.close(); // after the close: a writer fed by this stage still finds the file
+                    }
+                    return afterClose().handle((done, cleanUpError) -> closeError != null ? closeError : cleanUpError);
+                }).whenComplete((laterError, thrown) -> {
+                    final long count = resultCount(counted + writtenBy(late));
+                    final Throwable later = laterError != null ? laterError : thrown;
+                    final Throwable error = cause != null ? cause : later != null ? unwrap(later) : null;
+                    if (error == null) {
+                        result.complete(IOResult.createSuccessful(count));
+                    } else {
+                        result.completeExceptionally(new IOOperationIncompleteException(count, error));
+                    }
+                });
+    }
+
+    /** The bytes the completed {@code writes} wrote (a failed write wrote none). */
+    private static long writtenBy(List<CompletableFuture<Integer>> writes) {
+        long sum = 0;
+        for (CompletableFuture<Integer> write : writes) {
+            sum += write.isCompletedExceptionally() ? 0 : write.join();
+        }
+        return sum;
     }
 
     static Throwable unwrap(Throwable error) {

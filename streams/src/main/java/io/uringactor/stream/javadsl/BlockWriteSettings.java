@@ -1,5 +1,7 @@
 package io.uringactor.stream.javadsl;
 
+import io.uringactor.actor.OpenOptions;
+
 import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.ActorSystem;
 
@@ -13,8 +15,10 @@ import java.util.Set;
  * configuration) or {@link #create(ActorSystem)} (the system's {@code io-uring-actor.stream} configuration).
  *
  * <ul>
- *   <li>{@code options} (default {@code WRITE, CREATE}: existing content is kept). APPEND is refused: a
- *       block write has an offset.</li>
+ *   <li>{@code options} (default {@code WRITE, CREATE}: existing content is kept), mapped as
+ *       {@code FileChannel.open} maps them ({@link io.uringactor.actor.OpenOptions#of}). Refused before
+ *       anything is opened: APPEND (a block write has an offset) and a set without WRITE (which
+ *       {@code FileChannel.open} would open read-only).</li>
  *   <li>{@code writesInFlight} (default 8): writes issued concurrently. A write overlapping one still in
  *       flight waits for it, so overlapping writes land in stream order.</li>
  *   <li>{@code fsyncAtEnd} (default off): {@code fsync} after the last write, before the result completes.</li>
@@ -35,12 +39,13 @@ public final class BlockWriteSettings {
     private final boolean direct;
 
     private BlockWriteSettings(Set<OpenOption> options, int writesInFlight, boolean fsyncAtEnd, boolean direct) {
-        if (options == null || options.isEmpty()) {
-            throw new IllegalArgumentException("options must not be empty");
+        if (options == null) {
+            throw new IllegalArgumentException("options must not be null");
         }
         if (options.contains(StandardOpenOption.APPEND)) {
             throw new IllegalArgumentException("block writes have offsets: APPEND is not allowed");
         }
+        OpenOptions.ofWriting(options); // refuses what FileChannel.open refuses, and a set that does not write
         if (writesInFlight <= 0) {
             throw new IllegalArgumentException("writesInFlight=" + writesInFlight + " must be positive");
         }
@@ -87,9 +92,10 @@ public final class BlockWriteSettings {
 
     /**
      * A copy opening the file with {@code value}, {@link StandardOpenOption}s mapped as {@code FileChannel.open}
-     * does; the file is opened for writing even when {@code WRITE} is missing.
+     * does.
      *
-     * @throws IllegalArgumentException when {@code value} is empty or holds {@code APPEND}
+     * @throws IllegalArgumentException      when {@code value} holds {@code APPEND} or no {@code WRITE}
+     * @throws UnsupportedOperationException for DELETE_ON_CLOSE or an option that is no {@link StandardOpenOption}
      */
     public BlockWriteSettings withOptions(Set<? extends OpenOption> value) {
         return new BlockWriteSettings(Set.copyOf(value), writesInFlight, fsyncAtEnd, direct);

@@ -57,11 +57,14 @@ final class SettingsConfig {
         return options;
     }
 
-    /** {@code build}'s settings; an {@link IllegalArgumentException} of theirs as a bad value at {@code section}. */
+    /**
+     * {@code build}'s settings; an {@link IllegalArgumentException} or {@link UnsupportedOperationException}
+     * of theirs (a refused value or open option) as a bad value at {@code section}.
+     */
     static <T> T build(Config config, String section, Supplier<T> build) {
         try {
             return build.get();
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
             throw new ConfigException.BadValue(config.getValue(section).origin(), section, e.getMessage(), e);
         }
     }

@@ -1,5 +1,7 @@
 package io.uringactor.stream.javadsl;
 
+import io.uringactor.actor.OpenOptions;
+
 import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.ActorSystem;
 
@@ -13,8 +15,17 @@ import java.util.Set;
  *
  * <ul>
  *   <li>{@code options} (default {@code WRITE, CREATE, TRUNCATE_EXISTING}, as {@code FileIO.toPath}):
- *       {@link StandardOpenOption}s mapped as {@code FileChannel.open} does. With {@code APPEND} every write
- *       goes to the end of the file, so writes are issued one at a time to keep their order.</li>
+ *       {@link StandardOpenOption}s mapped as {@code FileChannel.open} does ({@link OpenOptions#of} has the
+ *       table): {@code WRITE} keeps an existing file's content and overwrites from the start position,
+ *       {@code CREATE} creates a missing file (without it a missing file fails the stream with
+ *       {@code ENOENT}), {@code CREATE_NEW} fails with {@code EEXIST} on an existing one,
+ *       {@code TRUNCATE_EXISTING} empties it, {@code APPEND} (WRITE implied) writes at its end, one write at a
+ *       time to keep their order; {@code READ}, {@code DSYNC} and {@code SYNC} (as {@code DSYNC}) are
+ *       allowed. Refused by {@link #withOptions} before anything is opened, where {@code FileIO.toPath}
+ *       refuses or fails without touching the file: a set without {@code WRITE} or {@code APPEND}
+ *       ({@code FileChannel.open} would open it read-only), {@code READ + APPEND} and
+ *       {@code APPEND + TRUNCATE_EXISTING} ({@link IllegalArgumentException}), and {@code DELETE_ON_CLOSE}
+ *       ({@link UnsupportedOperationException}).</li>
  *   <li>{@code startPosition} (default 0): the offset of the first byte written (ignored with APPEND).</li>
  *   <li>{@code writesInFlight} (default 4): writes issued concurrently at increasing offsets.</li>
  *   <li>{@code chunkSize} (default 128 KiB): incoming elements are coalesced into writes of this size
@@ -39,6 +50,9 @@ import java.util.Set;
  *   <li><b>In place</b> (the default). When the stream fails, every byte the sink had received is written
  *       before the result fails with {@code IOOperationIncompleteException(count, cause)}, the count
  *       being the bytes written (from the start position: with the default options the file's size).
+ *       When the stage is stopped abruptly (its materializer or system shut down), what it had buffered
+ *       is not written, but the writes already issued finish and are counted before the result fails,
+ *       so the count is still the bytes the file got.
  *       After a crash of the process (kill -9) the file holds what was written so far; after a crash of
  *       the machine, without {@code fsyncAtEnd} it may hold any mix of old, new and no data, even after
  *       the result succeeded; with {@code fsyncAtEnd} it holds the whole new content once the result has
@@ -78,9 +92,10 @@ public final class ToPathSettings {
 
     private ToPathSettings(Set<OpenOption> options, long startPosition, int writesInFlight, int chunkSize,
                            boolean fsyncAtEnd, boolean direct, boolean atomicReplace) {
-        if (options == null || options.isEmpty()) {
-            throw new IllegalArgumentException("options must not be empty");
+        if (options == null) {
+            throw new IllegalArgumentException("options must not be null");
         }
+        OpenOptions.ofWriting(options); // refuses what FileChannel.open refuses, and a set that does not write
         if (startPosition < 0) {
             throw new IllegalArgumentException("startPosition=" + startPosition + " must not be negative");
         }
@@ -143,7 +158,14 @@ public final class ToPathSettings {
         return new ToPathSettings(DEFAULT_OPTIONS, 0, DEFAULT_WRITES_IN_FLIGHT, DEFAULT_CHUNK_SIZE, false, false, false);
     }
 
-    /** The open options; WRITE is implied by APPEND, and READ is allowed. */
+    /**
+     * A copy opening the target with {@code value}, mapped as {@code FileChannel.open} maps it (see the
+     * class comment); WRITE is implied by APPEND, and READ is allowed.
+     *
+     * @throws IllegalArgumentException      for a set without WRITE or APPEND, READ + APPEND,
+     *                                       APPEND + TRUNCATE_EXISTING, or APPEND with atomic replace
+     * @throws UnsupportedOperationException for DELETE_ON_CLOSE or an option that is no {@link StandardOpenOption}
+     */
     public ToPathSettings withOptions(Set<? extends OpenOption> value) {
         return new ToPathSettings(Set.copyOf(value), startPosition, writesInFlight, chunkSize, fsyncAtEnd, direct, atomicReplace);
     }
