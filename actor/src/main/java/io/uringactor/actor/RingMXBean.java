@@ -14,6 +14,12 @@ import java.util.Map;
  * each is exact for some recent moment, but attributes read together are not one snapshot (the
  * {@link RingCommand.GetStats} reply is). Browse them with {@code jconsole}, or scrape them with the Prometheus
  * JMX exporter.
+ *
+ * <p>Refusals: a request the ring receives and answers without starting it never reaches the kernel, so
+ * {@code Submitted} and {@code Completed} do not count it; {@code RefusedInvalid}, {@code RefusedOverloaded} and
+ * {@code RefusedStopped} do, by reason. Not counted anywhere, since no ring is left to count them: requests
+ * answered after the ring has stopped (by its mailbox, or as dead letters), by a ring that could not start, or by
+ * a {@link RingClient} whose actor system has terminated.
  */
 public interface RingMXBean {
     /** The ring actor's path, with its address. */
@@ -46,8 +52,38 @@ public interface RingMXBean {
     /** Requests waiting in the actor for an in-flight slot or memory now. */
     int getQueued();
 
-    /** Requests refused as overloaded. */
+    /**
+     * Requests refused as overloaded: the same count as {@link #getRefusedOverloaded()}, under its earlier name,
+     * kept for existing dashboards and alerts.
+     */
     long getRejected();
+
+    /**
+     * Requests the ring refused as invalid: answered with an {@link InvalidRequestException} without reaching the
+     * kernel. That is an unknown, closed or forged file handle; a negative offset or length, a length over
+     * {@code max-io-size}, an unaligned O_DIRECT offset, length or buffer; a request needing more than
+     * {@code max-native-memory}; a malformed request (a field its checks did not foresee, or a bad vector or
+     * timeout); a Shutdown from another node that {@code allow-remote-shutdown} forbids. Also counted: a request
+     * dropped because it names no one to reply to.
+     */
+    long getRefusedInvalid();
+
+    /**
+     * Requests the ring refused as overloaded: answered with a {@link RingOverloadedException} without reaching the
+     * kernel. That is a request that found {@code max-in-flight} slots taken or memory short and the wait queue
+     * full ({@code max-queued}), or that could not get the native or direct memory, the pipe or the submission
+     * slot it needed to start.
+     */
+    long getRefusedOverloaded();
+
+    /**
+     * Requests the ring refused as stopped: answered with a {@link RingStoppedException} without reaching the
+     * kernel, by a ring that is stopping (it got a Shutdown and waits for its ops in flight) or failing. That is a
+     * request that arrived after the Shutdown, one still waiting in the queue when the stop began, and one being
+     * started when the ring failed. Ops already in the kernel that a stop cancels count as {@code Completed}
+     * instead; the MBean leaves when the ring has stopped.
+     */
+    long getRefusedStopped();
 
     /** Requests answered with an {@code ErrnoException}, by errno name, e.g. {@code ENOENT -> 3}. */
     Map<String, Long> getErrorsByErrno();

@@ -5,18 +5,62 @@ import java.util.List;
 /**
  * A snapshot of a ring actor's counters.
  *
- * @param submitted     SQEs handed to the kernel
- * @param completed     requests answered (success or failure) after reaching the kernel
- * @param enterCalls    {@code io_uring_enter} calls made to submit
- * @param batches       submissions that carried at least one SQE
- * @param maxBatch      most SQEs submitted by one {@code io_uring_enter}
- * @param inFlight      ops in the kernel now
- * @param inFlightMax   most ops in the kernel at once
- * @param queued        requests waiting in the actor for an in-flight slot now
- * @param rejected      requests refused as overloaded
+ * <p>Refusals: {@code rejected}, {@code refusedInvalid} and {@code refusedStopped} count the requests the ring
+ * received and answered without starting them, by the reason its reply gives (see {@link RingMXBean} for what
+ * each counts). They never reach the kernel, so {@code submitted} and {@code completed} do not count them.
+ * A {@code RingStats} from a ring on another node carries 0 for {@code refusedInvalid} and
+ * {@code refusedStopped}: the wire format (version 1) does not carry them yet.
+ *
+ * @param submitted      SQEs handed to the kernel
+ * @param completed      requests answered (success or failure) after reaching the kernel
+ * @param enterCalls     {@code io_uring_enter} calls made to submit
+ * @param batches        submissions that carried at least one SQE
+ * @param maxBatch       most SQEs submitted by one {@code io_uring_enter}
+ * @param inFlight       ops in the kernel now
+ * @param inFlightMax    most ops in the kernel at once
+ * @param queued         requests waiting in the actor for an in-flight slot now
+ * @param rejected       requests refused as overloaded, with a {@link RingOverloadedException}: no room in the
+ *                       wait queue ({@code max-queued}), or no memory or submission slot to start them (also
+ *                       {@link #refusedOverloaded()})
+ * @param refusedInvalid requests refused as invalid: answered with an {@link InvalidRequestException} (an
+ *                       unknown, closed or forged file handle, a bad offset, length or alignment, a request
+ *                       bigger than {@code max-native-memory}, a malformed request), or dropped because they
+ *                       name no one to reply to
+ * @param refusedStopped requests refused with a {@link RingStoppedException} by a ring that was stopping or
+ *                       failing: those that arrived after its Shutdown, and those still waiting in its queue
+ *                       when it stopped
  */
 public record RingStats(long submitted, long completed, long enterCalls, long batches, int maxBatch,
-                        int inFlight, int inFlightMax, int queued, long rejected) {
+                        int inFlight, int inFlightMax, int queued, long rejected, long refusedInvalid,
+                        long refusedStopped) {
+
+    /**
+     * A snapshot without the invalid and stopped refusals (0 each), as a ring on another node reports them.
+     *
+     * @param submitted   SQEs handed to the kernel
+     * @param completed   requests answered (success or failure) after reaching the kernel
+     * @param enterCalls  {@code io_uring_enter} calls made to submit
+     * @param batches     submissions that carried at least one SQE
+     * @param maxBatch    most SQEs submitted by one {@code io_uring_enter}
+     * @param inFlight    ops in the kernel now
+     * @param inFlightMax most ops in the kernel at once
+     * @param queued      requests waiting in the actor for an in-flight slot now
+     * @param rejected    requests refused as overloaded
+     */
+    public RingStats(long submitted, long completed, long enterCalls, long batches, int maxBatch, int inFlight,
+                     int inFlightMax, int queued, long rejected) {
+        this(submitted, completed, enterCalls, batches, maxBatch, inFlight, inFlightMax, queued, rejected, 0, 0);
+    }
+
+    /**
+     * Requests refused as overloaded, with a {@link RingOverloadedException}: {@link #rejected()} under the name
+     * that matches {@link #refusedInvalid()} and {@link #refusedStopped()}.
+     *
+     * @return the same as {@link #rejected()}
+     */
+    public long refusedOverloaded() {
+        return rejected;
+    }
 
     /** Mean SQEs per {@code io_uring_enter} that submitted something: the micro-batching factor. */
     public double sqesPerEnter() {
@@ -31,7 +75,8 @@ public record RingStats(long submitted, long completed, long enterCalls, long ba
      * @return the sum
      */
     public static RingStats sum(List<RingStats> rings) {
-        long submitted = 0, completed = 0, enterCalls = 0, batches = 0, rejected = 0;
+        long submitted = 0, completed = 0, enterCalls = 0, batches = 0, rejected = 0, refusedInvalid = 0,
+                refusedStopped = 0;
         int maxBatch = 0, inFlight = 0, inFlightMax = 0, queued = 0;
         for (RingStats s : rings) {
             submitted += s.submitted;
@@ -39,19 +84,22 @@ public record RingStats(long submitted, long completed, long enterCalls, long ba
             enterCalls += s.enterCalls;
             batches += s.batches;
             rejected += s.rejected;
+            refusedInvalid += s.refusedInvalid;
+            refusedStopped += s.refusedStopped;
             maxBatch = Math.max(maxBatch, s.maxBatch);
             inFlight += s.inFlight;
             inFlightMax = Math.max(inFlightMax, s.inFlightMax);
             queued += s.queued;
         }
         return new RingStats(submitted, completed, enterCalls, batches, maxBatch, inFlight, inFlightMax, queued,
-                rejected);
+                rejected, refusedInvalid, refusedStopped);
     }
 
     @Override
     public String toString() {
         return String.format("RingStats[submitted=%d, completed=%d, enterCalls=%d, sqesPerEnter=%.2f (max %d),"
-                        + " inFlight=%d (max %d), queued=%d, rejected=%d]", submitted, completed, enterCalls,
-                sqesPerEnter(), maxBatch, inFlight, inFlightMax, queued, rejected);
+                        + " inFlight=%d (max %d), queued=%d, refused: overloaded=%d, invalid=%d, stopped=%d]",
+                submitted, completed, enterCalls, sqesPerEnter(), maxBatch, inFlight, inFlightMax, queued, rejected,
+                refusedInvalid, refusedStopped);
     }
 }

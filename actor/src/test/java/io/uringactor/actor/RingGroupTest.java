@@ -256,6 +256,7 @@ class RingGroupTest {
             final FileHandle file = await(one.open(path, OpenOptions.readOnly()));
             for (int i = 0; i <= ring; i++) {
                 await(one.read(file, 0, 100));
+                assertInstanceOf(InvalidRequestException.class, failure(one.read(new FileHandle(0x1234_5678L), 0, 100)));
             }
         }
         final List<RingStats> each = await(group.statsPerRing());
@@ -264,6 +265,9 @@ class RingGroupTest {
         assertEquals(each.get(0).submitted() + each.get(1).submitted(), sum.submitted());
         assertEquals(each.get(0).completed() + each.get(1).completed(), sum.completed());
         assertEquals(Math.max(each.get(0).maxBatch(), each.get(1).maxBatch()), sum.maxBatch());
+        assertEquals(1, each.get(0).refusedInvalid(), "ring 0 refused one forged handle: " + each);
+        assertEquals(2, each.get(1).refusedInvalid(), "ring 1 refused two: " + each);
+        assertEquals(3, sum.refusedInvalid(), "the group's refusals are its rings' added up: " + sum);
         assertTrue(each.get(1).completed() > each.get(0).completed(), "ring 1 did one read more: " + each);
         // A Shutdown through the group's client stops the whole group, and is answered once it has.
         assertEquals(org.apache.pekko.Done.getInstance(), await(group.client().<org.apache.pekko.Done>ask(

@@ -159,6 +159,86 @@ class RingMBeanTest {
         assertFalse(server.isRegistered(name));
     }
 
+    /**
+     * Issue #24: requests the ring refuses never reach the kernel, so Submitted and Completed do not see them; the
+     * Refused* attributes count them by reason.
+     */
+    @Test
+    void refusedRequestsAreCountedByReason() throws Exception {
+        final RingSettings settings = RingSettings.create(testKit.system()).withMaxInFlight(2).withMaxQueued(1)
+                .withStopTimeout(Duration.ofSeconds(30));
+        final ActorRef<RingCommand> ref = spawn(testKit, "refusing-ring", settings);
+        final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(30));
+        final ObjectName name = nameOf("RingMBeanTest", "refusing-ring");
+        final Path data = Files.write(dir.resolve("refused.bin"), new byte[8192]);
+        final FileHandle closed = await(ring.open(data, OpenOptions.readOnly()));
+        await(ring.close(closed));
+        final FileHandle forged = new FileHandle(0x1234_5678_9abcL);
+
+        // Invalid: 1,000 reads of a closed handle and 1,000 of a forged one.
+        final int n = 1000;
+        final List<CompletableFuture<ByteString>> invalid = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            invalid.add(ring.read(closed, 0, 4096).toCompletableFuture());
+            invalid.add(ring.read(forged, 0, 4096).toCompletableFuture());
+        }
+        for (CompletableFuture<ByteString> read : invalid) {
+            assertInstanceOf(InvalidRequestException.class, failure(read));
+        }
+        // One that names no one to reply to is dropped, and counted as invalid too.
+        ref.tell(new RingCommand.Read(forged, 0, 4096, null, null));
+        await(ring.stats()); // the ring has read it
+        assertEquals(2 * n + 1, attr(name, "RefusedInvalid"));
+        assertEquals(0, attr(name, "RefusedOverloaded"));
+        assertEquals(0, attr(name, "RefusedStopped"));
+        assertEquals(2, attr(name, "Submitted"), "the open and the close; no refused request reached the kernel");
+        assertEquals(2, attr(name, "Completed"));
+        assertEquals(0, attr(name, "Errors"));
+
+        // Overloaded: two reads of an empty FIFO hold both slots, one more waits in the queue, the rest is refused.
+        final FileHandle pipe = await(ring.open(fifo("refusing-fifo"), OpenOptions.readWrite()));
+        final List<CompletableFuture<ByteString>> stuck = List.of(ring.read(pipe, 0, 10).toCompletableFuture(),
+                ring.read(pipe, 0, 10).toCompletableFuture());
+        final CompletableFuture<ByteString> queued = ring.read(pipe, 0, 10).toCompletableFuture();
+        final List<CompletableFuture<ByteString>> overloaded = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            overloaded.add(ring.read(pipe, 0, 10).toCompletableFuture());
+        }
+        for (CompletableFuture<ByteString> read : overloaded) {
+            assertInstanceOf(RingOverloadedException.class, failure(read));
+        }
+        assertEquals(5, attr(name, "RefusedOverloaded"));
+        assertEquals(5, attr(name, "Rejected"), "the older name of RefusedOverloaded");
+        assertEquals(2, attr(name, "InFlight"));
+        assertEquals(1, attr(name, "Queued"));
+
+        // Stopped: a Shutdown waits for the stuck reads; the queued read and every new request are refused.
+        final TestProbe<StatusReply<Done>> stopped = testKit.createTestProbe();
+        ref.tell(new RingCommand.Shutdown(stopped.getRef()));
+        assertInstanceOf(RingStoppedException.class, failure(queued));
+        for (int i = 0; i < 3; i++) {
+            assertInstanceOf(RingStoppedException.class, failure(ring.read(pipe, 0, 10)));
+        }
+        assertTrue(server.isRegistered(name), "a stopping ring keeps its MBean until it has stopped");
+        assertEquals(4, attr(name, "RefusedStopped"));
+        assertEquals(2 * n + 1, attr(name, "RefusedInvalid"));
+        assertEquals(5, attr(name, "RefusedOverloaded"));
+        assertEquals(3, attr(name, "Completed"), "the open, the close and the FIFO's open: refusals are not completions");
+
+        // The GetStats snapshot, which a stopping ring still answers, agrees.
+        final RingStats stats = await(ring.stats());
+        assertEquals(2 * n + 1, stats.refusedInvalid());
+        assertEquals(5, stats.refusedOverloaded());
+        assertEquals(5, stats.rejected());
+        assertEquals(4, stats.refusedStopped());
+
+        testKit.stop(ref, Duration.ofSeconds(10)); // aborts the stuck reads
+        for (CompletableFuture<ByteString> read : stuck) {
+            assertInstanceOf(RingStoppedException.class, failure(read));
+        }
+        assertFalse(server.isRegistered(name));
+    }
+
     @Test
     void gaugesShowOpsInFlightAndTimeoutsAreCounted() throws Exception {
         final RingSettings settings = RingSettings.create(testKit.system()).withLatencyHistogram(false);

@@ -150,9 +150,11 @@ public class ActorBenchmark {
             final long submitted = to.submitted() - from.submitted();
             final long batches = to.batches() - from.batches();
             return String.format("submitted=%d, completed=%d, enterCalls=%d, sqesPerEnter=%.2f, inFlightMax=%d"
-                            + " (trial), rejected=%d", submitted, to.completed() - from.completed(),
-                    to.enterCalls() - from.enterCalls(), batches == 0 ? 0.0 : (double) submitted / batches,
-                    to.inFlightMax(), to.rejected() - from.rejected());
+                            + " (trial), refused: overloaded=%d, invalid=%d, stopped=%d", submitted,
+                    to.completed() - from.completed(), to.enterCalls() - from.enterCalls(),
+                    batches == 0 ? 0.0 : (double) submitted / batches, to.inFlightMax(),
+                    to.refusedOverloaded() - from.refusedOverloaded(), to.refusedInvalid() - from.refusedInvalid(),
+                    to.refusedStopped() - from.refusedStopped());
         }
     }
 

@@ -16,7 +16,8 @@ import java.util.concurrent.CompletableFuture;
  * Admission and backpressure: a request starts at once when a slot is free, nothing waits before it and
  * its buffer fits the native memory budget; otherwise it waits in a bounded FIFO queue, beyond which it
  * is refused with {@link RingOverloadedException} (a close never is: it only gives a descriptor back).
- * Starting a request takes a slot and writes its SQEs; a refused one gives the slot back at once.
+ * Starting a request takes a slot and writes its SQEs; a refused one gives the slot back at once. Every
+ * refusal is counted ({@link RingCounters#refused}) before it is answered.
  */
 final class Intake {
     private final RingSettings settings;
@@ -48,7 +49,7 @@ final class Intake {
     boolean admit(Object request) {
         final long memory = memoryOf(request);
         if (!pool.canEverFit(memory)) {
-            Replies.fail(request, new InvalidRequestException("the request needs " + memory + " bytes of native"
+            refuse(request, new InvalidRequestException("the request needs " + memory + " bytes of native"
                     + " memory, more than max-native-memory=" + pool.limit() + " (buffers are rounded up to a power"
                     + " of two)"));
             return false;
@@ -59,8 +60,7 @@ final class Intake {
                 queue.addLast(request);
                 counters.queued(queue.size());
             } else {
-                counters.rejected();
-                Replies.fail(request, new RingOverloadedException("ring actor overloaded: " + ops.inFlight()
+                refuse(request, new RingOverloadedException("ring actor overloaded: " + ops.inFlight()
                         + " ops in flight, " + queue.size() + " queued (max-queued=" + settings.maxQueued() + "), "
                         + (pool.held() - pool.idle()) + " bytes of max-native-memory=" + pool.limit() + " in use"));
             }
@@ -92,28 +92,26 @@ final class Intake {
             refusal = sqes.prepare(op, request instanceof LocalRequest ? ((LocalRequest) request).command() : request);
         } catch (RingOverloadedException e) {
             completer.release(op);
-            counters.rejected();
-            Replies.fail(request, e);
+            refuse(request, e);
             return;
         } catch (OutOfMemoryError e) {
             // Direct memory ran out below our budget (other users of -XX:MaxDirectMemorySize): refuse this one.
             completer.release(op);
-            counters.rejected();
-            Replies.fail(request, new RingOverloadedException("no direct memory for the request (" + e.getMessage()
+            refuse(request, new RingOverloadedException("no direct memory for the request (" + e.getMessage()
                     + "); lower io-uring-actor.ring.max-native-memory or raise -XX:MaxDirectMemorySize"));
             return;
         } catch (IoUringException e) {
             completer.release(op);
-            Replies.fail(request, new RingStoppedException("the ring failed: " + e.getMessage(), e));
+            refuse(request, new RingStoppedException("the ring failed: " + e.getMessage(), e));
             throw e;
         } catch (RuntimeException e) {
             completer.release(op);
-            refuseMalformed(request, e, log);
+            refuseMalformed(request, e, counters, log);
             return;
         }
         if (refusal != null) {
             completer.release(op);
-            Replies.fail(request, new InvalidRequestException(refusal));
+            refuse(request, new InvalidRequestException(refusal));
             return;
         }
         op.startTime = counters.startTime();
@@ -121,12 +119,12 @@ final class Intake {
         sqes.submitIfDirect();
     }
 
-    /** No request starts any more; every queued one is answered with {@code error}. */
+    /** No request starts any more; every queued one is answered with {@code error} (and counted as refused). */
     void close(IoUringException error) {
         closed = true;
         Object queued;
         while ((queued = queue.pollFirst()) != null) {
-            Replies.fail(queued, error);
+            refuse(queued, error);
         }
         counters.queued(0);
     }
@@ -139,9 +137,19 @@ final class Intake {
         return queue.size();
     }
 
-    /** A request's fields failed in a way the checks did not foresee (a bug): answer it, keep serving. */
-    static void refuseMalformed(Object request, RuntimeException e, Logger log) {
+    /** Counts {@code request} as refused with {@code error}, then answers it so. */
+    private void refuse(Object request, IoUringException error) {
+        counters.refused(error);
+        Replies.fail(request, error);
+    }
+
+    /**
+     * A request's fields failed in a way the checks did not foresee (a bug): count it as invalid, answer it, keep
+     * serving.
+     */
+    static void refuseMalformed(Object request, RuntimeException e, RingCounters counters, Logger log) {
         log.warn("Refused malformed request {}: {}", request, e.toString());
+        counters.invalid();
         try {
             Replies.fail(request, new InvalidRequestException("malformed request " + request + ": " + e));
         } catch (RuntimeException ignored) {

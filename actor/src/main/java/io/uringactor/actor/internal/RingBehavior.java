@@ -287,13 +287,16 @@ public final class RingBehavior extends AbstractBehavior<Object> {
             }
             final RingCommand command = Intake.commandOf(request);
             if (!Replies.canAnswer(request)) {
+                counters.invalid();
                 getContext().getLog().warn("Dropped a request that names no one to reply to: {}", request);
             } else if (command instanceof GetStats) {
                 Replies.succeed(request, stats());
             } else if (command instanceof Shutdown) {
                 return onShutdown(((Shutdown) command).replyTo());
             } else if (lifecycle.stopping()) {
-                Replies.fail(request, new RingStoppedException("the ring actor is stopping"));
+                final RingStoppedException refusal = new RingStoppedException("the ring actor is stopping");
+                counters.refused(refusal);
+                Replies.fail(request, refusal);
             } else {
                 intake.admit(request);
                 if (!driver.submitsOnItsOwn()) {
@@ -304,7 +307,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         } catch (IoUringException e) {
             return fail(e);
         } catch (RuntimeException e) {
-            Intake.refuseMalformed(request, e, getContext().getLog());
+            Intake.refuseMalformed(request, e, counters, getContext().getLog());
             return this;
         }
     }
@@ -312,6 +315,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     /** A Shutdown that crossed the wire: obeyed only if {@code allow-remote-shutdown} says so. */
     private Behavior<Object> onRemoteShutdown(RemoteShutdown shutdown) {
         if (shutdown.replyTo() == null) {
+            counters.invalid();
             getContext().getLog().warn("Dropped a Shutdown from another node that names no one to reply to");
             return this;
         }
@@ -320,8 +324,10 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         }
         getContext().getLog().warn("Refused a Shutdown from another node ({}); set"
                 + " io-uring-actor.ring.allow-remote-shutdown = on to allow it", shutdown.replyTo().path().address());
-        shutdown.replyTo().tell(StatusReply.error(new InvalidRequestException("a Shutdown from another node is"
-                + " refused: the ring's node must set io-uring-actor.ring.allow-remote-shutdown = on")));
+        final InvalidRequestException refusal = new InvalidRequestException("a Shutdown from another node is"
+                + " refused: the ring's node must set io-uring-actor.ring.allow-remote-shutdown = on");
+        counters.refused(refusal);
+        shutdown.replyTo().tell(StatusReply.error(refusal));
         return this;
     }
 

@@ -1,6 +1,9 @@
 package io.uringactor.actor.internal;
 
+import io.uringactor.actor.InvalidRequestException;
+import io.uringactor.actor.RingOverloadedException;
 import io.uringactor.actor.RingStats;
+import io.uringactor.actor.RingStoppedException;
 import io.uringactor.actor.RingTimeoutException;
 import io.uringactor.ring.Errno;
 import io.uringactor.ring.ErrnoException;
@@ -23,6 +26,9 @@ import java.util.TreeMap;
  * ARM it compiles to the plain store, with no fence, so the hot path pays nothing for it and takes no lock.
  * What it does not give is a consistent cut: a JMX read of several attributes may see {@code completed} of a
  * moment later than {@code submitted}. Each value is exact for some recent moment, and the counters only grow.
+ *
+ * <p>Refusals (requests answered without reaching the kernel) are counted by {@link #refused}, on the cold path
+ * only: a request that starts never touches those counters.
  */
 final class RingCounters {
     private static final VarHandle SUBMITTED = field("submitted", long.class);
@@ -32,7 +38,9 @@ final class RingCounters {
     private static final VarHandle IN_FLIGHT = field("inFlight", int.class);
     private static final VarHandle IN_FLIGHT_MAX = field("inFlightMax", int.class);
     private static final VarHandle QUEUED = field("queued", int.class);
-    private static final VarHandle REJECTED = field("rejected", long.class);
+    private static final VarHandle REFUSED_INVALID = field("refusedInvalid", long.class);
+    private static final VarHandle REFUSED_OVERLOADED = field("refusedOverloaded", long.class);
+    private static final VarHandle REFUSED_STOPPED = field("refusedStopped", long.class);
     private static final VarHandle TIMED_OUT = field("timedOut", long.class);
     private static final VarHandle ERRORS = MethodHandles.arrayElementVarHandle(long[].class);
     /** Linux errnos are below 4096 ({@code MAX_ERRNO}): one slot each, so counting one allocates nothing. */
@@ -46,7 +54,10 @@ final class RingCounters {
     private int inFlight;
     private int inFlightMax;
     private int queued;
-    private long rejected;
+    /** Requests the ring answered without starting them, by the reason its reply gives; see {@link #refused}. */
+    private long refusedInvalid;
+    private long refusedOverloaded;
+    private long refusedStopped;
     private long timedOut;
     /** Requests answered with an {@link io.uringactor.ring.ErrnoException}, by errno. */
     private final long[] errors = new long[ERRNO_SLOTS];
@@ -115,9 +126,28 @@ final class RingCounters {
         QUEUED.setOpaque(this, queued);
     }
 
-    /** A request was refused as overloaded. */
-    void rejected() {
-        REJECTED.setOpaque(this, rejected + 1);
+    /**
+     * The ring is answering a request it received with {@code refusal}, without starting it (or after it waited in
+     * the queue, never started): counted by the refusal's type, an {@link InvalidRequestException}, a
+     * {@link RingOverloadedException} or a {@link RingStoppedException}; any other is not counted. Call it before
+     * the reply goes out, so that whoever sees the reply sees the count.
+     */
+    void refused(IoUringException refusal) {
+        if (refusal instanceof InvalidRequestException) {
+            REFUSED_INVALID.setOpaque(this, refusedInvalid + 1);
+        } else if (refusal instanceof RingOverloadedException) {
+            REFUSED_OVERLOADED.setOpaque(this, refusedOverloaded + 1);
+        } else if (refusal instanceof RingStoppedException) {
+            REFUSED_STOPPED.setOpaque(this, refusedStopped + 1);
+        }
+    }
+
+    /**
+     * A request was refused as invalid where no {@link InvalidRequestException} may be at hand: one that names no
+     * one to reply to (dropped, so no one hears of it), or a malformed one (its reply may fail too).
+     */
+    void invalid() {
+        REFUSED_INVALID.setOpaque(this, refusedInvalid + 1);
     }
 
     /** A request was answered with an errno failure ({@code errno} positive or negated). */
@@ -133,7 +163,7 @@ final class RingCounters {
 
     RingStats snapshot(long enterCalls, int inFlight, int queued) {
         return new RingStats(submitted, completed, enterCalls, batches, maxBatch, inFlight, inFlightMax, queued,
-                rejected);
+                refusedOverloaded, refusedInvalid, refusedStopped);
     }
 
     // ---------------------------------------------------------------- reads from other threads (opaque)
@@ -166,8 +196,16 @@ final class RingCounters {
         return (int) QUEUED.getOpaque(this);
     }
 
-    long rejectedNow() {
-        return (long) REJECTED.getOpaque(this);
+    long refusedInvalidNow() {
+        return (long) REFUSED_INVALID.getOpaque(this);
+    }
+
+    long refusedOverloadedNow() {
+        return (long) REFUSED_OVERLOADED.getOpaque(this);
+    }
+
+    long refusedStoppedNow() {
+        return (long) REFUSED_STOPPED.getOpaque(this);
     }
 
     long timedOutNow() {

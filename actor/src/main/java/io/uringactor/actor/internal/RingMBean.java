@@ -157,7 +157,22 @@ final class RingMBean implements RingMXBean {
 
     @Override
     public long getRejected() {
-        return counters.rejectedNow();
+        return counters.refusedOverloadedNow();
+    }
+
+    @Override
+    public long getRefusedInvalid() {
+        return counters.refusedInvalidNow();
+    }
+
+    @Override
+    public long getRefusedOverloaded() {
+        return counters.refusedOverloadedNow();
+    }
+
+    @Override
+    public long getRefusedStopped() {
+        return counters.refusedStoppedNow();
     }
 
     @Override

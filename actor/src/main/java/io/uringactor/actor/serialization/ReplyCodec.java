@@ -26,6 +26,7 @@ import java.util.List;
  * FileHandle      id (8 bytes little-endian; never null, so no presence mark)
  * BlockIo         bytes, capacity + 1, alignment, carried + 1, carried bytes  (0 for capacity + 1: no buffer)
  * RingStats       submitted, completed, enterCalls, batches, maxBatch, inFlight, inFlightMax, queued, rejected
+ *                 (not refusedInvalid nor refusedStopped: a new format version; read as 0)
  * Statx           mask (unsigned), size, blockSize, blocks, mode, nlink, uid, gid, inode,
  *                 accessed, modified, changed, born (instants), dioMemAlign, dioOffsetAlign
  * ByteStringList  count + 1, each byte string

@@ -229,9 +229,10 @@ public final class Compare {
                 final long submitted = after.submitted() - before.submitted();
                 final long batches = after.batches() - before.batches();
                 note(String.format(Locale.ROOT, "%s: the ring actor submitted %d ops in %d io_uring_enter calls"
-                                + " (%.2f SQEs per batch, %d rejected)", w.name(), submitted,
+                                + " (%.2f SQEs per batch, %d refused as overloaded, %d as invalid)", w.name(), submitted,
                         after.enterCalls() - before.enterCalls(), batches == 0 ? 0.0 : (double) submitted / batches,
-                        after.rejected() - before.rejected()));
+                        after.refusedOverloaded() - before.refusedOverloaded(),
+                        after.refusedInvalid() - before.refusedInvalid()));
             }
 
             final Workload copy = new Workload("copy-" + mib(options.size()).replace(" ", ""), Kind.COPY, 0, data,
