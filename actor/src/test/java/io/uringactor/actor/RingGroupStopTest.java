@@ -182,6 +182,38 @@ class RingGroupStopTest {
     }
 
     /**
+     * The same backlog on ring 1, through ring 1's client, when the actor system terminates: CoordinatedShutdown
+     * stops the group, and the futures are answered even though the system is gone.
+     */
+    @Test
+    void aTerminatingSystemAnswersABacklogOnAnotherRingsFilesWithResultsOrRingStopped() throws Exception {
+        final ActorTestKit own = ActorTestKit.create("RingGroupStopTestTerminating");
+        try {
+            final RingGroup group = RingGroup.spawn(own.system(), "terminating", RingSettings.create(own.system())
+                    .withRegisterWithReceptionist(false).withMaxQueued(4 * REQUESTS), 2);
+            final Path path = blockFile("terminating.bin", 6);
+            final byte[] expected = oracle(path);
+            final FileHandle file = RingClient.create(group.ring(0), own.system()).open(path, OpenOptions.readOnly())
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            final RingClient ring1 = RingClient.create(group.ring(1), own.system());
+            final Random random = new Random(7);
+            final List<CompletableFuture<Boolean>> all = new ArrayList<>(REQUESTS);
+            for (int i = 0; i < REQUESTS; i++) {
+                final int block = random.nextInt(BLOCKS);
+                all.add(ring1.read(file, (long) block * BLOCK, BLOCK).toCompletableFuture().thenApply(bytes ->
+                        Arrays.equals(bytes.toArray(), 0, BLOCK, expected, block * BLOCK, (block + 1) * BLOCK)));
+            }
+            own.system().terminate();
+            final SafetyTestSupport.Outcomes outcomes = SafetyTestSupport.classify(all, ALL_ANSWERED,
+                    Boolean::booleanValue);
+            assertEquals(0, outcomes.unanswered, "every request answered: " + outcomes);
+            assertOnlyResultsOrStopped(outcomes.counts, outcomes);
+        } finally {
+            own.shutdownTestKit();
+        }
+    }
+
+    /**
      * Four threads flood the group's client with reads of two files, one opened through each ring, never
      * closed; the group stops gracefully in the middle of the flood.
      */
