@@ -54,8 +54,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Failure and stop: a ring that fails answers its own requests with {@link RingStoppedException}, closes
  * the files it opened (for the whole group) and stops; the group logs it and sends the requests of every
- * thread to the rings still running. {@link #stop()} stops every ring gracefully, as CoordinatedShutdown does in
- * its {@code service-stop} phase.
+ * thread to the rings still running. A request on one of those files through another ring is answered
+ * {@link RingStoppedException} too, not refused as a bad handle: the caller did not close it.
+ * {@link #stop()} stops every ring gracefully, as CoordinatedShutdown does in its {@code service-stop}
+ * phase. The rings stop one by one, each when its own in-flight ops are done, but the promise is the single
+ * ring's: every request sent before the stop (or {@link #stopNow()}) gets its result or
+ * {@link RingStoppedException}, whichever ring it went to and whichever ring opened its file.
  *
  * <p>A group of one ring ({@code loops = 1}) is a full configuration: it behaves as a single ring actor on a
  * shared loop.

@@ -111,7 +111,9 @@ final class Intake {
         }
         if (refusal != null) {
             completer.release(op);
-            refuse(request, new InvalidRequestException(refusal));
+            // A file that its ring closed as it stopped is no fault of the caller: answer as that ring would have.
+            refuse(request, sqes.refusedForAStoppedRing() ? new RingStoppedException(refusal)
+                    : new InvalidRequestException(refusal));
             return;
         }
         op.startTime = counters.startTime();

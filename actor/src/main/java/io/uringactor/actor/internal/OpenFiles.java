@@ -17,7 +17,8 @@ import java.util.Arrays;
  *
  * <p>In a ring group ({@link SharedFiles}) the table also holds the files of the group's other rings that
  * this ring was asked to serve: imported on first use as a duplicate descriptor of its own, found again by
- * the issuing ring's number and index, and dropped when their owner withdraws them.
+ * the issuing ring's number and index, and dropped when their owner withdraws them. A handle whose file
+ * was closed because its owner stopped is refused as a stop ({@link #takeOwnerStopped}), not as a bad handle.
  *
  * <p>Each file counts its ops in flight. A close waits for them: its handle stops resolving at once, but
  * the descriptor is closed (and the entry freed) only when the last op on it has completed, so a short
@@ -43,6 +44,11 @@ final class OpenFiles {
     private boolean[] releaseWhenIdle = new boolean[16];
     /** Why the last import failed, for the refusal of that request; null when it did not. */
     private String importFailure;
+    /**
+     * The last handle that did not resolve names a file of the group closed because the ring that opened it
+     * stopped; set only on that miss, taken (and cleared) by the refusal of the same request.
+     */
+    private boolean ownerStopped;
 
     private long[] ids = new long[16];
     private int[] fds = new int[16];
@@ -150,12 +156,15 @@ final class OpenFiles {
 
     /** A file of the group: not withdrawn (else it starts closing, and the handle is dead now). */
     private boolean live(int index) {
+        final SharedFiles.SharedFile entry = sharedEntry[index];
         if (releaseWhenIdle[index]) {
+            ownerStopped = entry.ownerStopped; // withdrawn: closed is set (and ownerStopped with it)
             return false;
         }
-        if (!sharedEntry[index].closed) {
+        if (!entry.closed) {
             return true;
         }
+        ownerStopped = entry.ownerStopped;
         closeSilently(index); // withdrawn by another ring: its message is on its way, but the handle is dead now
         return false;
     }
@@ -180,6 +189,7 @@ final class OpenFiles {
             return -1;
         }
         if (fd < 0) {
+            ownerStopped = file.ownerStopped; // closed: importInto read that under the entry's lock
             return -1;
         }
         final int index = freeIndex();
@@ -226,18 +236,34 @@ final class OpenFiles {
             releaseWhenIdle[index] = true;
             return;
         }
-        final int fd = remove(index);
+        // Withdrawn already: forget, not remove, which would withdraw it again and drop the entry a stopped
+        // owner leaves for the other rings' requests (SharedFiles#withdrawAtStop).
+        final int fd = forget(index);
         FileDescriptors.close(fd); // an error here (a late EIO) was the closing ring's to report
     }
 
     /**
-     * Why {@code handle} does not resolve, for its refusal: unknown or closed, or (rarely) a file of another
-     * ring that could not be duplicated here.
+     * Why {@code handle} does not resolve, for its refusal: unknown or closed, closed because the ring that
+     * opened it stopped, or (rarely) a file of another ring that could not be duplicated here.
      */
     String refusalFor(FileHandle handle) {
         final String failure = importFailure;
         importFailure = null;
-        return failure != null ? failure : RequestChecks.unknownHandle(handle);
+        if (failure != null) {
+            return failure;
+        }
+        return ownerStopped ? "file handle " + handle + " was closed when the ring of the group that opened it"
+                + " stopped" : RequestChecks.unknownHandle(handle);
+    }
+
+    /**
+     * Whether the request just refused met a file closed because the ring that opened it stopped: answer it
+     * with a stop, as that ring would have, not as a bad request. Clears it: called on every refusal.
+     */
+    boolean takeOwnerStopped() {
+        final boolean stopped = ownerStopped;
+        ownerStopped = false;
+        return stopped;
     }
 
     /** An op on the file started. */
@@ -303,9 +329,14 @@ final class OpenFiles {
         return null;
     }
 
-    /** Forgets the file; its handle stops resolving at once. Returns its fd. */
+    /** Forgets the file; its handle stops resolving at once, on every ring of the group. Returns its fd. */
     int remove(int index) {
         withdrawIfShared(index);
+        return forget(index);
+    }
+
+    /** Frees the entry; returns its fd. */
+    private int forget(int index) {
         ids[index] = 0;
         sharedEntry[index] = null;
         releaseWhenIdle[index] = false;
@@ -320,16 +351,21 @@ final class OpenFiles {
         return open;
     }
 
-    /** The fds of every open file, and forgets them all. */
+    /**
+     * The fds of every open file, and forgets them all: the ring stops. Our own files of the group are
+     * withdrawn as closed by a stop ({@link SharedFiles#withdrawAtStop}): the other rings may still hold
+     * requests on them sent before the stop, which must be answered as stopped, not as bad handles. Our
+     * duplicates of other rings' files stay open there.
+     */
     int[] removeAll() {
         final int[] result = new int[open];
         int n = 0;
         for (int i = 0; i < size; i++) {
             if (ids[i] != 0) {
-                if (sharedEntry[i] != null && (int) ids[i] >>> INDEX_BITS != ring) {
-                    sharedEntry[i] = null; // our duplicate of another ring's file: it stays open there
+                if (sharedEntry[i] != null && (int) ids[i] >>> INDEX_BITS == ring) {
+                    shared.withdrawAtStop(ids[i], self); // nothing if withdrawn already (a Close stays a Close)
                 }
-                result[n++] = remove(i);
+                result[n++] = forget(i);
             }
         }
         return result;

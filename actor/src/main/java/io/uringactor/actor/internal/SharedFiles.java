@@ -23,6 +23,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * can never land in a file that reused a descriptor number. The import and the withdrawal hold the entry's
  * lock, so no ring duplicates a descriptor the owner may already have closed.
  *
+ * <p>A file withdrawn because its owner stopped ({@link #withdrawAtStop}) is not one the caller closed: the
+ * rings of a group stop one by one, and another ring may still hold requests on it that were sent before
+ * the stop. Its entry stays, marked {@code ownerStopped}, so that such a request (and any later one) is
+ * answered {@link io.uringactor.actor.RingStoppedException} rather than refused as an unknown handle, which
+ * would blame the caller. These entries are at most the files open when a ring stopped, and go with the group.
+ *
  * <p>Thread-safe: the rings of a group run on different threads. Touched when a file is opened, imported or
  * closed, never per op.
  */
@@ -38,6 +44,11 @@ public final class SharedFiles {
         final ActorRef<Object> owner;
         /** Written once, under the lock; read by importers on every op of the file. */
         volatile boolean closed;
+        /**
+         * Whether it was closed because its owner stopped, not by a Close. Written under the lock before
+         * {@link #closed}, so whoever reads {@code closed == true} sees it.
+         */
+        boolean ownerStopped;
         /** The rings holding a duplicate, to tell when the file is withdrawn; guarded by {@code this}. */
         private List<ActorRef<Object>> importers;
 
@@ -65,12 +76,16 @@ public final class SharedFiles {
             return copy;
         }
 
-        /** Marks the file closed; returns the rings holding a descriptor of it, the owner first (once). */
-        synchronized List<ActorRef<Object>> close() {
+        /**
+         * Marks the file closed (by a Close, or because {@code ownerStopped}); returns the rings holding a
+         * descriptor of it, the owner first (once).
+         */
+        synchronized List<ActorRef<Object>> close(boolean ownerStopped) {
             if (closed) {
                 return List.of();
             }
-            closed = true;
+            this.ownerStopped = ownerStopped;
+            closed = true; // volatile: publishes ownerStopped to importers that read it after closed
             final List<ActorRef<Object>> holders = new ArrayList<>(1 + (importers == null ? 0 : importers.size()));
             holders.add(owner);
             if (importers != null) {
@@ -82,8 +97,9 @@ public final class SharedFiles {
     }
 
     /**
-     * Tells a ring holding a descriptor of file {@code id} that another ring closed it: close that descriptor
-     * once idle. Never a dead letter worth logging: a ring that stopped has closed its descriptors already.
+     * Tells a ring holding a descriptor of file {@code id} that another ring closed it (or its owner stopped):
+     * close that descriptor once idle. Never a dead letter worth logging: a ring that stopped has closed its
+     * descriptors already.
      */
     public record Withdrawn(long id) implements DeadLetterSuppression {
     }
@@ -95,22 +111,38 @@ public final class SharedFiles {
         return file;
     }
 
-    /** The open file {@code id}, or {@code null} (never published, or withdrawn). */
+    /** File {@code id}: open, or closed because its owner stopped; {@code null} if never published or closed. */
     SharedFile find(long id) {
         return files.get(id);
     }
 
     /**
-     * Ring {@code by} closes file {@code id} (asked to, or stopping): the handle stops resolving on every ring
-     * now, and every other ring holding a descriptor of it closes that after its own ops. Idempotent.
+     * Ring {@code by} closes file {@code id}, as a Close asked: the handle stops resolving on every ring now,
+     * and every other ring holding a descriptor of it closes that after its own ops. Idempotent.
      */
     void withdraw(long id, ActorRef<Object> by) {
         final SharedFile file = files.remove(id);
         if (file != null) {
-            for (ActorRef<Object> holder : file.close()) {
-                if (!holder.equals(by)) {
-                    holder.tell(new Withdrawn(id));
-                }
+            tellHolders(id, file.close(false), by);
+        }
+    }
+
+    /**
+     * The owner of file {@code id} stops with it open: as {@link #withdraw}, but the entry stays, marked
+     * {@code ownerStopped}, so the other rings answer requests on it with a stop, not a bad-handle refusal.
+     * Nothing if the file was closed already (a Close stays a Close).
+     */
+    void withdrawAtStop(long id, ActorRef<Object> owner) {
+        final SharedFile file = files.get(id);
+        if (file != null) {
+            tellHolders(id, file.close(true), owner);
+        }
+    }
+
+    private static void tellHolders(long id, List<ActorRef<Object>> holders, ActorRef<Object> by) {
+        for (ActorRef<Object> holder : holders) {
+            if (!holder.equals(by)) {
+                holder.tell(new Withdrawn(id));
             }
         }
     }

@@ -73,6 +73,14 @@ final class SqeWriter {
     }
 
     /**
+     * Whether the refusal {@link #prepare} just returned is for a file closed because the ring of the group
+     * that opened it stopped: to be answered as a stop. Ask on every refusal (it clears the mark).
+     */
+    boolean refusedForAStoppedRing() {
+        return files.takeOwnerStopped();
+    }
+
+    /**
      * Writes the SQEs of {@code request} (a {@link RingCommand}, or a {@link RemoteBlockRequest}) into slot
      * {@code op}, or returns why it is refused. Throws {@link RingOverloadedException} when the kernel takes
      * no SQEs right now, {@link OutOfMemoryError} when direct memory ran out below the budget.
