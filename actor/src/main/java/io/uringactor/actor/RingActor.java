@@ -14,10 +14,12 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
- * Factory of ring actors: each owns one io_uring ring and serves {@link RingCommand}s. Spawn it with
- * {@link #props(RingSettings)} so that it runs where its settings say: by default on a ring event loop of its
- * own ({@link #RING_LOOP_DISPATCHER}), or on a shared loop that other actors can run on too
- * ({@link #LOOP_DISPATCHER}), or on a pinned thread ({@link #PINNED_DISPATCHER}):
+ * Factory of ring actors: each owns one io_uring ring and serves {@link RingCommand}s. A ring actor runs on
+ * a ring event loop, which hosts its ring: spawn it with {@link #props(RingSettings)} so that it runs where
+ * its settings say, by default on a loop of its own ({@link #RING_LOOP_DISPATCHER}), or on a loop that
+ * other actors can run on too. One spawned on any other dispatcher, or on a loop that drives a ring
+ * already, does not start: it answers every request with a {@link RingStoppedException} whose cause says
+ * where to spawn it.
  *
  * <pre>{@code
  * RingSettings settings = RingSettings.create(context.getSystem());
@@ -64,11 +66,9 @@ public final class RingActor {
     }
 
     /**
-     * Props selecting the configured dispatcher ({@code io-uring-actor.ring.dispatcher}, a ring event loop by
-     * default) and the ring mailbox, which lets the actor sleep in {@code io_uring_enter} on a pinned
-     * dispatcher while ops are in flight and still wake up for new messages. Without these props the actor
-     * still works, with a helper thread waiting for completions (one more thread hand-off per completion
-     * batch).
+     * Props selecting the configured dispatcher ({@code io-uring-actor.ring.dispatcher}: a ring event loop of
+     * its own by default; it must name a ring event loop) and the ring mailbox, which answers the requests
+     * still queued when the actor stops even while the system terminates.
      */
     public static Props props(RingSettings settings) {
         return DispatcherSelector.fromConfig(settings.dispatcher()).withNext(MailboxSelector.fromConfig(MAILBOX));
@@ -89,7 +89,10 @@ public final class RingActor {
      */
     public static final String RING_LOOP_DISPATCHER = "io-uring-actor.ring-loop-dispatcher";
 
-    /** Config path of the pinned dispatcher: one dedicated thread per ring actor, which runs nothing else. */
+    /**
+     * Config path of the pinned dispatcher of earlier versions, now a name for {@link #RING_LOOP_DISPATCHER}:
+     * a dedicated thread per ring actor, which is its ring's event loop.
+     */
     public static final String PINNED_DISPATCHER = "io-uring-actor.pinned-dispatcher";
 
     /**

@@ -53,7 +53,7 @@ import scala.jdk.javaapi.FutureConverters;
  * {@link java.util.concurrent.TimeoutException}) once the client's ask timeout elapses.
  *
  * <p>Threads: for a ring in this JVM the stage is completed on the ring actor's own thread (its event loop,
- * or its pinned thread), the one that serves every request of the ring, so non-async callbacks
+ * or its own loop), the one that serves every request of the ring, so non-async callbacks
  * ({@code thenApply}, {@code whenComplete}) run there and hold up all other IO of the ring and every actor
  * on its loop: keep them short, or use the {@code *Async} variants with an executor of your own. An actor on
  * the ring's loop that uses {@code pipeToSelf} gets the result on that same thread, without a hand-off. Failures that do not come from the actor (it has stopped, the system shuts down)

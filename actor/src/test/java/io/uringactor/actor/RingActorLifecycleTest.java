@@ -195,7 +195,7 @@ class RingActorLifecycleTest {
         assertEquals(fdsBefore, openFds(), "files and the ring fd are closed: " + describeFds());
     }
 
-    /** On its own ring event loop (the default) and on a pinned thread: no CPU while idle. */
+    /** On its own ring event loop (the default) and on the pinned dispatcher (a name for it): no CPU while idle. */
     @ParameterizedTest
     @ValueSource(strings = {RingActor.RING_LOOP_DISPATCHER, RingActor.PINNED_DISPATCHER})
     void anIdleRingUsesNoCpu(String dispatcher) throws Exception {
@@ -209,11 +209,11 @@ class RingActorLifecycleTest {
         final List<Long> ringThreads = new ArrayList<>();
         final String threadName = dispatcher.substring(dispatcher.indexOf('.') + 1);
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().contains(threadName) || t.getName().contains("io-uring-reaper-" + name)) {
+            if (t.getName().contains(threadName)) {
                 ringThreads.add(t.getId());
             }
         }
-        assertFalse(ringThreads.isEmpty(), "the ring actors' threads (and reapers, where there are any) among "
+        assertFalse(ringThreads.isEmpty(), "the ring actor's loop among "
                 + Thread.getAllStackTraces().keySet().stream().map(Thread::getName).toList());
         final long before = cpu(mx, ringThreads);
         Thread.sleep(2000);
@@ -223,9 +223,7 @@ class RingActorLifecycleTest {
 
     /**
      * A stop that arrives as a system message (not through the mailbox's queue) while the ring sleeps with an op
-     * in flight: a pinned ring bounds its sleep (with IORING_ENTER_EXT_ARG, or a TIMEOUT SQE where that is
-     * absent: the build runs this suite once more with io-uring.absent-features = all), a loop is woken by the
-     * stop's task. Either way the op is answered and the ring stops.
+     * in flight: the loop is woken by the stop's task, the op is answered and the ring stops.
      */
     @ParameterizedTest
     @ValueSource(strings = {RingActor.RING_LOOP_DISPATCHER, RingActor.PINNED_DISPATCHER})
@@ -238,7 +236,7 @@ class RingActorLifecycleTest {
         final CompletableFuture<ByteString> stuck = ring.read(pipe, 0, 10).toCompletableFuture();
         assertEquals(1, ring.stats().toCompletableFuture().get(10, TimeUnit.SECONDS).inFlight());
         Thread.sleep(300); // the ring is asleep in io_uring_enter now
-        testKit.stop(ref, Duration.ofSeconds(10)); // a system message: it cannot bump the mailbox's eventfd
+        testKit.stop(ref, Duration.ofSeconds(10)); // a system message, which reaches the loop as a task
         assertInstanceOf(RingStoppedException.class, assertThrows(CompletionException.class, stuck::join).getCause());
     }
 
@@ -317,31 +315,24 @@ class RingActorLifecycleTest {
         assertTrue(cause.getMessage().contains("absent"), cause.getMessage());
     }
 
+    /**
+     * A ring is hosted by a ring event loop and nothing else: spawned on another dispatcher (here the
+     * testkit's default, without {@link RingActor#props}) it opens no ring and answers every request with
+     * a {@link RingStoppedException} that says where to spawn it.
+     */
     @Test
-    void withoutTheRingMailboxAHelperThreadReapsLateCompletions() throws Exception {
-        final RingSettings settings = RingSettings.create(testKit.system());
-        // A pinned thread without the ring mailbox (on a ring event loop the loop waits, mailbox or not).
-        final ActorRef<RingCommand> ref = testKit.spawn(RingActor.create(settings), "reaper-ring",
-                org.apache.pekko.actor.typed.DispatcherSelector.fromConfig(RingActor.PINNED_DISPATCHER));
+    void aRingSpawnedOffARingEventLoopDoesNotStartAndSaysWhereToSpawnIt() throws Exception {
+        final int fdsBefore = openFds();
+        final ActorRef<RingCommand> ref = testKit.spawn(RingActor.create(RingSettings.create(testKit.system())),
+                "off-loop-ring");
         final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(10));
-        final Path path = Files.write(dir.resolve("reaper.bin"), new byte[64 * 1024]);
-        final FileHandle file = ring.open(path, OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
-        assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("io-uring-reaper-reaper-ring")));
-        final List<CompletableFuture<Integer>> writes = new ArrayList<>();
-        for (int i = 0; i < 200; i++) {
-            writes.add(ring.write(file, i * 100L, ByteString.fromString("w".repeat(100))).toCompletableFuture());
-        }
-        for (CompletableFuture<Integer> w : writes) {
-            assertEquals(100, w.get(10, TimeUnit.SECONDS));
-        }
-        // A read that can only complete late (a timeout in the kernel) must still be answered.
-        final FileHandle pipe = ring.open(fifo("reaper-fifo"), OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
-        final Throwable timedOut = assertThrows(java.util.concurrent.ExecutionException.class,
-                () -> AskPattern.<RingCommand, ByteString>askWithStatus(ref,
-                        replyTo -> new RingCommand.Read(pipe, 0, 10, Duration.ofMillis(50), replyTo),
-                        Duration.ofSeconds(5), testKit.scheduler()).toCompletableFuture().get(10, TimeUnit.SECONDS)).getCause();
-        assertInstanceOf(RingTimeoutException.class, timedOut);
-        assertEquals("w".repeat(100), ring.read(file, 100, 100).toCompletableFuture().get(10, TimeUnit.SECONDS).utf8String());
+        final Throwable failure = assertThrows(CompletionException.class,
+                () -> ring.open(dir.resolve("any"), OpenOptions.readOnly()).toCompletableFuture().join()).getCause();
+        final RingStoppedException stopped = assertInstanceOf(RingStoppedException.class, failure);
+        assertTrue(stopped.getMessage().contains("could not start") && stopped.getMessage().contains("RingActor.props"),
+                stopped.getMessage());
+        assertInstanceOf(IllegalStateException.class, stopped.getCause());
+        assertEquals(fdsBefore, openFds(), "no ring was opened: " + describeFds());
         testKit.stop(ref, Duration.ofSeconds(10));
     }
 

@@ -45,7 +45,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * 4 KiB random reads through the ring actor ({@link RingActor} on its pinned dispatcher) and the
+ * 4 KiB random reads through the ring actor ({@link RingActor} on its own ring event loop) and the
  * {@link RingClient} facade: what the actor, the asks and the thread hand-offs add to the raw ring of
  * {@link RawRingBenchmark}.
  *

@@ -10,8 +10,9 @@ import io.uringactor.ring.SubmissionQueue;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * The driver of a ring actor on a {@link RingEventLoop}: the loop, not the actor, submits and waits. A
- * request only writes its SQE; between batches of tasks the loop calls {@link #poll()}, which submits
+ * How a ring actor's ring is driven: by the {@link RingEventLoop} the actor runs on, which is the ring's one
+ * host (a ring actor starts only on a loop that drives no other ring). The loop, not the actor, submits
+ * and waits. A request only writes its SQE; between batches of tasks the loop calls {@link #poll()}, which submits
  * everything the batch prepared with one {@code io_uring_enter} and answers what completed, on the same
  * thread as the callers that run on the loop. With nothing to run the loop sleeps in {@link #await()}: the
  * ring's own wait, with a read of an eventfd queued so that a task from another thread ends it.
@@ -20,7 +21,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * {@code TASKRUN_FLAG} it also raises {@code IORING_SQ_TASKRUN} when such work waits, so a poll reads one
  * flag instead of entering the kernel; without the flag a poll with ops in flight enters every time.
  */
-final class LoopDriver implements RingDriver, LoopIo {
+final class LoopDriver implements LoopIo {
     private final RingEventLoop loop;
     private final IoUring ring;
     private final SubmissionQueue sq;
@@ -101,30 +102,25 @@ final class LoopDriver implements RingDriver, LoopIo {
 
     // ---------------------------------------------------------------- called by the actor
 
-    @Override
-    public void pump() {
+    /**
+     * Submits what is prepared, reaps what is complete and starts queued requests on the freed slots while
+     * that makes progress; never waits. The actor calls it in its own turn: after a long run of requests
+     * (a completion should not wait for a whole flood queued behind it) and when it must know the ring's
+     * state now (a stop).
+     */
+    void pump() {
         submitAndReap();
     }
 
-    @Override
-    public void reapBetweenRequests() {
-        submitAndReap();
-    }
-
-    @Override
-    public boolean submitsOnItsOwn() {
-        return true;
-    }
-
-    @Override
-    public void onHousekeeping(long userData) {
+    /** A CQE of one of the driver's own SQEs (see {@link UserData#isHousekeeping}). */
+    void onHousekeeping(long userData) {
         if (userData == UserData.WAKE_UP) {
             wakeUp.completed();
         }
     }
 
-    @Override
-    public void stop() {
+    /** Stops driving the ring (leaves the loop); the ring is still open. Idempotent. */
+    void stop() {
         if (!stopped) {
             stopped = true;
             loop.detach(this);
@@ -152,6 +148,10 @@ final class LoopDriver implements RingDriver, LoopIo {
     /** The ring failed under the loop: stop driving it and let the actor answer everything and stop. */
     private void failed(RuntimeException e) {
         stop();
-        actor.tell(new Reaper.Failed(e));
+        actor.tell(new Failed(e));
+    }
+
+    /** Tells the actor that its ring failed while the loop drove it. */
+    record Failed(Throwable cause) {
     }
 }

@@ -22,7 +22,6 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
@@ -32,20 +31,20 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The ring actor. It owns one {@link IoUring} and runs on one thread, a {@link RingEventLoop} or a pinned
- * thread, which is the ring's only submitter and the only thread that touches the SQ, the CQ, the in-flight
- * slots and the file table.
+ * The ring actor. It owns one {@link IoUring} and runs on one {@link RingEventLoop}, the ring's one host: its
+ * thread is the ring's only submitter and the only thread that touches the SQ, the CQ, the in-flight slots
+ * and the file table. A ring actor spawned anywhere else (another dispatcher, or a loop that drives a ring
+ * already) does not start: it answers every request with a {@link RingStoppedException} saying where to
+ * spawn it.
  * This class is the actor's shell: it receives messages and hands them to its collaborators, each with one
  * job: {@link Intake} (admission, queue, backpressure), {@link SqeWriter} (checked requests to SQEs),
- * {@link OpTable} (the slots), {@link Completer} (CQEs to the one reply), a {@link RingDriver} (submit,
+ * {@link OpTable} (the slots), {@link Completer} (CQEs to the one reply), {@link LoopDriver} (submit,
  * reap, wait), {@link RingLifecycle} (start, stop, abort), {@link NativeBufferPool} (the memory budget),
  * {@link PipePool} (the pipes of in-kernel copies) and {@link RingCounters}.
  *
- * <p>Micro-batching: a request only writes its SQE. On a loop, the loop submits what a batch of its tasks
- * prepared with one {@code io_uring_enter} ({@link LoopDriver}); on a pinned thread the first request of a
- * burst sends the actor a {@code FLUSH}, which the FIFO mailbox delivers after every message already queued,
- * and the flush submits the whole batch. Completions inside that call (cached reads mostly) are answered at
- * once. O_DIRECT requests go in at once instead ({@link SqeWriter#submitIfDirect}).
+ * <p>Micro-batching: a request only writes its SQE; the loop submits what a batch of its tasks prepared
+ * with one {@code io_uring_enter} ({@link LoopDriver}). Completions inside that call (cached reads mostly)
+ * are answered at once. O_DIRECT requests go in at once instead ({@link SqeWriter#submitIfDirect}).
  */
 public final class RingBehavior extends AbstractBehavior<Object> {
     private enum Signal { FLUSH, STOP_TIMEOUT, TRIM }
@@ -54,7 +53,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     private static final long KEEP_WHEN_IDLE = 4L << 20;
     /** How long an idle ring keeps more than {@link #KEEP_WHEN_IDLE} of free buffers. */
     private static final Duration TRIM_AFTER = Duration.ofSeconds(5);
-    /** Requests in a row after which the ring is reaped even though the FLUSH has not come yet. */
+    /** Requests in a row (one actor turn can hold many) after which the ring is submitted and reaped at once. */
     private static final int REAP_EVERY = 64;
     /** Free pipes kept for copies (two descriptors each); busier moments make and close more. */
     private static final int PIPES_KEPT = 16;
@@ -65,7 +64,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     private final OpTable ops;
     private final RingCounters counters;
     private final Intake intake;
-    private final RingDriver driver;
+    private final LoopDriver driver;
     private final RingLifecycle lifecycle;
     private final boolean registered;
     /** The ring's MBean, unregistered when the ring is released and again (idempotent) at PostStop. */
@@ -75,7 +74,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
 
     private boolean flushScheduled;
     private boolean trimScheduled;
-    /** Requests handled since the ring was last submitted and reaped; see {@link RingDriver#reapBetweenRequests}. */
+    /** Requests handled since the ring was last submitted and reaped; see {@link #REAP_EVERY}. */
     private int requestsSincePump;
 
     private RingBehavior(ActorContext<Object> context, RingSettings settings, String boundPath, OpenOptions boundOptions,
@@ -83,21 +82,10 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         super(context);
         this.settings = settings;
         this.counters = new RingCounters(settings.latencyHistogram());
-        final RingMailbox.Queue mailbox = RingMailbox.claim(Adapter.toClassic(context.getSelf()));
-        final RingEventLoop loop = RingEventLoop.current();
-        final boolean loopTaken = loop != null && loop.isDriving();
-        if (loopTaken) {
-            context.getLog().warn("Ring actor {} runs on a ring event loop that already drives another ring: it waits"
-                    + " for completions on a helper thread instead. Give each ring a loop dispatcher of its own.",
-                    context.getSelf().path());
-        }
-        // On a loop, or pinned with the ring mailbox, this thread alone submits and waits; a reaper thread waits too.
-        final Waits waits = loop != null && !loopTaken ? Waits.LOOP : mailbox != null && loop == null ? Waits.OWN : Waits.REAPER;
-        this.ring = IoUring.open(ringOptions(settings, waits));
-        if (waits != Waits.REAPER) {
-            // This thread makes every io_uring_enter of the ring: spare the kernel the fd lookup on each.
-            ring.registerRingFdWithThisThread();
-        }
+        final RingEventLoop loop = hostLoop(settings);
+        this.ring = IoUring.open(ringOptions(settings));
+        // This thread makes every io_uring_enter of the ring: spare the kernel the fd lookup on each.
+        ring.registerRingFdWithThisThread();
         this.files = group == null ? new OpenFiles() : new OpenFiles(group.ring(), group.files(), context.getSelf());
         final Path root = settings.rootDirectory() == null ? null : settings.rootDirectory().toAbsolutePath().normalize();
         final int rootFd = openRootAndBoundFile(files, root, boundPath, boundOptions);
@@ -108,11 +96,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         final Completer completer = new Completer(settings, ops, files, pool, pipes, sqes, counters, root,
                 context.getLog(), this::onHousekeeping);
         this.intake = new Intake(settings, ops, pool, sqes, completer, counters, context.getLog());
-        this.driver = switch (waits) {
-            case LOOP -> attachedTo(loop, sqes, completer, context.getSelf(), group);
-            case OWN -> new MailboxDriver(ring, mailbox, sqes, completer, intake, ops, counters, this::scheduleFlush);
-            case REAPER -> new ReaperDriver(ring, sqes, completer, intake, ops, counters, context.getSelf());
-        };
+        this.driver = attachedTo(loop, sqes, completer, context.getSelf(), group);
         this.lifecycle = new RingLifecycle(settings, ring, files, ops, sqes, completer, intake, counters,
                 context.getLog(), rootFd, pipes);
         lifecycle.drivenBy(driver);
@@ -122,8 +106,27 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         lifecycle.atRelease(mbean::unregister);
     }
 
-    /** Who waits for the ring's completions: the event loop the actor runs on, the actor's own thread, a reaper. */
-    private enum Waits { LOOP, OWN, REAPER }
+    /**
+     * The loop this actor runs on, which is to host its ring.
+     *
+     * @throws IllegalStateException when the actor runs on no ring event loop, or on one that drives a ring
+     *                               already: the message says where to spawn it
+     */
+    private static RingEventLoop hostLoop(RingSettings settings) {
+        final RingEventLoop loop = RingEventLoop.current();
+        if (loop == null) {
+            throw new IllegalStateException("a ring actor runs on a ring event loop, and this one was spawned on"
+                    + " thread " + Thread.currentThread().getName() + ": spawn it with RingActor.props(settings)"
+                    + " (dispatcher " + settings.dispatcher() + "), on io-uring-actor.ring-loop-dispatcher"
+                    + " or as a RingGroup");
+        }
+        if (loop.isDriving()) {
+            throw new IllegalStateException("a ring event loop drives one ring, and " + Thread.currentThread().getName()
+                    + " drives another already: spawn this ring on io-uring-actor.ring-loop-dispatcher (a loop of"
+                    + " its own) or make both rings a RingGroup");
+        }
+        return loop;
+    }
 
     private LoopDriver attachedTo(RingEventLoop loop, SqeWriter sqes, Completer completer, ActorRef<Object> self,
                                   GroupMembership group) {
@@ -152,20 +155,15 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         driver.onHousekeeping(userData);
     }
 
-    private static RingOptions ringOptions(RingSettings settings, Waits waits) {
+    private static RingOptions ringOptions(RingSettings settings) {
         // Every op may carry a linked timeout: two CQEs each, plus room for housekeeping.
         final int cqEntries = Math.max(settings.sqEntries(), 2 * settings.maxInFlight() + 8);
         final RingOptions options = RingOptions.create(settings.sqEntries()).withCqEntries(cqEntries);
-        // When this thread alone submits and waits, the kernel may run completion work in our own waits. A reaper
-        // thread waits too, which SINGLE_ISSUER/DEFER_TASKRUN forbid. On a loop, TASKRUN_FLAG tells a poll between
-        // tasks whether completion work waits, without a syscall.
-        return switch (waits) {
-            case LOOP -> options.withOptionalFlags(options.optionalFlags() | IORING_SETUP_SINGLE_ISSUER
-                    | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
-            case OWN -> options.withOptionalFlags(options.optionalFlags() | IORING_SETUP_SINGLE_ISSUER
-                    | IORING_SETUP_DEFER_TASKRUN);
-            case REAPER -> options;
-        };
+        // The loop's thread alone submits and waits, so the kernel may run completion work in its waits
+        // (SINGLE_ISSUER, DEFER_TASKRUN); TASKRUN_FLAG tells a poll between tasks whether completion work
+        // waits, without a syscall.
+        return options.withOptionalFlags(options.optionalFlags() | IORING_SETUP_SINGLE_ISSUER
+                | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
     }
 
     /** Opens the root directory (returns its fd, or -1) and the bound file; closes the ring on failure. */
@@ -256,7 +254,6 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     public Receive<Object> createReceive() {
         return newReceiveBuilder()
                 .onMessageEquals(Signal.FLUSH, this::onFlush)
-                .onMessageEquals(Reaper.Signal.REAP, this::pump)
                 .onMessage(RingCommand.class, this::onRequest)
                 .onMessage(LocalRequest.class, this::onRequest)
                 .onMessage(RemoteBlockRequest.class, this::onRequest)
@@ -265,7 +262,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
                     files.withdrawn(withdrawn.id());
                     return this;
                 })
-                .onMessage(Reaper.Failed.class, failed -> fail(failed.cause()))
+                .onMessage(LoopDriver.Failed.class, failed -> fail(failed.cause()))
                 .onMessageEquals(Signal.STOP_TIMEOUT, this::onStopTimeout)
                 .onMessageEquals(Signal.TRIM, this::onTrim)
                 .onSignal(PostStop.class, signal -> onPostStop())
@@ -283,7 +280,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         try {
             if (++requestsSincePump >= REAP_EVERY && ops.inFlight() > 0) {
                 requestsSincePump = 0;
-                driver.reapBetweenRequests();
+                driver.pump(); // a completion should not wait for a whole flood of requests queued behind it
             }
             final RingCommand command = Intake.commandOf(request);
             if (!Replies.canAnswer(request)) {
@@ -298,10 +295,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
                 counters.refused(refusal);
                 Replies.fail(request, refusal);
             } else {
-                intake.admit(request);
-                if (!driver.submitsOnItsOwn()) {
-                    scheduleFlush();
-                }
+                intake.admit(request); // the loop submits the SQE with the rest of its batch
             }
             return this;
         } catch (IoUringException e) {
@@ -342,7 +336,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         return pump();
     }
 
-    /** Submits, reaps and refills (see {@link RingDriver#pump}), then finishes a stop or schedules a trim. */
+    /** Submits, reaps and refills (see {@link LoopDriver#pump}), then finishes a stop or schedules a trim. */
     private Behavior<Object> pump() {
         requestsSincePump = 0;
         try {
@@ -380,15 +374,9 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         return this;
     }
 
-    /**
-     * Sends {@code signal} to this actor after {@code delay}. Not context.scheduleOnce: that runs the send on
-     * this actor's own pinned thread, which a busy or sleeping ring actor does not give up; the system
-     * dispatcher sends it, and the mail wakes us.
-     */
+    /** Sends {@code signal} to this actor after {@code delay}: a task on the loop, which wakes it. */
     private void sendLater(Duration delay, Signal signal) {
-        final ActorRef<Object> self = getContext().getSelf();
-        getContext().getSystem().scheduler().scheduleOnce(delay, () -> self.tell(signal),
-                getContext().getSystem().executionContext());
+        getContext().scheduleOnce(delay, getContext().getSelf(), signal);
     }
 
     // ---------------------------------------------------------------- stopping

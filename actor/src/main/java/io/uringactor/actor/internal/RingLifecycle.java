@@ -44,7 +44,7 @@ final class RingLifecycle {
     private final Logger log;
     private final PipePool pipes;
     private final List<ActorRef<StatusReply<Done>>> stoppers = new ArrayList<>();
-    private RingDriver driver;
+    private LoopDriver driver;
     private Runnable atRelease = () -> { };
     private int rootFd;
     private boolean stopping;
@@ -67,7 +67,7 @@ final class RingLifecycle {
     }
 
     /** The driver, stopped at release. */
-    void drivenBy(RingDriver driver) {
+    void drivenBy(LoopDriver driver) {
         this.driver = driver;
     }
 

@@ -1,10 +1,7 @@
 package io.uringactor.actor.internal;
 
 import com.typesafe.config.Config;
-
 import io.uringactor.actor.RingStoppedException;
-import io.uringactor.ring.EventFd;
-
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.dispatch.Envelope;
@@ -12,28 +9,16 @@ import org.apache.pekko.dispatch.MailboxType;
 import org.apache.pekko.dispatch.MessageQueue;
 import org.apache.pekko.dispatch.ProducesMessageQueue;
 import org.apache.pekko.dispatch.UnboundedMessageQueueSemantics;
-
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-
 import scala.Option;
 
 /**
- * The ring actor's mailbox: an unbounded FIFO queue that can wake the actor while it sleeps in
- * {@code io_uring_enter}. With ops in flight and nothing to read, the ring actor waits for completions in
- * the kernel on its own thread (one wake-up per completion batch, no reaper hand-off); a message that
- * arrives meanwhile bumps an eventfd whose read the actor keeps queued on its ring, which ends the wait.
- *
- * <p>Ordering: the actor sets {@code waiting} and then checks the queue; a sender adds to the queue and
- * then checks {@code waiting}. Both are sequentially consistent, so one of them always sees the other
- * and no wake-up is lost.
+ * The ring actor's mailbox: an unbounded FIFO queue that, when the actor has stopped, answers the requests
+ * still in it with {@link RingStoppedException} itself. Pekko's own mailboxes hand them to the dead
+ * letters, where the {@link DeadLetterGuard} answers them, but the guard may be gone already while the
+ * system terminates; this answers them whenever the actor stops.
  */
 public final class RingMailbox implements MailboxType, ProducesMessageQueue<RingMailbox.Queue> {
-    /** Queues created for ring actors, claimed by the actor when it starts. */
-    private static final Map<ActorRef, Queue> UNCLAIMED = new ConcurrentHashMap<>();
-
     /**
      * Called by Pekko, reflectively, for the mailbox configured at {@link io.uringactor.actor.RingActor#MAILBOX}.
      *
@@ -46,35 +31,16 @@ public final class RingMailbox implements MailboxType, ProducesMessageQueue<Ring
 
     @Override
     public MessageQueue create(Option<ActorRef> owner, Option<ActorSystem> system) {
-        final Queue queue = new Queue();
-        if (owner.isDefined()) {
-            UNCLAIMED.put(owner.get(), queue);
-        }
-        return queue;
+        return new Queue();
     }
 
-    /** The queue of the actor {@code self}, or {@code null} if it was spawned with another mailbox. */
-    static Queue claim(ActorRef self) {
-        return UNCLAIMED.remove(self);
-    }
-
-    /** The message queue; the wake-up hooks are for the ring actor only. */
+    /** The message queue. */
     public static final class Queue implements MessageQueue, UnboundedMessageQueueSemantics {
         private final ConcurrentLinkedQueue<Envelope> queue = new ConcurrentLinkedQueue<>();
-        private final AtomicBoolean waiting = new AtomicBoolean();
-        private volatile EventFd wakeUp;
 
         @Override
         public void enqueue(ActorRef receiver, Envelope handle) {
             queue.add(handle);
-            if (waiting.get() && waiting.compareAndSet(true, false)) {
-                // Any sender thread gets here. At stop the ring actor clears wakeUp, then closes the eventfd: a
-                // sender that read it just before signals a closed EventFd, which then does nothing.
-                final EventFd fd = wakeUp;
-                if (fd != null) {
-                    fd.signal();
-                }
-            }
         }
 
         @Override
@@ -105,28 +71,6 @@ public final class RingMailbox implements MailboxType, ProducesMessageQueue<Ring
                     deadLetters.enqueue(owner, envelope);
                 }
             }
-        }
-
-        void wakeUpWith(EventFd fd) {
-            this.wakeUp = fd;
-        }
-
-        /**
-         * Announces that the actor is about to sleep in the kernel. Returns {@code false} (and announces
-         * nothing) if messages are already waiting, so the caller should not sleep.
-         */
-        boolean beginWait() {
-            waiting.set(true);
-            if (!queue.isEmpty()) {
-                waiting.set(false);
-                return false;
-            }
-            return true;
-        }
-
-        /** The sleep ended (a completion, or a sender's wake-up). */
-        void endWait() {
-            waiting.set(false);
         }
     }
 }

@@ -7,16 +7,12 @@ package io.uringactor.actor.internal;
  * Negative values are reserved for the actor's own housekeeping SQEs.
  */
 final class UserData {
-    /** A NOP that only wakes the reaper thread. */
-    static final long KICK = -1L;
     /** An {@code ASYNC_CANCEL} of an op in flight, at stop. */
-    static final long CANCEL_ALL = -2L;
+    static final long CANCEL_ALL = -1L;
     /** A {@code CLOSE} of a file still open at stop. */
-    static final long CLOSE_AT_STOP = -3L;
-    /** The read of the mailbox's wake-up eventfd. */
-    static final long WAKE_UP = -4L;
-    /** A {@code TIMEOUT} bounding a sleep in the ring where {@code io_uring_enter} cannot (no EXT_ARG). */
-    static final long SLEEP_TIMEOUT = -5L;
+    static final long CLOSE_AT_STOP = -2L;
+    /** The read of the loop's wake-up eventfd. */
+    static final long WAKE_UP = -3L;
 
     private static final long TIMEOUT_BIT = 1L << 31;
     private static final long PIPE_HALF_BIT = 1L << 30;
@@ -40,11 +36,11 @@ final class UserData {
 
     /**
      * Whether {@code userData} is one of the housekeeping values above. An op's value is negative too once
-     * its slot's generation passes 2^31, but it never falls in {@code -5..-1}: that would need a slot of
-     * 2^31 - 5 or more, and there are at most 65536 slots.
+     * its slot's generation passes 2^31, but it never falls in {@code -3..-1}: that would need a slot of
+     * 2^31 - 3 or more, and there are at most 65536 slots.
      */
     static boolean isHousekeeping(long userData) {
-        return userData < 0 && userData >= SLEEP_TIMEOUT;
+        return userData < 0 && userData >= WAKE_UP;
     }
 
     static int slot(long userData) {

@@ -5,7 +5,7 @@ import io.uringactor.ring.EventFd;
 import io.uringactor.ring.SubmissionQueue;
 
 /**
- * An eventfd whose 8-byte read a driver keeps queued on its ring while its thread sleeps in
+ * An eventfd whose 8-byte read a ring event loop keeps queued on its ring while its thread sleeps in
  * {@code io_uring_enter}: another thread {@link #signal()}s the eventfd, the read completes, the sleep
  * ends. Its CQE carries {@link UserData#WAKE_UP}; after it the read must be queued again.
  */
@@ -37,11 +37,6 @@ final class WakeUpRead {
     /** Ends the sleep; any thread. A no-op once closed (synchronized with close: never a write to a reused fd). */
     void signal() {
         eventFd.signal();
-    }
-
-    /** The eventfd, for a mailbox that signals it itself. */
-    EventFd eventFd() {
-        return eventFd;
     }
 
     /** Closes the eventfd; the ring's close then cancels the read still queued. */
