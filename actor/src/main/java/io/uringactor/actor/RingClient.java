@@ -2,7 +2,7 @@ package io.uringactor.actor;
 
 import io.uringactor.actor.internal.DeadLetterGuard;
 import io.uringactor.actor.internal.GroupRouter;
-import io.uringactor.actor.internal.LocalRequest;
+import io.uringactor.actor.internal.Request;
 import io.uringactor.actor.internal.ShutdownWatch;
 import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.Statx;
@@ -132,7 +132,7 @@ public final class RingClient {
      * Asks the ring with any {@link RingCommand}, built from a {@code replyTo} as for Pekko's
      * {@code askWithStatus}, and returns the reply's value as a stage (failed with the reply's error). This is
      * the ask pattern for Java code without its costs here: a ring actor in this JVM gets the command as a
-     * {@link LocalRequest} and completes the returned future itself, so there is no temporary ask actor and no
+     * local {@link Request} and completes the returned future itself, so there is no temporary ask actor and no
      * timer per request, and the stage runs its non-async callbacks on the thread that completes it. (Pekko's
      * javadsl ask returns a stage that runs even those as {@code *Async} callbacks on the common pool, which on
      * machines with two CPUs or fewer starts a new thread per callback.) In an actor:
@@ -159,7 +159,7 @@ public final class RingClient {
         if (local && !(command instanceof RingCommand.Shutdown)) {
             final CompletableFuture<Object> reply = new CompletableFuture<>();
             if (shutdownWatch.admit(reply)) {
-                (router == null ? localRing : router.ringForThisThread()).tell(new LocalRequest(command, reply));
+                (router == null ? localRing : router.ringForThisThread()).tell(Request.local(command, reply));
             }
             return (CompletionStage<T>) (CompletionStage<?>) reply;
         }
@@ -542,7 +542,7 @@ public final class RingClient {
         for (ActorRef<RingCommand> member : groupRings) {
             final CompletableFuture<Object> one = new CompletableFuture<>();
             if (shutdownWatch.admit(one)) {
-                member.<Object>unsafeUpcast().tell(new LocalRequest(new RingCommand.GetStats(null), one));
+                member.<Object>unsafeUpcast().tell(Request.local(new RingCommand.GetStats(null), one));
             }
             each.add(one);
         }

@@ -19,7 +19,6 @@ import io.uringactor.ring.Pipe;
 import io.uringactor.ring.Statx;
 
 import org.apache.pekko.Done;
-import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.util.ByteString;
 
 import org.slf4j.Logger;
@@ -29,8 +28,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.LongConsumer;
 
 /**
  * Decodes CQEs into the one reply of each request and frees what the op held. An op's last CQE (its own,
@@ -47,13 +44,13 @@ final class Completer implements CompletionHandler {
     private final RingCounters counters;
     private final Path root;
     private final Logger log;
-    /** CQEs of the actor's own housekeeping SQEs (the wake-up read), for the driver. */
-    private final LongConsumer housekeeping;
+    /** The loop's wake-up read, whose CQE means it is to be queued again before the next sleep. */
+    private final WakeUpRead wakeUp;
     /** Why in-flight ops were cancelled at stop; their -ECANCELED completions are answered with it. */
     private IoUringException abortCause;
 
     Completer(RingSettings settings, OpTable ops, OpenFiles files, NativeBufferPool pool, PipePool pipes,
-              SqeWriter sqes, RingCounters counters, Path root, Logger log, LongConsumer housekeeping) {
+              SqeWriter sqes, RingCounters counters, Path root, Logger log, WakeUpRead wakeUp) {
         this.settings = settings;
         this.ops = ops;
         this.files = files;
@@ -63,7 +60,7 @@ final class Completer implements CompletionHandler {
         this.counters = counters;
         this.root = root;
         this.log = log;
-        this.housekeeping = housekeeping;
+        this.wakeUp = wakeUp;
     }
 
     /** From now on, cancelled ops are answered as stopped by {@code cause}. */
@@ -74,7 +71,9 @@ final class Completer implements CompletionHandler {
     @Override
     public void onCompletion(long userData, int res, int flags) {
         if (UserData.isHousekeeping(userData)) {
-            housekeeping.accept(userData);
+            if (userData == UserData.WAKE_UP) {
+                wakeUp.completed();
+            } // the cancels and closes of a stop are counted by the stop itself (RingLifecycle)
             return;
         }
         final Op op = ops.waitingFor(userData);
@@ -331,8 +330,7 @@ final class Completer implements CompletionHandler {
 
     /** Answers the op's request with {@code value}, or with {@code error} when it is not null; frees the slot. */
     void finish(Op op, Object value, IoUringException error) {
-        final RingCommand command = op.command;
-        final CompletableFuture<Object> future = op.future;
+        final Request request = op.request;
         final long startTime = op.startTime;
         release(op);
         ops.finished();
@@ -343,14 +341,13 @@ final class Completer implements CompletionHandler {
         if (ops.inFlight() == 0) {
             pipes.closeAll(); // an idle ring keeps no pipes open
         }
-        if (future != null) {
-            if (error == null) {
-                future.complete(value);
-            } else {
-                future.completeExceptionally(error);
-            }
+        if (request == null) {
+            return; // a close that nobody waits for
+        }
+        if (error == null) {
+            request.succeed(value);
         } else {
-            Replies.tell(command.replyTo(), error == null ? StatusReply.success(value) : StatusReply.error(error));
+            request.fail(error);
         }
     }
 

@@ -12,7 +12,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * Answers every ring request that became a dead letter (sent to a ring actor that had stopped, or still
- * in its mailbox when it stopped) with {@link RingStoppedException}: a {@link LocalRequest}'s future, a
+ * in its mailbox when it stopped) with {@link RingStoppedException}: a local {@link Request}'s future, a
  * plain {@link io.uringactor.actor.RingCommand}'s {@code replyTo} (asked locally or from another node),
  * a block request from another node. The ring actor answers everything it received; this covers what it
  * never received, so no request needs a timer of its own to be sure of a reply. Installed by every ring

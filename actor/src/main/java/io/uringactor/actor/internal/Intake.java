@@ -1,7 +1,6 @@
 package io.uringactor.actor.internal;
 
 import io.uringactor.actor.InvalidRequestException;
-import io.uringactor.actor.RingCommand;
 import io.uringactor.actor.RingOverloadedException;
 import io.uringactor.actor.RingSettings;
 import io.uringactor.actor.RingStoppedException;
@@ -10,7 +9,6 @@ import io.uringactor.ring.IoUringException;
 import org.slf4j.Logger;
 
 import java.util.ArrayDeque;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Admission and backpressure: a request starts at once when a slot is free, nothing waits before it and
@@ -27,8 +25,8 @@ final class Intake {
     private final Completer completer;
     private final RingCounters counters;
     private final Logger log;
-    /** Requests waiting for a slot or memory, in arrival order: every shape {@link Replies} knows. */
-    private final ArrayDeque<Object> queue = new ArrayDeque<>();
+    /** Requests waiting for a slot or memory, in arrival order. */
+    private final ArrayDeque<Request> queue = new ArrayDeque<>();
     private boolean closed;
 
     Intake(RingSettings settings, OpTable ops, NativeBufferPool pool, SqeWriter sqes, Completer completer,
@@ -46,7 +44,7 @@ final class Intake {
      * Starts {@code request}, queues it, or refuses it; returns whether it was started (its SQEs wait for the
      * next submit). Throws {@link IoUringException} only when the ring itself failed.
      */
-    boolean admit(Object request) {
+    boolean admit(Request request) {
         final long memory = memoryOf(request);
         if (!pool.canEverFit(memory)) {
             refuse(request, new InvalidRequestException("the request needs " + memory + " bytes of native"
@@ -56,7 +54,7 @@ final class Intake {
         }
         if (!ops.hasFree() || !queue.isEmpty() || !pool.fits(memory)) {
             // The queue holds at most one close per open file beyond max-queued: refusing one would leak it.
-            if (queue.size() < settings.maxQueued() || commandOf(request) instanceof RingCommand.Close) {
+            if (queue.size() < settings.maxQueued() || request.kind == CommandKind.CLOSE) {
                 queue.addLast(request);
                 counters.queued(queue.size());
             } else {
@@ -84,12 +82,12 @@ final class Intake {
     }
 
     /** Takes a slot, checks the request and writes its SQE(s); a refused request frees the slot at once. */
-    private void start(Object request) {
+    private void start(Request request) {
         final Op op = ops.take();
         final String refusal;
-        op.future = futureOf(request);
+        op.request = request;
         try {
-            refusal = sqes.prepare(op, request instanceof LocalRequest ? ((LocalRequest) request).command() : request);
+            refusal = sqes.prepare(op, request);
         } catch (RingOverloadedException e) {
             completer.release(op);
             refuse(request, e);
@@ -106,7 +104,7 @@ final class Intake {
             throw e;
         } catch (RuntimeException e) {
             completer.release(op);
-            refuseMalformed(request, e, counters, log);
+            refuseMalformed(request, request, e, counters, log);
             return;
         }
         if (refusal != null) {
@@ -124,7 +122,7 @@ final class Intake {
     /** No request starts any more; every queued one is answered with {@code error} (and counted as refused). */
     void close(IoUringException error) {
         closed = true;
-        Object queued;
+        Request queued;
         while ((queued = queue.pollFirst()) != null) {
             refuse(queued, error);
         }
@@ -140,20 +138,23 @@ final class Intake {
     }
 
     /** Counts {@code request} as refused with {@code error}, then answers it so. */
-    private void refuse(Object request, IoUringException error) {
+    private void refuse(Request request, IoUringException error) {
         counters.refused(error);
-        Replies.fail(request, error);
+        request.fail(error);
     }
 
     /**
      * A request's fields failed in a way the checks did not foresee (a bug): count it as invalid, answer it, keep
      * serving.
      */
-    static void refuseMalformed(Object request, RuntimeException e, RingCounters counters, Logger log) {
-        log.warn("Refused malformed request {}: {}", request, e.toString());
+    static void refuseMalformed(Object message, Request request, RuntimeException e, RingCounters counters,
+                                Logger log) {
+        log.warn("Refused malformed request {}: {}", message, e.toString());
         counters.invalid();
         try {
-            Replies.fail(request, new InvalidRequestException("malformed request " + request + ": " + e));
+            if (request != null) {
+                request.fail(new InvalidRequestException("malformed request " + message + ": " + e));
+            }
         } catch (RuntimeException ignored) {
             // its reply address itself is unusable: nothing more to do for it
         }
@@ -163,20 +164,8 @@ final class Intake {
      * The pool memory a request will hold, for admission. A request too large for its checks gets 0: it is
      * refused before it allocates anything.
      */
-    private long memoryOf(Object request) {
+    private long memoryOf(Request request) {
         final long bytes = RequestMemory.of(request);
         return bytes > settings.maxIoSize() + RequestMemory.VECTOR_OVERHEAD ? 0 : bytes;
-    }
-
-    /** The command of a request, or {@code null} for a {@link RemoteBlockRequest}. */
-    static RingCommand commandOf(Object request) {
-        if (request instanceof LocalRequest) {
-            return ((LocalRequest) request).command();
-        }
-        return request instanceof RingCommand ? (RingCommand) request : null;
-    }
-
-    private static CompletableFuture<Object> futureOf(Object request) {
-        return request instanceof LocalRequest ? ((LocalRequest) request).reply() : null;
     }
 }

@@ -26,7 +26,7 @@ final class LoopDriver implements LoopIo {
     private final IoUring ring;
     private final SubmissionQueue sq;
     /** Signalled to end a sleep in the ring; its read stays queued while the loop sleeps. */
-    private final WakeUpRead wakeUp = new WakeUpRead();
+    private final WakeUpRead wakeUp;
     private final boolean deferredCompletions;
     private final boolean taskrunFlag;
     private final SqeWriter sqes;
@@ -39,9 +39,10 @@ final class LoopDriver implements LoopIo {
     private final ActorRef<Object> actor;
     private boolean stopped;
 
-    LoopDriver(RingEventLoop loop, IoUring ring, SqeWriter sqes, Completer completer, Intake intake, OpTable ops,
-               RingCounters counters, Runnable afterPoll, ActorRef<Object> actor) {
+    LoopDriver(RingEventLoop loop, IoUring ring, WakeUpRead wakeUp, SqeWriter sqes, Completer completer, Intake intake,
+               OpTable ops, RingCounters counters, Runnable afterPoll, ActorRef<Object> actor) {
         this.loop = loop;
+        this.wakeUp = wakeUp;
         this.ring = ring;
         this.sq = ring.sq();
         this.sqes = sqes;
@@ -110,13 +111,6 @@ final class LoopDriver implements LoopIo {
      */
     void pump() {
         submitAndReap();
-    }
-
-    /** A CQE of one of the driver's own SQEs (see {@link UserData#isHousekeeping}). */
-    void onHousekeeping(long userData) {
-        if (userData == UserData.WAKE_UP) {
-            wakeUp.completed();
-        }
     }
 
     /** Stops driving the ring (leaves the loop); the ring is still open. Idempotent. */

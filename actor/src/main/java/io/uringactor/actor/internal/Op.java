@@ -4,7 +4,6 @@ import io.uringactor.actor.RingCommand;
 import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.Pipe;
 
-import java.util.concurrent.CompletableFuture;
 
 /**
  * One in-flight slot of the ring actor: the request being served and the native memory the kernel uses
@@ -17,8 +16,8 @@ final class Op {
     int generation;
     CommandKind kind;
     RingCommand command;
-    /** Where a {@link LocalRequest}'s reply goes; null for a command answered by {@code replyTo}. */
-    CompletableFuture<Object> future;
+    /** The request the op serves, which its one reply answers; {@code null} for a close nobody waits for. */
+    Request request;
     int fd;
     long offset;
     /** Bytes the op moves in all; {@link #done} of them have completed (short writes resubmit the rest). */
@@ -124,7 +123,7 @@ final class Op {
     AlignedBuffer end() {
         final AlignedBuffer pooledBuffer = pooled ? data : null;
         command = null;
-        future = null;
+        request = null;
         data = null;
         pooled = false;
         pendingCqes = 0;

@@ -25,44 +25,47 @@ final class RequestMemory {
     private RequestMemory() {
     }
 
-    static long of(Object request) {
-        final Object r = request instanceof LocalRequest ? ((LocalRequest) request).command() : request;
-        if (r instanceof RingCommand.Read) {
-            return Math.max(1, ((RingCommand.Read) r).length());
+    static long of(Request request) {
+        if (request.remoteBlock != null) {
+            return Math.max(1, request.remoteBlock.capacity());
         }
-        if (r instanceof RingCommand.Write) {
-            final ByteString data = ((RingCommand.Write) r).data();
-            return data == null ? 0 : Math.max(1, data.size());
+        if (request.kind == null) {
+            return 0;
         }
-        if (r instanceof RingCommand.ReadV) {
-            final List<Integer> lengths = ((RingCommand.ReadV) r).lengths();
-            if (lengths == null) {
+        switch (request.kind) {
+            case READ:
+                return Math.max(1, ((RingCommand.Read) request.command).length());
+            case WRITE: {
+                final ByteString data = ((RingCommand.Write) request.command).data();
+                return data == null ? 0 : Math.max(1, data.size());
+            }
+            case READV: {
+                final List<Integer> lengths = ((RingCommand.ReadV) request.command).lengths();
+                if (lengths == null) {
+                    return 0;
+                }
+                long total = 0;
+                for (Integer length : lengths) {
+                    total += length == null ? 0 : Math.max(0, length);
+                }
+                return vectored(total, lengths.size());
+            }
+            case WRITEV: {
+                final List<ByteString> data = ((RingCommand.WriteV) request.command).data();
+                if (data == null) {
+                    return 0;
+                }
+                long total = 0;
+                for (ByteString b : data) {
+                    total += b == null ? 0 : b.size();
+                }
+                return vectored(total, data.size());
+            }
+            case STAT:
+                return Statx.BUFFER_SIZE;
+            default:
                 return 0;
-            }
-            long total = 0;
-            for (Integer length : lengths) {
-                total += length == null ? 0 : Math.max(0, length);
-            }
-            return vectored(total, lengths.size());
         }
-        if (r instanceof RingCommand.WriteV) {
-            final List<ByteString> data = ((RingCommand.WriteV) r).data();
-            if (data == null) {
-                return 0;
-            }
-            long total = 0;
-            for (ByteString b : data) {
-                total += b == null ? 0 : b.size();
-            }
-            return vectored(total, data.size());
-        }
-        if (r instanceof RingCommand.Stat) {
-            return Statx.BUFFER_SIZE;
-        }
-        if (r instanceof RemoteBlockRequest) {
-            return Math.max(1, ((RemoteBlockRequest) r).capacity());
-        }
-        return 0;
     }
 
     private static long vectored(long data, int buffers) {

@@ -6,7 +6,6 @@ import io.uringactor.actor.FileHandle;
 import io.uringactor.actor.InvalidRequestException;
 import io.uringactor.actor.OpenOptions;
 import io.uringactor.actor.RingCommand;
-import io.uringactor.actor.RingCommand.GetStats;
 import io.uringactor.actor.RingCommand.Shutdown;
 import io.uringactor.actor.RingServiceKey;
 import io.uringactor.actor.RingSettings;
@@ -42,12 +41,21 @@ import java.time.Duration;
  * reap, wait), {@link RingLifecycle} (start, stop, abort), {@link NativeBufferPool} (the memory budget),
  * {@link PipePool} (the pipes of in-kernel copies) and {@link RingCounters}.
  *
- * <p>Micro-batching: a request only writes its SQE; the loop submits what a batch of its tasks prepared
- * with one {@code io_uring_enter} ({@link LoopDriver}). Completions inside that call (cached reads mostly)
- * are answered at once. O_DIRECT requests go in at once instead ({@link SqeWriter#submitIfDirect}).
+ * <p>A request's path: {@link #onRequest} decodes it once into a {@link Request}, {@link Intake} admits
+ * it, {@link SqeWriter} writes its SQE into a slot. Micro-batching: the loop submits what a batch of its
+ * tasks prepared with one {@code io_uring_enter} ({@link LoopDriver#poll}); O_DIRECT requests go in at once
+ * instead ({@link SqeWriter#submitIfDirect}).
+ *
+ * <p>A completion's path: {@link RingEventLoop} &rarr; {@link LoopDriver#poll} &rarr; the CQ's drain &rarr;
+ * {@link Completer#onCompletion} &rarr; {@link Request#succeed} or {@link Request#fail}. The loop answers
+ * completions between its tasks, outside this actor's turn, on purpose: a reply then reaches its caller
+ * (a future, or an actor on the same loop) without waiting for this actor's mailbox to be scheduled, one
+ * hop less per batch; what the completer touches (slots, files, pool) is this ring's and only ever touched
+ * on the loop's thread. Only when a poll leaves the actor something to do (a stop to finish, idle buffers
+ * to trim) does the actor get a turn ({@code RING_IDLE}).
  */
 public final class RingBehavior extends AbstractBehavior<Object> {
-    private enum Signal { FLUSH, STOP_TIMEOUT, TRIM }
+    private enum Signal { RING_IDLE, STOP_TIMEOUT, TRIM }
 
     /** Free buffers kept for reuse when the ring goes idle; more is dropped by {@link Signal#TRIM}. */
     private static final long KEEP_WHEN_IDLE = 4L << 20;
@@ -72,7 +80,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     /** The file table, for files another ring of the group withdrew. */
     private final OpenFiles files;
 
-    private boolean flushScheduled;
+    private boolean idleTurnScheduled;
     private boolean trimScheduled;
     /** Requests handled since the ring was last submitted and reaped; see {@link #REAP_EVERY}. */
     private int requestsSincePump;
@@ -93,10 +101,11 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         this.ops = new OpTable(settings.maxInFlight());
         final PipePool pipes = new PipePool(Math.min(PIPES_KEPT, settings.maxInFlight()));
         final SqeWriter sqes = new SqeWriter(settings, ring, counters, files, pool, pipes, rootFd);
+        final WakeUpRead wakeUp = new WakeUpRead();
         final Completer completer = new Completer(settings, ops, files, pool, pipes, sqes, counters, root,
-                context.getLog(), this::onHousekeeping);
+                context.getLog(), wakeUp);
         this.intake = new Intake(settings, ops, pool, sqes, completer, counters, context.getLog());
-        this.driver = attachedTo(loop, sqes, completer, context.getSelf(), group);
+        this.driver = attachedTo(loop, wakeUp, sqes, completer, context.getSelf(), group);
         this.lifecycle = new RingLifecycle(settings, ring, files, ops, sqes, completer, intake, counters,
                 context.getLog(), rootFd, pipes);
         lifecycle.drivenBy(driver);
@@ -128,9 +137,9 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         return loop;
     }
 
-    private LoopDriver attachedTo(RingEventLoop loop, SqeWriter sqes, Completer completer, ActorRef<Object> self,
-                                  GroupMembership group) {
-        final LoopDriver loopDriver = new LoopDriver(loop, ring, sqes, completer, intake, ops, counters,
+    private LoopDriver attachedTo(RingEventLoop loop, WakeUpRead wakeUp, SqeWriter sqes, Completer completer,
+                                  ActorRef<Object> self, GroupMembership group) {
+        final LoopDriver loopDriver = new LoopDriver(loop, ring, wakeUp, sqes, completer, intake, ops, counters,
                 this::afterLoopPoll, self);
         loopDriver.attach(); // on the loop's thread, which drives no other ring (checked above)
         if (group != null) {
@@ -146,13 +155,8 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     private void afterLoopPoll() {
         if (ops.inFlight() == 0 && (lifecycle.stopping()
                 || (!trimScheduled && intake.isEmpty() && pool.idle() > KEEP_WHEN_IDLE))) {
-            scheduleFlush();
+            scheduleIdleTurn();
         }
-    }
-
-    /** A CQE of the driver's own SQEs; the completer sees them first. */
-    private void onHousekeeping(long userData) {
-        driver.onHousekeeping(userData);
     }
 
     private static RingOptions ringOptions(RingSettings settings) {
@@ -253,9 +257,9 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     @Override
     public Receive<Object> createReceive() {
         return newReceiveBuilder()
-                .onMessageEquals(Signal.FLUSH, this::onFlush)
+                .onMessageEquals(Signal.RING_IDLE, this::onRingIdle)
+                .onMessage(Request.class, this::onRequest)
                 .onMessage(RingCommand.class, this::onRequest)
-                .onMessage(LocalRequest.class, this::onRequest)
                 .onMessage(RemoteBlockRequest.class, this::onRequest)
                 .onMessage(RemoteShutdown.class, this::onRemoteShutdown)
                 .onMessage(SharedFiles.Withdrawn.class, withdrawn -> {
@@ -272,28 +276,30 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     // ---------------------------------------------------------------- requests
 
     /**
-     * A {@link RingCommand}, a {@link LocalRequest} wrapping one, or a {@link RemoteBlockRequest}. Whatever
-     * its fields hold, it is answered (if it names where to) and the ring keeps serving; only a failure of
-     * the ring itself stops the actor.
+     * A {@link Request} from a local client, or a {@link RingCommand} or {@link RemoteBlockRequest} from an
+     * actor or another node, decoded here into one (the only place that looks at a message's class).
+     * Whatever its fields hold, it is answered (if it names where to) and the ring keeps serving; only a
+     * failure of the ring itself stops the actor.
      */
-    private Behavior<Object> onRequest(Object request) {
+    private Behavior<Object> onRequest(Object message) {
+        Request request = null;
         try {
             if (++requestsSincePump >= REAP_EVERY && ops.inFlight() > 0) {
                 requestsSincePump = 0;
                 driver.pump(); // a completion should not wait for a whole flood of requests queued behind it
             }
-            final RingCommand command = Intake.commandOf(request);
-            if (!Replies.canAnswer(request)) {
+            request = Request.of(message);
+            if (!request.canAnswer()) {
                 counters.invalid();
-                getContext().getLog().warn("Dropped a request that names no one to reply to: {}", request);
-            } else if (command instanceof GetStats) {
-                Replies.succeed(request, stats());
-            } else if (command instanceof Shutdown) {
-                return onShutdown(((Shutdown) command).replyTo());
+                getContext().getLog().warn("Dropped a request that names no one to reply to: {}", message);
+            } else if (request.kind == CommandKind.GET_STATS) {
+                request.succeed(stats());
+            } else if (request.kind == CommandKind.SHUTDOWN) {
+                return onShutdown(((Shutdown) request.command).replyTo());
             } else if (lifecycle.stopping()) {
                 final RingStoppedException refusal = new RingStoppedException("the ring actor is stopping");
                 counters.refused(refusal);
-                Replies.fail(request, refusal);
+                request.fail(refusal);
             } else {
                 intake.admit(request); // the loop submits the SQE with the rest of its batch
             }
@@ -301,7 +307,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         } catch (IoUringException e) {
             return fail(e);
         } catch (RuntimeException e) {
-            Intake.refuseMalformed(request, e, counters, getContext().getLog());
+            Intake.refuseMalformed(message, request, e, counters, getContext().getLog());
             return this;
         }
     }
@@ -331,8 +337,8 @@ public final class RingBehavior extends AbstractBehavior<Object> {
 
     // ---------------------------------------------------------------- the ring
 
-    private Behavior<Object> onFlush() {
-        flushScheduled = false;
+    private Behavior<Object> onRingIdle() {
+        idleTurnScheduled = false;
         return pump();
     }
 
@@ -355,10 +361,10 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         return this;
     }
 
-    private void scheduleFlush() {
-        if (!flushScheduled) {
-            flushScheduled = true;
-            getContext().getSelf().tell(Signal.FLUSH);
+    private void scheduleIdleTurn() {
+        if (!idleTurnScheduled) {
+            idleTurnScheduled = true;
+            getContext().getSelf().tell(Signal.RING_IDLE);
         }
     }
 

@@ -14,7 +14,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Makes sure no {@link LocalRequest}'s future outlives its ActorSystem unanswered. While the system runs,
+ * Makes sure no local {@link Request}'s future outlives its ActorSystem unanswered. While the system runs,
  * the ring actor, its mailbox and the {@link DeadLetterGuard} answer every request, and nothing is
  * tracked per request. From the moment the system starts to shut down those actors may be gone before a
  * request reaches them, so requests sent from then on are tracked here and failed with

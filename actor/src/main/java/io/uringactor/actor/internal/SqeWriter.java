@@ -81,17 +81,20 @@ final class SqeWriter {
     }
 
     /**
-     * Writes the SQEs of {@code request} (a {@link RingCommand}, or a {@link RemoteBlockRequest}) into slot
+     * Writes the SQEs of {@code request} (its command, or a {@link RemoteBlockRequest}) into slot
      * {@code op}, or returns why it is refused. Throws {@link RingOverloadedException} when the kernel takes
      * no SQEs right now, {@link OutOfMemoryError} when direct memory ran out below the budget.
      */
-    String prepare(Op op, Object request) {
+    String prepare(Op op, Request request) {
         ensureSpace(MAX_SQES_PER_OP);
-        if (request instanceof RemoteBlockRequest) {
-            return remoteBlock(op, (RemoteBlockRequest) request);
+        if (request.remoteBlock != null) {
+            return remoteBlock(op, request.remoteBlock);
         }
-        final RingCommand command = (RingCommand) request;
-        switch (CommandKind.of(command)) {
+        final RingCommand command = request.command;
+        if (command == null) {
+            return "a request without a command";
+        }
+        switch (request.kind) {
             case READ: {
                 final Read r = (Read) command;
                 final int file = files.indexOf(r.file());
