@@ -14,6 +14,7 @@ import io.uringactor.stream.javadsl.UringFileIO;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.IOOperationIncompleteException;
 import org.apache.pekko.stream.IOResult;
+import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Framing;
 import org.apache.pekko.stream.javadsl.FramingTruncation;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -37,7 +38,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-/** Typical use of {@link UringFileIO}, as it would be written in an application. */
+/**
+ * Typical use of {@link UringFileIO}, as it would be written in an application: the snippets of README.md and
+ * docs/streams.md (DocsSnippetsTest checks they are copied verbatim).
+ */
 class UringFileIODocTest {
     private static final ActorTestKit testKit = ActorTestKit.create();
     private static final ActorSystem<?> system = testKit.system();
@@ -52,6 +56,25 @@ class UringFileIODocTest {
 
     private static <T> T await(CompletionStage<T> stage) throws Exception {
         return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void streamCopyAndBlocks() throws Exception {
+        final Path in = Files.write(dir.resolve("in.bin"), new byte[300 * 1024]);
+        final Path out = dir.resolve("out.bin");
+        final Path backup = dir.resolve("backup.bin");
+
+        // #streams
+        CompletionStage<IOResult> written = UringFileIO.fromPath(in)                 // 128 KiB chunks, 4 reads ahead
+                .runWith(UringFileIO.toPath(out, ToPathSettings.create().withFsyncAtEnd(true)), system);
+        CompletionStage<IOResult> copied = UringFileIO.copy(system, in, backup);     // splice file -> pipe -> file
+        Flow<Long, BlockRead, CompletionStage<IOResult>> blocks = UringFileIO.blockReader(in, 4096);
+        // #streams
+
+        assertEquals(300 * 1024, await(written).count());
+        assertEquals(300 * 1024, await(copied).count());
+        assertEquals(List.of(4096, 4096), await(Source.from(List.of(0L, 8192L)).via(blocks)
+                .map(block -> block.data().size()).runWith(Sink.seq(), system)));
     }
 
     @Test

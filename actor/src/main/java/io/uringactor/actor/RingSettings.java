@@ -124,7 +124,7 @@ public final class RingSettings implements Cloneable {
      * {@code openat2(RESOLVE_BENEATH)} relative to a descriptor of the directory taken when the actor starts,
      * so absolute paths, {@code ..} and symlinks that lead out of it are refused by the kernel
      * ({@link io.uringactor.ring.ErrnoException} {@code EXDEV}). {@code null} for no root. Hard links inside
-     * the root to files outside it are not detected (see the README on confinement).
+     * the root to files outside it are not detected (see docs/cluster.md, "Confinement").
      */
     public RingSettings withRootDirectory(Path value) {
         return with(s -> s.rootDirectory = value);
