@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 
 /** {@link RingCommand.CopyRange} on real files, checked against FileChannel. */
 class RingActorCopyRangeTest {
@@ -165,25 +166,46 @@ class RingActorCopyRangeTest {
         await(ring.close(target));
     }
 
+    /**
+     * Copies one after another reuse one pipe (the ring made a pipe per copy when it closed its free pipes
+     * whenever nothing was in flight); a ring left idle closes its free pipes at its trim, a few seconds on.
+     */
     @Test
-    void anIdleRingKeepsNoPipeOpen() throws IOException, InterruptedException {
+    void copiesReuseTheirPipeAndAnIdleRingClosesIt() throws IOException, InterruptedException {
         final Path in = randomFile("in.bin", 300_000, 9);
         final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
         final FileHandle target = await(ring.open(dir.resolve("out.bin"), OpenOptions.writeOnly().withCreate()));
         final long before = openFds();
+        final java.util.Set<String> others = pipes(); // the JVM's own (standard streams, ...)
+        final java.util.Set<String> pipesSeen = new java.util.HashSet<>();
         for (int i = 0; i < 3; i++) {
-            final List<CompletableFuture<Integer>> copies = List.of(
-                    ring.copyRange(source, 0, target, 0, 100_000).toCompletableFuture(),
-                    ring.copyRange(source, 100_000, target, 100_000, 100_000).toCompletableFuture(),
-                    ring.copyRange(source, 200_000, target, 200_000, 100_000).toCompletableFuture());
-            for (CompletableFuture<Integer> copy : copies) {
-                assertEquals(100_000, copy.join());
-            }
+            assertEquals(100_000, await(ring.copyRange(source, i * 100_000L, target, i * 100_000L, 100_000)));
+            assertEquals(before + 2, openFds(), "copy " + i + ": one pipe (two fds) kept for the next copy");
+            pipesSeen.addAll(pipes());
+            pipesSeen.removeAll(others);
         }
-        assertEquals(before, openFds(), "the pipes are closed once nothing is in flight");
+        assertEquals(1, pipesSeen.size(), "every copy went through the same pipe: " + pipesSeen);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (openFds() != before && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(before, openFds(), "the idle ring closed its pipe");
         await(ring.close(source));
         await(ring.close(target));
         assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(dir.resolve("out.bin")));
+    }
+
+    /** The pipes this process has open, by inode ({@code pipe:[123]}). */
+    private static java.util.Set<String> pipes() throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.map(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString();
+                } catch (IOException e) {
+                    return ""; // closed while listing
+                }
+            }).filter(target -> target.startsWith("pipe:")).collect(java.util.stream.Collectors.toSet());
+        }
     }
 
     @Test

@@ -338,9 +338,6 @@ final class Completer implements CompletionHandler {
         if (error != null) {
             counters.failed(error);
         }
-        if (ops.inFlight() == 0) {
-            pipes.closeAll(); // an idle ring keeps no pipes open
-        }
         if (request == null) {
             return; // a close that nobody waits for
         }

@@ -64,7 +64,12 @@ final class PipePool {
         }
     }
 
-    /** Closes every free pipe: the ring is idle, or going away. */
+    /** Whether free pipes are kept (their descriptors open) for the next copy. */
+    boolean hasFree() {
+        return !free.isEmpty();
+    }
+
+    /** Closes every free pipe: the ring stayed idle (see RingBehavior's trim), or is going away. */
     void closeAll() {
         for (Pipe pipe : free) {
             pipe.close();

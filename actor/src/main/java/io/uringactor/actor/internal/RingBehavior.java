@@ -1,7 +1,5 @@
 package io.uringactor.actor.internal;
 
-import static io.uringactor.ring.IoUringConstants.*;
-
 import io.uringactor.actor.FileHandle;
 import io.uringactor.actor.InvalidRequestException;
 import io.uringactor.actor.OpenOptions;
@@ -13,7 +11,6 @@ import io.uringactor.actor.RingStats;
 import io.uringactor.actor.RingStoppedException;
 import io.uringactor.ring.IoUring;
 import io.uringactor.ring.IoUringException;
-import io.uringactor.ring.RingOptions;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -63,12 +60,16 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     private static final Duration TRIM_AFTER = Duration.ofSeconds(5);
     /** Requests in a row (one actor turn can hold many) after which the ring is submitted and reaped at once. */
     private static final int REAP_EVERY = 64;
-    /** Free pipes kept for copies (two descriptors each); busier moments make and close more. */
+    /**
+     * Free pipes kept for copies (two descriptors each) while the ring is busy; busier moments make and close
+     * more, and an idle ring closes them all at its trim (a copy with one splice in flight reuses one pipe).
+     */
     private static final int PIPES_KEPT = 16;
 
     private final RingSettings settings;
     private final IoUring ring;
     private final NativeBufferPool pool;
+    private final PipePool pipes;
     private final OpTable ops;
     private final RingCounters counters;
     private final Intake intake;
@@ -90,16 +91,16 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         super(context);
         this.settings = settings;
         this.counters = new RingCounters(settings.latencyHistogram());
-        final RingEventLoop loop = hostLoop(settings);
-        this.ring = IoUring.open(ringOptions(settings));
+        final RingEventLoop loop = RingSetup.hostLoop(settings);
+        this.ring = IoUring.open(RingSetup.ringOptions(settings));
         // This thread makes every io_uring_enter of the ring: spare the kernel the fd lookup on each.
         ring.registerRingFdWithThisThread();
         this.files = group == null ? new OpenFiles() : new OpenFiles(group.ring(), group.files(), context.getSelf());
         final Path root = settings.rootDirectory() == null ? null : settings.rootDirectory().toAbsolutePath().normalize();
-        final int rootFd = openRootAndBoundFile(files, root, boundPath, boundOptions);
+        final int rootFd = RingSetup.openRootAndBoundFile(ring, files, root, boundPath, boundOptions, context.getLog());
         this.pool = new NativeBufferPool(settings.maxNativeMemory());
         this.ops = new OpTable(settings.maxInFlight());
-        final PipePool pipes = new PipePool(Math.min(PIPES_KEPT, settings.maxInFlight()));
+        this.pipes = new PipePool(Math.min(PIPES_KEPT, settings.maxInFlight()));
         final SqeWriter sqes = new SqeWriter(settings, ring, counters, files, pool, pipes, rootFd);
         final WakeUpRead wakeUp = new WakeUpRead();
         final Completer completer = new Completer(settings, ops, files, pool, pipes, sqes, counters, root,
@@ -109,32 +110,10 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         this.lifecycle = new RingLifecycle(settings, ring, files, ops, sqes, completer, intake, counters,
                 context.getLog(), rootFd, pipes);
         lifecycle.drivenBy(driver);
-        this.registered = register(context, settings, root != null, boundPath != null);
+        this.registered = RingSetup.register(context, settings, root != null, boundPath != null);
         // Last: nothing after it can fail the start, so a ring that did not start leaves no MBean behind.
         this.mbean = RingMBean.register(context.getSelf().path(), counters, pool, settings, context.getLog());
         lifecycle.atRelease(mbean::unregister);
-    }
-
-    /**
-     * The loop this actor runs on, which is to host its ring.
-     *
-     * @throws IllegalStateException when the actor runs on no ring event loop, or on one that drives a ring
-     *                               already: the message says where to spawn it
-     */
-    private static RingEventLoop hostLoop(RingSettings settings) {
-        final RingEventLoop loop = RingEventLoop.current();
-        if (loop == null) {
-            throw new IllegalStateException("a ring actor runs on a ring event loop, and this one was spawned on"
-                    + " thread " + Thread.currentThread().getName() + ": spawn it with RingActor.props(settings)"
-                    + " (dispatcher " + settings.dispatcher() + "), on io-uring-actor.ring-loop-dispatcher"
-                    + " or as a RingGroup");
-        }
-        if (loop.isDriving()) {
-            throw new IllegalStateException("a ring event loop drives one ring, and " + Thread.currentThread().getName()
-                    + " drives another already: spawn this ring on io-uring-actor.ring-loop-dispatcher (a loop of"
-                    + " its own) or make both rings a RingGroup");
-        }
-        return loop;
     }
 
     private LoopDriver attachedTo(RingEventLoop loop, WakeUpRead wakeUp, SqeWriter sqes, Completer completer,
@@ -154,63 +133,9 @@ public final class RingBehavior extends AbstractBehavior<Object> {
      */
     private void afterLoopPoll() {
         if (ops.inFlight() == 0 && (lifecycle.stopping()
-                || (!trimScheduled && intake.isEmpty() && pool.idle() > KEEP_WHEN_IDLE))) {
+                || (!trimScheduled && intake.isEmpty() && somethingToTrim()))) {
             scheduleIdleTurn();
         }
-    }
-
-    private static RingOptions ringOptions(RingSettings settings) {
-        // Every op may carry a linked timeout: two CQEs each, plus room for housekeeping.
-        final int cqEntries = Math.max(settings.sqEntries(), 2 * settings.maxInFlight() + 8);
-        final RingOptions options = RingOptions.create(settings.sqEntries()).withCqEntries(cqEntries);
-        // The loop's thread alone submits and waits, so the kernel may run completion work in its waits
-        // (SINGLE_ISSUER, DEFER_TASKRUN); TASKRUN_FLAG tells a poll between tasks whether completion work
-        // waits, without a syscall.
-        return options.withOptionalFlags(options.optionalFlags() | IORING_SETUP_SINGLE_ISSUER
-                | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
-    }
-
-    /** Opens the root directory (returns its fd, or -1) and the bound file; closes the ring on failure. */
-    private int openRootAndBoundFile(OpenFiles files, Path root, String boundPath, OpenOptions boundOptions) {
-        int rootFd = -1;
-        try {
-            if (root != null) {
-                rootFd = RingLifecycle.openAtStart(ring, root.toString(), O_RDONLY | O_DIRECTORY | O_PATH | O_CLOEXEC,
-                        "openat(root-directory " + root + ")");
-            }
-            if (boundPath != null) {
-                final int fd = RingLifecycle.openAtStart(ring, boundPath, boundOptions.toFlags(),
-                        "openat(" + boundPath + ", " + boundOptions + ")");
-                files.addBound(fd, boundPath, boundOptions.direct() ? RingLifecycle.directIoAlignmentAtStart(ring, fd) : 0);
-            }
-            return rootFd;
-        } catch (RuntimeException e) {
-            if (rootFd >= 0) {
-                RingLifecycle.closeAtStart(ring, rootFd, getContext().getLog());
-            }
-            ring.close();
-            throw e;
-        }
-    }
-
-    /**
-     * Registers with the receptionist when that is asked for and safe: a ring bound to one file is no general
-     * disk service, and one without a root would offer every cluster member the whole filesystem.
-     */
-    private static boolean register(ActorContext<Object> context, RingSettings settings, boolean confined,
-                                    boolean bound) {
-        final boolean register = settings.registerWithReceptionist() && !bound
-                && (confined || settings.registerWithoutRoot());
-        if (register && !confined) {
-            context.getLog().warn("Ring actor {} registers with the receptionist without a root-directory: every"
-                    + " cluster member can read and write every file this process can reach"
-                    + " (io-uring-actor.ring.register-without-root = on)", context.getSelf().path());
-        }
-        if (register) {
-            context.getSystem().receptionist().tell(
-                    Receptionist.register(RingServiceKey.KEY, context.getSelf().<RingCommand>narrow()));
-        }
-        return register;
     }
 
     /** The ring actor's behavior; spawn it on the dispatcher named by {@link RingSettings#dispatcher()}. */
@@ -354,7 +279,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
             lifecycle.finishStop();
             return Behaviors.stopped();
         }
-        if (ops.inFlight() == 0 && intake.isEmpty() && pool.idle() > KEEP_WHEN_IDLE && !trimScheduled) {
+        if (ops.inFlight() == 0 && intake.isEmpty() && somethingToTrim() && !trimScheduled) {
             trimScheduled = true;
             sendLater(TRIM_AFTER, Signal.TRIM);
         }
@@ -368,14 +293,21 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         }
     }
 
+    /** Whether an idle ring holds more than it keeps: free buffers beyond {@link #KEEP_WHEN_IDLE}, or free pipes. */
+    private boolean somethingToTrim() {
+        return pool.idle() > KEEP_WHEN_IDLE || pipes.hasFree();
+    }
+
     /**
-     * After a burst the pool keeps its free buffers for the next one; if the ring stays idle they are
-     * dropped down to {@link #KEEP_WHEN_IDLE}. One timer per burst, none while idle.
+     * After a burst the ring keeps its free buffers and pipes for the next one; if it stays idle the
+     * buffers are dropped down to {@link #KEEP_WHEN_IDLE} and the pipes closed. One timer per burst, none
+     * while idle.
      */
     private Behavior<Object> onTrim() {
         trimScheduled = false;
         if (ops.inFlight() == 0 && intake.isEmpty()) {
             pool.dropIdleUntil(KEEP_WHEN_IDLE);
+            pipes.closeAll();
         }
         return this;
     }

@@ -1,0 +1,104 @@
+package io.uringactor.actor.internal;
+
+import static io.uringactor.ring.IoUringConstants.*;
+
+import io.uringactor.actor.OpenOptions;
+import io.uringactor.actor.RingCommand;
+import io.uringactor.actor.RingServiceKey;
+import io.uringactor.actor.RingSettings;
+import io.uringactor.ring.IoUring;
+import io.uringactor.ring.RingOptions;
+
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.slf4j.Logger;
+
+import java.nio.file.Path;
+
+/**
+ * How a {@link RingBehavior} starts: on which loop, with which ring, its root directory and bound file,
+ * and whether it registers with the receptionist. Each step either succeeds or throws with the reason,
+ * which the actor then answers every request with ({@link NotStartedRing}).
+ */
+final class RingSetup {
+    private RingSetup() {
+    }
+
+    /**
+     * The loop this actor runs on, which is to host its ring.
+     *
+     * @throws IllegalStateException when the actor runs on no ring event loop, or on one that drives a ring
+     *                               already: the message says where to spawn it
+     */
+    static RingEventLoop hostLoop(RingSettings settings) {
+        final RingEventLoop loop = RingEventLoop.current();
+        if (loop == null) {
+            throw new IllegalStateException("a ring actor runs on a ring event loop, and this one was spawned on"
+                    + " thread " + Thread.currentThread().getName() + ": spawn it with RingActor.props(settings)"
+                    + " (dispatcher " + settings.dispatcher() + "), on io-uring-actor.ring-loop-dispatcher"
+                    + " or as a RingGroup");
+        }
+        if (loop.isDriving()) {
+            throw new IllegalStateException("a ring event loop drives one ring, and " + Thread.currentThread().getName()
+                    + " drives another already: spawn this ring on io-uring-actor.ring-loop-dispatcher (a loop of"
+                    + " its own) or make both rings a RingGroup");
+        }
+        return loop;
+    }
+
+    /** The ring of a ring actor: its queues sized for {@code settings}, set up for one thread on a loop. */
+    static RingOptions ringOptions(RingSettings settings) {
+        // Every op may carry a linked timeout: two CQEs each, plus room for housekeeping.
+        final int cqEntries = Math.max(settings.sqEntries(), 2 * settings.maxInFlight() + 8);
+        final RingOptions options = RingOptions.create(settings.sqEntries()).withCqEntries(cqEntries);
+        // The loop's thread alone submits and waits, so the kernel may run completion work in its waits
+        // (SINGLE_ISSUER, DEFER_TASKRUN); TASKRUN_FLAG tells a poll between tasks whether completion work
+        // waits, without a syscall.
+        return options.withOptionalFlags(options.optionalFlags() | IORING_SETUP_SINGLE_ISSUER
+                | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
+    }
+
+    /** Opens the root directory (returns its fd, or -1) and the bound file; closes the ring on failure. */
+    static int openRootAndBoundFile(IoUring ring, OpenFiles files, Path root, String boundPath, OpenOptions boundOptions,
+                                    Logger log) {
+        int rootFd = -1;
+        try {
+            if (root != null) {
+                rootFd = RingLifecycle.openAtStart(ring, root.toString(), O_RDONLY | O_DIRECTORY | O_PATH | O_CLOEXEC,
+                        "openat(root-directory " + root + ")");
+            }
+            if (boundPath != null) {
+                final int fd = RingLifecycle.openAtStart(ring, boundPath, boundOptions.toFlags(),
+                        "openat(" + boundPath + ", " + boundOptions + ")");
+                files.addBound(fd, boundPath, boundOptions.direct() ? RingLifecycle.directIoAlignmentAtStart(ring, fd) : 0);
+            }
+            return rootFd;
+        } catch (RuntimeException e) {
+            if (rootFd >= 0) {
+                RingLifecycle.closeAtStart(ring, rootFd, log);
+            }
+            ring.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Registers with the receptionist when that is asked for and safe: a ring bound to one file is no general
+     * disk service, and one without a root would offer every cluster member the whole filesystem.
+     */
+    static boolean register(ActorContext<Object> context, RingSettings settings, boolean confined,
+                                    boolean bound) {
+        final boolean register = settings.registerWithReceptionist() && !bound
+                && (confined || settings.registerWithoutRoot());
+        if (register && !confined) {
+            context.getLog().warn("Ring actor {} registers with the receptionist without a root-directory: every"
+                    + " cluster member can read and write every file this process can reach"
+                    + " (io-uring-actor.ring.register-without-root = on)", context.getSelf().path());
+        }
+        if (register) {
+            context.getSystem().receptionist().tell(
+                    Receptionist.register(RingServiceKey.KEY, context.getSelf().<RingCommand>narrow()));
+        }
+        return register;
+    }
+}
