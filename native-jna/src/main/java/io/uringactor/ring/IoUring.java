@@ -4,10 +4,8 @@ import static io.uringactor.ring.IoUringConstants.*;
 import static io.uringactor.ring.RingLayout.*;
 
 import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * One io_uring instance: its fd, the mapped {@link SubmissionQueue} and {@link CompletionQueue}, and the
@@ -19,21 +17,11 @@ import java.nio.ByteOrder;
  * lock; JNA is used once per syscall.
  */
 public final class IoUring implements AutoCloseable {
-    /** Optional setup flags, newest first: the order in which {@link #open} gives them up on EINVAL. */
-    private static final int[] OPTIONAL_FLAGS_NEWEST_FIRST = {
-        IORING_SETUP_DEFER_TASKRUN, IORING_SETUP_SINGLE_ISSUER, IORING_SETUP_TASKRUN_FLAG,
-        IORING_SETUP_COOP_TASKRUN, IORING_SETUP_SUBMIT_ALL, IORING_SETUP_CLAMP,
-    };
-
     private final int ringFd;
     private final int setupFlags;
     private final int features;
-    private final long sqRingAddress;
-    private final long sqRingSize;
-    private final long cqRingAddress;
-    private final long cqRingSize;
-    private final long sqesAddress;
-    private final long sqesSize;
+    /** The SQ ring, the CQ ring and the SQE array, mapped from the ring fd. */
+    private final RingMappings mappings;
     private final SubmissionQueue sq;
     private final CompletionQueue cq;
     private final boolean deferTaskrun;
@@ -51,36 +39,14 @@ public final class IoUring implements AutoCloseable {
         this.deferTaskrun = (setupFlags & IORING_SETUP_DEFER_TASKRUN) != 0;
         waitArgument.byteBuffer().putLong(GETEVENTS_ARG_TS, waitArgument.address() + WAIT_TIMESPEC);
         this.features = AbsentFeatures.reportedFeatures(params.getInt(PARAMS_FEATURES));
-        final int sqEntries = params.getInt(PARAMS_SQ_ENTRIES);
-        final int cqEntries = params.getInt(PARAMS_CQ_ENTRIES);
-        final long sqSize = params.getInt(PARAMS_SQ_OFF + SQ_OFF_ARRAY) + (long) sqEntries * Integer.BYTES;
-        final long cqSize = params.getInt(PARAMS_CQ_OFF + CQ_OFF_CQES) + (long) cqEntries * CQE_SIZE;
-        final boolean singleMmap = (features & IORING_FEAT_SINGLE_MMAP) != 0;
-        long sqRing = 0;
-        long cqRing = 0;
-        long sqes = 0;
         try {
-            // With SINGLE_MMAP (5.4+) one mapping holds both rings; it must be as large as the larger one.
-            sqRing = map(singleMmap ? Math.max(sqSize, cqSize) : sqSize, IORING_OFF_SQ_RING, "SQ ring");
-            cqRing = singleMmap ? sqRing : map(cqSize, IORING_OFF_CQ_RING, "CQ ring");
-            sqes = map((long) sqEntries * SQE_SIZE, IORING_OFF_SQES, "SQE array");
+            this.mappings = RingMappings.map(ringFd, params, (features & IORING_FEAT_SINGLE_MMAP) != 0);
         } catch (RuntimeException e) {
-            unmapQuietly(sqes, (long) sqEntries * SQE_SIZE);
-            if (cqRing != sqRing) {
-                unmapQuietly(cqRing, cqSize);
-            }
-            unmapQuietly(sqRing, singleMmap ? Math.max(sqSize, cqSize) : sqSize);
             LibC.close(ringFd);
             throw e;
         }
-        this.sqRingAddress = sqRing;
-        this.sqRingSize = singleMmap ? Math.max(sqSize, cqSize) : sqSize;
-        this.cqRingAddress = cqRing;
-        this.cqRingSize = cqSize;
-        this.sqesAddress = sqes;
-        this.sqesSize = (long) sqEntries * SQE_SIZE;
-        this.sq = new SubmissionQueue(view(sqRing, sqRingSize), view(sqes, sqesSize), params);
-        this.cq = new CompletionQueue(singleMmap ? view(sqRing, sqRingSize) : view(cqRing, cqSize), params);
+        this.sq = new SubmissionQueue(mappings.sqRing(), mappings.sqes(), params);
+        this.cq = new CompletionQueue(mappings.cqRing(), params);
     }
 
     /** A ring with {@code entries} SQ slots and default options ({@link RingOptions#create}). */
@@ -94,34 +60,8 @@ public final class IoUring implements AutoCloseable {
      * @throws IoUringUnavailableException when io_uring cannot be used here, saying why
      */
     public static IoUring open(RingOptions options) {
-        LibC.requireSupportedPlatform();
-        int optional = AbsentFeatures.allowedSetupFlags(options.optionalFlags());
-        int dropIndex = 0;
-        while (true) {
-            final int flags = options.requiredFlags() | optional | (options.cqEntries() > 0 ? IORING_SETUP_CQSIZE : 0);
-            final ByteBuffer params = ByteBuffer.allocateDirect(PARAMS_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-            params.putInt(PARAMS_FLAGS, flags);
-            params.putInt(PARAMS_CQ_ENTRIES, options.cqEntries());
-            final long fd = LibC.syscall(LibC.SYS_IO_URING_SETUP, options.entries(),
-                    Pointer.nativeValue(Native.getDirectBufferPointer(params)), 0, 0, 0, 0);
-            if (fd >= 0) {
-                return new IoUring((int) fd, flags, params);
-            }
-            final int errno = Native.getLastError();
-            if (errno == Errno.EINVAL && optional != 0) {
-                while (dropIndex < OPTIONAL_FLAGS_NEWEST_FIRST.length
-                        && (optional & OPTIONAL_FLAGS_NEWEST_FIRST[dropIndex]) == 0) {
-                    dropIndex++;
-                }
-                if (dropIndex < OPTIONAL_FLAGS_NEWEST_FIRST.length) {
-                    optional &= ~OPTIONAL_FLAGS_NEWEST_FIRST[dropIndex];
-                } else {
-                    optional = 0; // an optional flag this class does not order: give up all of them
-                }
-                continue;
-            }
-            throw IoUringUnavailableException.fromSetupErrno(errno, options.entries());
-        }
+        final RingSetupCall.Ring ring = RingSetupCall.setUp(options);
+        return new IoUring(ring.fd(), ring.flags(), ring.params());
     }
 
     /** The submission queue: prepare SQEs here. */
@@ -413,11 +353,7 @@ public final class IoUring implements AutoCloseable {
         unregisterRingFd();
         sq.close();
         cq.close();
-        unmapQuietly(sqesAddress, sqesSize);
-        if (cqRingAddress != sqRingAddress) {
-            unmapQuietly(cqRingAddress, cqRingSize);
-        }
-        unmapQuietly(sqRingAddress, sqRingSize);
+        mappings.unmap();
         LibC.close(ringFd);
     }
 
@@ -430,26 +366,6 @@ public final class IoUring implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the ring is closed");
         }
-    }
-
-    /** Maps {@code size} bytes of a region, in whole pages (4, 16 or 64 KiB: the kernel's page size). */
-    private long map(long size, long offset, String what) {
-        final long address = LibC.mmap(0, LibC.pageAligned(size), LibC.PROT_READ | LibC.PROT_WRITE,
-                LibC.MAP_SHARED | LibC.MAP_POPULATE, ringFd, offset);
-        if (address == LibC.MAP_FAILED) {
-            throw new ErrnoException("mmap(" + what + ", " + size + " bytes)", Native.getLastError());
-        }
-        return address;
-    }
-
-    private static void unmapQuietly(long address, long size) {
-        if (address != 0 && address != LibC.MAP_FAILED) {
-            LibC.munmap(address, LibC.pageAligned(size));
-        }
-    }
-
-    private static ByteBuffer view(long address, long size) {
-        return new Pointer(address).getByteBuffer(0, size).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     @Override

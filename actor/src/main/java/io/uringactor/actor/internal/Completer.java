@@ -156,7 +156,7 @@ final class Completer implements CompletionHandler {
             case OPEN:
                 if (((Open) op.command).options().direct()) {
                     try {
-                        sqes.statAlignment(op, res);
+                        sqes.fileOps().statAlignment(op, res);
                         return;
                     } catch (RingOverloadedException e) {
                         // no SQE for the statx now: the file is open, so register it with the page size
@@ -376,7 +376,7 @@ final class Completer implements CompletionHandler {
             final Op close = files.release(file);
             if (close != null) {
                 try {
-                    sqes.closeDue(close, file);
+                    sqes.fileOps().closeDue(close, file);
                 } catch (RingOverloadedException e) {
                     finish(close, null, e); // the caller learns that this close did not happen
                 }

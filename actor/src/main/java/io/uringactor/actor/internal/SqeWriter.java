@@ -9,13 +9,11 @@ import io.uringactor.actor.RingOverloadedException;
 import io.uringactor.actor.RingSettings;
 import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.IoUring;
-import io.uringactor.ring.Statx;
 import io.uringactor.ring.SubmissionQueue;
 
 import org.apache.pekko.util.ByteString;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,9 +29,6 @@ final class SqeWriter {
     static final int MAX_SQES_PER_OP = 2;
     private static final int TIMESPEC_SIZE = 16;
     private static final int IOVEC_SIZE = RequestMemory.IOVEC_SIZE;
-    private static final int FILE_MODE = 0644;
-    /** {@code struct open_how}: {@code __u64 flags, mode, resolve}. */
-    private static final int OPEN_HOW_SIZE = 24;
     /** Submissions tried before a request that needs SQ room is refused as overloaded. */
     private static final int SUBMIT_ATTEMPTS = 3;
 
@@ -45,16 +40,13 @@ final class SqeWriter {
     private final NativeBufferPool pool;
     /** The copies' splice SQEs. */
     private final SpliceSqes splices;
+    /** The SQEs that open, close, sync, trim or stat a file. */
+    private final FileSqes fileOps;
     private final RequestChecks checks;
     /** One {@code __kernel_timespec} per slot, for linked timeouts. */
     private final AlignedBuffer timespecs;
-    private final AlignedBuffer emptyPath = AlignedBuffer.cString("");
     /** An SQE on an O_DIRECT file waits to be submitted; see {@link #takePromptSubmit}. */
     private boolean promptSubmit;
-    /** The root directory's descriptor, or -1: opens then go beneath it. */
-    private final int rootFd;
-    /** {@code open_how.resolve} beneath the root: BENEATH and the stricter flags the settings ask for. */
-    private final long resolveFlags;
 
     SqeWriter(RingSettings settings, IoUring ring, RingCounters counters, OpenFiles files, NativeBufferPool pool,
               PipePool pipes, int rootFd) {
@@ -66,10 +58,10 @@ final class SqeWriter {
         this.pool = pool;
         this.checks = new RequestChecks(settings, files);
         this.splices = new SpliceSqes(this, ring.sq(), files, pipes, checks);
+        this.fileOps = new FileSqes(this, ring.sq(), files, rootFd, RESOLVE_BENEATH
+                | (settings.resolveNoSymlinks() ? RESOLVE_NO_SYMLINKS : 0)
+                | (settings.resolveNoXdev() ? RESOLVE_NO_XDEV : 0));
         this.timespecs = AlignedBuffer.allocate(settings.maxInFlight() * TIMESPEC_SIZE, Long.BYTES);
-        this.rootFd = rootFd;
-        this.resolveFlags = RESOLVE_BENEATH | (settings.resolveNoSymlinks() ? RESOLVE_NO_SYMLINKS : 0)
-                | (settings.resolveNoXdev() ? RESOLVE_NO_XDEV : 0);
     }
 
     /**
@@ -144,45 +136,15 @@ final class SqeWriter {
                 return vectored(op, CommandKind.WRITEV, command, w.file(), w.offset(), lengths, w.data(), w.timeout());
             }
             case OPEN:
-                return open(op, (Open) command);
+                return fileOps.open(op, (Open) command);
             case CLOSE:
-                return close(op, (Close) command);
-            case TRIM: {
-                final Trim t = (Trim) command;
-                final int file = files.indexOf(t.file());
-                if (file < 0) {
-                    return files.refusalFor(t.file());
-                }
-                if (t.offset() < 0 || t.length() <= 0) {
-                    return "trim needs offset >= 0 and length > 0, got offset=" + t.offset() + ", length=" + t.length();
-                }
-                beginOn(op, CommandKind.TRIM, command, file);
-                op.offset = t.offset();
-                prep(sq.prepFallocate(op.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, t.offset(), t.length(),
-                        UserData.op(op.slot, op.generation)));
-                return null;
-            }
-            case FSYNC: {
-                final Fsync f = (Fsync) command;
-                final int file = files.indexOf(f.file());
-                if (file < 0) {
-                    return files.refusalFor(f.file());
-                }
-                beginOn(op, CommandKind.FSYNC, command, file);
-                prep(sq.prepFsync(op.fd, f.dataOnly() ? IORING_FSYNC_DATASYNC : 0, UserData.op(op.slot, op.generation)));
-                return null;
-            }
-            case STAT: {
-                final Stat s = (Stat) command;
-                final int file = files.indexOf(s.file());
-                if (file < 0) {
-                    return files.refusalFor(s.file());
-                }
-                beginOn(op, CommandKind.STAT, command, file);
-                prep(sq.prepStatx(op.fd, emptyPath.address(), AT_EMPTY_PATH, Statx.DEFAULT_MASK,
-                        pooled(op, Statx.BUFFER_SIZE).address(), UserData.op(op.slot, op.generation)));
-                return null;
-            }
+                return fileOps.close(op, (Close) command);
+            case TRIM:
+                return fileOps.trim(op, (Trim) command);
+            case FSYNC:
+                return fileOps.fsync(op, (Fsync) command);
+            case STAT:
+                return fileOps.stat(op, (Stat) command);
             case COPY_RANGE:
                 return splices.prepare(op, (CopyRange) command);
             default:
@@ -277,96 +239,10 @@ final class SqeWriter {
         return refusal2;
     }
 
-    private String open(Op op, Open o) {
-        if (o.path() == null || o.path().isEmpty() || o.options() == null) {
-            return "open needs a path and options, got path=" + o.path() + ", options=" + o.options();
-        }
-        if (o.path().indexOf('\0') >= 0) {
-            return "a path must not contain NUL: " + o.path();
-        }
-        if (rootFd >= 0) {
-            return openBeneathRoot(op, o);
-        }
-        op.begin(CommandKind.OPEN, o, AT_FDCWD);
-        op.borrow(AlignedBuffer.cString(o.path()));
-        prep(sq.prepOpenat(AT_FDCWD, op.data.address(), o.options().toFlags(), FILE_MODE,
-                UserData.op(op.slot, op.generation)));
-        return null;
-    }
-
-    /**
-     * {@code openat2(rootFd, path, {flags, mode, resolve})}: with RESOLVE_BENEATH the kernel refuses, with
-     * EXDEV, an absolute path and any {@code ..} or symlink that would resolve outside the root. One buffer
-     * holds the {@code open_how} and, after it, the path; the slot references it until the open completes.
-     */
-    private String openBeneathRoot(Op op, Open open) {
-        final byte[] path = open.path().getBytes(StandardCharsets.UTF_8);
-        final int flags = open.options().toFlags();
-        final AlignedBuffer how = AlignedBuffer.allocate(OPEN_HOW_SIZE + path.length + 1, Long.BYTES);
-        final ByteBuffer b = how.byteBuffer();
-        b.putLong(0, flags & 0xFFFFFFFFL);
-        // openat2 refuses a mode without O_CREAT
-        b.putLong(Long.BYTES, (flags & O_CREAT) != 0 ? FILE_MODE : 0);
-        b.putLong(2 * Long.BYTES, resolveFlags);
-        b.put(OPEN_HOW_SIZE, path); // the NUL after it is already there: the memory starts zeroed
-        op.begin(CommandKind.OPEN, open, rootFd);
-        op.borrow(how);
-        prep(sq.prepOpenat2(rootFd, how.address(OPEN_HOW_SIZE), how.address(), UserData.op(op.slot, op.generation)));
-        return null;
-    }
-
-    private String close(Op op, Close c) {
-        final int file = files.indexOf(c.file());
-        if (file < 0) {
-            return files.refusalFor(c.file());
-        }
-        op.begin(CommandKind.CLOSE, c, files.fd(file));
-        if (files.busy(file)) {
-            // Ops on the file are in flight (a short write may still continue): close after the last one, or
-            // the descriptor number could be reused by another file before they finish. See closeDue.
-            files.closeWhenIdle(file, op);
-        } else {
-            files.remove(file);
-            prep(sq.prepClose(op.fd, UserData.op(op.slot, op.generation)));
-        }
-        return null;
-    }
-
-    /**
-     * The close that waited for the last op on table entry {@code file}: its descriptor is free of ops now.
-     * Throws {@link RingOverloadedException} (the entry stays unreachable and is closed at stop) when the
-     * kernel takes no SQE.
-     */
-    void closeDue(Op close, int file) {
-        try {
-            ensureSpace(1);
-        } catch (RingOverloadedException e) {
-            files.closeWhenIdle(file, close);
-            throw e;
-        }
-        files.remove(file);
-        prep(sq.prepClose(close.fd, UserData.op(close.slot, close.generation)));
-    }
-
     /**
      * A short write's rest: the same slot and generation, with {@code remainingNanos} of the op's timeout
      * linked to it (0 for none).
      */
-    /**
-     * The O_DIRECT open of {@code op} gave {@code fd}: ask the kernel for the file's O_DIRECT alignment with a
-     * {@code statx} of that descriptor (not of the path, which would be a second, unconfined lookup), in the
-     * same slot. Throws {@link RingOverloadedException} when the kernel takes no SQE now.
-     */
-    void statAlignment(Op op, int fd) {
-        ensureSpace(1);
-        op.fd = fd;
-        op.statingAlignment = true;
-        op.pendingCqes = 1;
-        op.borrow(AlignedBuffer.allocate(Statx.BUFFER_SIZE, Long.BYTES)); // an open is rare: no pool needed
-        prep(sq.prepStatx(fd, emptyPath.address(), AT_EMPTY_PATH, STATX_DIOALIGN, op.data.address(),
-                UserData.op(op.slot, op.generation)));
-    }
-
     void writeRest(Op op, long remainingNanos) {
         ensureSpace(remainingNanos > 0 ? 2 : 1);
         op.pendingCqes = 1;
@@ -428,7 +304,7 @@ final class SqeWriter {
     }
 
     /** A buffer of at least {@code size} bytes from the pool for {@code op}; admission made sure it fits. */
-    private AlignedBuffer pooled(Op op, int size) {
+    AlignedBuffer pooled(Op op, int size) {
         return op.usePooled(pool.acquire(size));
     }
 
@@ -446,6 +322,11 @@ final class SqeWriter {
             }
             counters.batch(ring.submit());
         }
+    }
+
+    /** The writer of the file ops, for the completer's follow-ups (a close that waited, an alignment stat). */
+    FileSqes fileOps() {
+        return fileOps;
     }
 
     /** The writer of the copies' splice rounds, for the completer's next round. */
