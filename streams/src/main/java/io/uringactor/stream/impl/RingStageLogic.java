@@ -7,7 +7,6 @@ import io.uringactor.ring.AlignedBuffer;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.stream.AbruptStageTerminationException;
 import org.apache.pekko.stream.IOOperationIncompleteException;
 import org.apache.pekko.stream.IOResult;
@@ -83,7 +82,7 @@ abstract class RingStageLogic<T> extends GraphStageLogic {
         this.system = system;
         this.settings = settings;
         this.client = client;
-        this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+        this.blocking = Blocking.dispatcher(system);
         this.readers = OpenReaders.get(system);
         this.result = result;
     }
@@ -129,15 +128,7 @@ abstract class RingStageLogic<T> extends GraphStageLogic {
 
     /** Runs {@code task} on the blocking-IO dispatcher. */
     protected final <V> CompletableFuture<V> runBlocking(Callable<V> task) {
-        final CompletableFuture<V> done = new CompletableFuture<>();
-        blocking.execute(() -> {
-            try {
-                done.complete(task.call());
-            } catch (Throwable e) {
-                done.completeExceptionally(e);
-            }
-        });
-        return done;
+        return Blocking.run(blocking, task);
     }
 
     /**
