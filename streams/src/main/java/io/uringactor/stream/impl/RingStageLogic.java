@@ -76,15 +76,22 @@ abstract class RingStageLogic<T> extends GraphStageLogic {
     private Throwable failure;
     private boolean finished;
 
-    RingStageLogic(Shape shape, ActorSystem<?> system, RingClient client, T settings,
-                   CompletableFuture<IOResult> result) {
-        super(shape);
-        this.system = system;
-        this.settings = settings;
-        this.client = client;
+    /**
+     * One run of a stage: its shape, the system it runs in, the ring's client, its settings, and the result
+     * it completes.
+     */
+    record Run<T>(Shape shape, ActorSystem<?> system, RingClient client, T settings,
+                  CompletableFuture<IOResult> result) {
+    }
+
+    RingStageLogic(Run<T> run) {
+        super(run.shape());
+        this.system = run.system();
+        this.settings = run.settings();
+        this.client = run.client();
         this.blocking = Blocking.dispatcher(system);
         this.readers = OpenReaders.get(system);
-        this.result = result;
+        this.result = run.result();
     }
 
     @Override

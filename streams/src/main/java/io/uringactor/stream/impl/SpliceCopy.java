@@ -124,8 +124,8 @@ public final class SpliceCopy {
         // close it before the sink opens its target, and the same-file check would no longer see the reader.
         // The stages are built fused (ownIsland = false) and the graph as a whole gets their dispatcher.
         final Pair<CompletionStage<IOResult>, CompletionStage<IOResult>> results =
-                Source.fromGraph(new FileSourceStage(system, source, read, null, false)).addAttributes(onRing)
-                        .toMat(Sink.fromGraph(new FileSinkStage(system, target, write, null, false))
+                Source.fromGraph(new FileSourceStage(StageSetup.fused(system, source, read))).addAttributes(onRing)
+                        .toMat(Sink.fromGraph(new FileSinkStage(StageSetup.fused(system, target, write)))
                                 .addAttributes(onRing), Keep.both())
                         .withAttributes(ActorAttributes.dispatcher(RingFileStage.DISPATCHER_SETTING))
                         .run(system);
