@@ -1,22 +1,15 @@
 package io.uringactor.stream.impl;
 
-import io.uringactor.actor.RingClient;
 import io.uringactor.stream.javadsl.BlockRead;
 import io.uringactor.stream.javadsl.BlockReadSettings;
 
-import com.typesafe.config.Config;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.FlowShape;
-import org.apache.pekko.stream.IOResult;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.util.ByteString;
 
-import java.nio.file.Path;
-import java.util.function.Function;
 import java.util.ArrayDeque;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Reads a block at each incoming offset, up to {@code readsInFlight} at once, and emits the blocks in
@@ -24,44 +17,18 @@ import java.util.concurrent.CompletableFuture;
  * from upstream only while there is room.
  */
 public final class BlockReadStage extends RingFileStage<FlowShape<Long, BlockRead>, BlockReadSettings> {
-    private final Inlet<Long> in = Inlet.create("UringBlockReader.in");
-    private final Outlet<BlockRead> out = Outlet.create("UringBlockReader.out");
-    private final FlowShape<Long, BlockRead> shape = FlowShape.of(in, out);
+    private final Inlet<Long> in = shape().in();
+    private final Outlet<BlockRead> out = shape().out();
 
-    /**
-     * The stage behind {@code UringFileIO.blockReader} with {@code settings}.
-     *
-     * @param system   the system whose default ring is used unless a {@code RingAttribute} names another;
-     *                 {@code null}: the materializer's
-     * @param path     the file
-     * @param settings the stage's settings
-     */
-    public BlockReadStage(ActorSystem<?> system, Path path, BlockReadSettings settings) {
-        this(system, path, java.util.Objects.requireNonNull(settings, "settings"), null, true);
-    }
-
-    /**
-     * The stage behind {@code UringFileIO.blockReader} without settings: {@code configured} applied to the config of the
-     * materializer's system when the stage is materialized.
-     */
-    public static BlockReadStage configured(Path path, Function<Config, BlockReadSettings> configured) {
-        return new BlockReadStage(null, path, null, java.util.Objects.requireNonNull(configured, "configured"), true);
-    }
-
-    /** {@code ownIsland = false} fuses the stage with its neighbours (see {@link RingFileStage}). */
-    BlockReadStage(ActorSystem<?> system, Path path, BlockReadSettings settings, Function<Config, BlockReadSettings> configured, boolean ownIsland) {
-        super("UringBlockReader", system, path, settings, configured, ownIsland);
+    /** The stage behind {@code UringFileIO.blockReader}, built from {@code setup}. */
+    public BlockReadStage(StageSetup<BlockReadSettings> setup) {
+        super("UringBlockReader", FlowShape.of(Inlet.create("UringBlockReader.in"), Outlet.create("UringBlockReader.out")),
+                setup);
     }
 
     @Override
-    public FlowShape<Long, BlockRead> shape() {
-        return shape;
-    }
-
-    @Override
-    protected RingStageLogic<BlockReadSettings> createLogic(ActorSystem<?> system, RingClient client, BlockReadSettings settings,
-                                                     CompletableFuture<IOResult> result) {
-        return new Logic(system, client, settings, result);
+    protected RingStageLogic<BlockReadSettings> createLogic(RingStageLogic.Run<BlockReadSettings> run) {
+        return new Logic(run);
     }
 
     private static final class Block {
@@ -78,8 +45,8 @@ public final class BlockReadStage extends RingFileStage<FlowShape<Long, BlockRea
         private final ArrayDeque<Block> blocks = new ArrayDeque<>();
         private final int blockSize = settings.blockSize();
 
-        Logic(ActorSystem<?> system, RingClient client, BlockReadSettings settings, CompletableFuture<IOResult> result) {
-            super(shape, system, client, settings, result);
+        Logic(RingStageLogic.Run<BlockReadSettings> run) {
+            super(run);
             setHandler(in, new AbstractInHandler() {
                 @Override
                 public void onPush() {

@@ -1,22 +1,15 @@
 package io.uringactor.stream.impl;
 
 import io.uringactor.actor.OpenOptions;
-import io.uringactor.actor.RingClient;
 import io.uringactor.stream.javadsl.BlockWrite;
 import io.uringactor.stream.javadsl.BlockWriteSettings;
 
-import com.typesafe.config.Config;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.FlowShape;
-import org.apache.pekko.stream.IOResult;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 
-import java.nio.file.Path;
-import java.util.function.Function;
 import java.util.ArrayDeque;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Writes each incoming {@link BlockWrite} at its offset, up to {@code writesInFlight} at once, and emits
@@ -29,44 +22,18 @@ import java.util.concurrent.CompletableFuture;
  * alone. When the stream fails later, the writes received are still made before the stage fails.
  */
 public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, BlockWrite>, BlockWriteSettings> {
-    private final Inlet<BlockWrite> in = Inlet.create("UringBlockWriter.in");
-    private final Outlet<BlockWrite> out = Outlet.create("UringBlockWriter.out");
-    private final FlowShape<BlockWrite, BlockWrite> shape = FlowShape.of(in, out);
+    private final Inlet<BlockWrite> in = shape().in();
+    private final Outlet<BlockWrite> out = shape().out();
 
-    /**
-     * The stage behind {@code UringFileIO.blockWriter} and {@code blockWriteSink} with {@code settings}.
-     *
-     * @param system   the system whose default ring is used unless a {@code RingAttribute} names another;
-     *                 {@code null}: the materializer's
-     * @param path     the file
-     * @param settings the stage's settings
-     */
-    public BlockWriteStage(ActorSystem<?> system, Path path, BlockWriteSettings settings) {
-        this(system, path, java.util.Objects.requireNonNull(settings, "settings"), null, true);
-    }
-
-    /**
-     * The stage behind {@code UringFileIO.blockWriter} and {@code blockWriteSink} without settings: {@code configured} applied to the config of the
-     * materializer's system when the stage is materialized.
-     */
-    public static BlockWriteStage configured(Path path, Function<Config, BlockWriteSettings> configured) {
-        return new BlockWriteStage(null, path, null, java.util.Objects.requireNonNull(configured, "configured"), true);
-    }
-
-    /** {@code ownIsland = false} fuses the stage with its neighbours (see {@link RingFileStage}). */
-    BlockWriteStage(ActorSystem<?> system, Path path, BlockWriteSettings settings, Function<Config, BlockWriteSettings> configured, boolean ownIsland) {
-        super("UringBlockWriter", system, path, settings, configured, ownIsland);
+    /** The stage behind {@code UringFileIO.blockWriter} and {@code blockWriteSink}, built from {@code setup}. */
+    public BlockWriteStage(StageSetup<BlockWriteSettings> setup) {
+        super("UringBlockWriter", FlowShape.of(Inlet.create("UringBlockWriter.in"), Outlet.create("UringBlockWriter.out")),
+                setup);
     }
 
     @Override
-    public FlowShape<BlockWrite, BlockWrite> shape() {
-        return shape;
-    }
-
-    @Override
-    protected RingStageLogic<BlockWriteSettings> createLogic(ActorSystem<?> system, RingClient client, BlockWriteSettings settings,
-                                                     CompletableFuture<IOResult> result) {
-        return new Logic(system, client, settings, result);
+    protected RingStageLogic<BlockWriteSettings> createLogic(RingStageLogic.Run<BlockWriteSettings> run) {
+        return new Logic(run);
     }
 
     private static final class Pending {
@@ -96,8 +63,8 @@ public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, B
         /** The end has begun: the final fsync (if any), then completion. */
         private boolean ending;
 
-        Logic(ActorSystem<?> system, RingClient client, BlockWriteSettings settings, CompletableFuture<IOResult> result) {
-            super(shape, system, client, settings, result);
+        Logic(RingStageLogic.Run<BlockWriteSettings> run) {
+            super(run);
             setHandler(in, new AbstractInHandler() {
                 @Override
                 public void onPush() {

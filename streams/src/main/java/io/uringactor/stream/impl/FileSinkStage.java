@@ -1,19 +1,14 @@
 package io.uringactor.stream.impl;
 
 import io.uringactor.actor.OpenOptions;
-import io.uringactor.actor.RingClient;
 import io.uringactor.stream.javadsl.ToPathSettings;
 
-import com.typesafe.config.Config;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.stream.IOResult;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.SinkShape;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.util.ByteString;
 
 import java.nio.file.Path;
-import java.util.function.Function;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -31,43 +26,16 @@ import java.util.concurrent.CompletionStage;
  * later still gets what the sink received written (in place; atomic mode discards the temporary file).
  */
 public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, ToPathSettings> {
-    private final Inlet<ByteString> in = Inlet.create("UringFileSink.in");
-    private final SinkShape<ByteString> shape = SinkShape.of(in);
+    private final Inlet<ByteString> in = shape().in();
 
-    /**
-     * The stage behind {@code UringFileIO.toPath} with {@code settings}.
-     *
-     * @param system   the system whose default ring is used unless a {@code RingAttribute} names another;
-     *                 {@code null}: the materializer's
-     * @param path     the file
-     * @param settings the stage's settings
-     */
-    public FileSinkStage(ActorSystem<?> system, Path path, ToPathSettings settings) {
-        this(system, path, java.util.Objects.requireNonNull(settings, "settings"), null, true);
-    }
-
-    /**
-     * The stage behind {@code UringFileIO.toPath} without settings: {@code configured} applied to the config of the
-     * materializer's system when the stage is materialized.
-     */
-    public static FileSinkStage configured(Path path, Function<Config, ToPathSettings> configured) {
-        return new FileSinkStage(null, path, null, java.util.Objects.requireNonNull(configured, "configured"), true);
-    }
-
-    /** {@code ownIsland = false} fuses the stage with its neighbours (see {@link RingFileStage}). */
-    FileSinkStage(ActorSystem<?> system, Path path, ToPathSettings settings, Function<Config, ToPathSettings> configured, boolean ownIsland) {
-        super("UringFileSink", system, path, settings, configured, ownIsland);
+    /** The stage behind {@code UringFileIO.toPath}, built from {@code setup}. */
+    public FileSinkStage(StageSetup<ToPathSettings> setup) {
+        super("UringFileSink", SinkShape.of(Inlet.create("UringFileSink.in")), setup);
     }
 
     @Override
-    public SinkShape<ByteString> shape() {
-        return shape;
-    }
-
-    @Override
-    protected RingStageLogic<ToPathSettings> createLogic(ActorSystem<?> system, RingClient client, ToPathSettings settings,
-                                                     CompletableFuture<IOResult> result) {
-        return new Logic(system, client, settings, result);
+    protected RingStageLogic<ToPathSettings> createLogic(RingStageLogic.Run<ToPathSettings> run) {
+        return new Logic(run);
     }
 
     private final class Logic extends RingStageLogic<ToPathSettings> {
@@ -99,8 +67,8 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
         /** The tail write or the final fsync has been started. */
         private boolean ending;
 
-        Logic(ActorSystem<?> system, RingClient client, ToPathSettings settings, CompletableFuture<IOResult> result) {
-            super(shape, system, client, settings, result);
+        Logic(RingStageLogic.Run<ToPathSettings> run) {
+            super(run);
             setHandler(in, new AbstractInHandler() {
                 @Override
                 public void onPush() {

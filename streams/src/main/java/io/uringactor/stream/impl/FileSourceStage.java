@@ -1,19 +1,12 @@
 package io.uringactor.stream.impl;
 
-import io.uringactor.actor.RingClient;
 import io.uringactor.stream.javadsl.FromPathSettings;
 
-import com.typesafe.config.Config;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.stream.IOResult;
 import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.SourceShape;
 import org.apache.pekko.util.ByteString;
 
-import java.nio.file.Path;
-import java.util.function.Function;
 import java.util.ArrayDeque;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * The file source: opens the file through the ring actor, keeps up to {@code readsInFlight} chunk reads
@@ -23,43 +16,16 @@ import java.util.concurrent.CompletableFuture;
  * last element, and reads issued past it are discarded.
  */
 public final class FileSourceStage extends RingFileStage<SourceShape<ByteString>, FromPathSettings> {
-    private final Outlet<ByteString> out = Outlet.create("UringFileSource.out");
-    private final SourceShape<ByteString> shape = SourceShape.of(out);
+    private final Outlet<ByteString> out = shape().out();
 
-    /**
-     * The stage behind {@code UringFileIO.fromPath} with {@code settings}.
-     *
-     * @param system   the system whose default ring is used unless a {@code RingAttribute} names another;
-     *                 {@code null}: the materializer's
-     * @param path     the file
-     * @param settings the stage's settings
-     */
-    public FileSourceStage(ActorSystem<?> system, Path path, FromPathSettings settings) {
-        this(system, path, java.util.Objects.requireNonNull(settings, "settings"), null, true);
-    }
-
-    /**
-     * The stage behind {@code UringFileIO.fromPath} without settings: {@code configured} applied to the config of the
-     * materializer's system when the stage is materialized.
-     */
-    public static FileSourceStage configured(Path path, Function<Config, FromPathSettings> configured) {
-        return new FileSourceStage(null, path, null, java.util.Objects.requireNonNull(configured, "configured"), true);
-    }
-
-    /** {@code ownIsland = false} fuses the stage with its neighbours (see {@link RingFileStage}). */
-    FileSourceStage(ActorSystem<?> system, Path path, FromPathSettings settings, Function<Config, FromPathSettings> configured, boolean ownIsland) {
-        super("UringFileSource", system, path, settings, configured, ownIsland);
+    /** The stage behind {@code UringFileIO.fromPath}, built from {@code setup}. */
+    public FileSourceStage(StageSetup<FromPathSettings> setup) {
+        super("UringFileSource", SourceShape.of(Outlet.create("UringFileSource.out")), setup);
     }
 
     @Override
-    public SourceShape<ByteString> shape() {
-        return shape;
-    }
-
-    @Override
-    protected RingStageLogic<FromPathSettings> createLogic(ActorSystem<?> system, RingClient client, FromPathSettings settings,
-                                                     CompletableFuture<IOResult> result) {
-        return new Logic(system, client, settings, result);
+    protected RingStageLogic<FromPathSettings> createLogic(RingStageLogic.Run<FromPathSettings> run) {
+        return new Logic(run);
     }
 
     /** One chunk read: where, how much, what has arrived. */
@@ -84,8 +50,8 @@ public final class FileSourceStage extends RingFileStage<SourceShape<ByteString>
         private int skip;
         private boolean endSeen;
 
-        Logic(ActorSystem<?> system, RingClient client, FromPathSettings settings, CompletableFuture<IOResult> result) {
-            super(shape, system, client, settings, result);
+        Logic(RingStageLogic.Run<FromPathSettings> run) {
+            super(run);
             setOutHandler(out, this::emit);
         }
 

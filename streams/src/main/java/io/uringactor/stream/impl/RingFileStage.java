@@ -20,14 +20,13 @@ import org.apache.pekko.stream.stage.GraphStageLogic;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
 
 import scala.Tuple2;
 
 /**
  * The graph stage around a {@link RingStageLogic}, the same for every file stage: one file and its
- * settings, the ring actor's client (a {@link RingAttribute}'s, else the system's default ring), and an
- * {@link IOResult} materialized per run. A stage adds its shape and its logic.
+ * settings ({@link StageSetup}), the ring actor's client (a {@link RingAttribute}'s, else the system's
+ * default ring), and an {@link IOResult} materialized per run. A stage adds its shape and its logic.
  *
  * <p>The system is the one given at construction or, without one, the materializer's, found when the stage
  * is materialized (as Pekko's {@code FileIO} needs none); so are the settings: the ones given, or the
@@ -45,38 +44,28 @@ abstract class RingFileStage<S extends Shape, T>
     public static final String DISPATCHER_SETTING = "io-uring-actor.stream.dispatcher";
 
     private final String name;
-    /** The system given at construction; {@code null}: the materializer's. */
-    private final ActorSystem<?> givenSystem;
+    private final S shape;
+    private final StageSetup<T> setup;
     protected final Path path;
-    /** The settings given at construction; {@code null}: {@link #configured} of the system's config. */
-    private final T givenSettings;
-    private final Function<Config, T> configured;
-
-    /** Whether the stage runs on the configured dispatcher (an island of its own) or fused with its neighbours. */
-    private final boolean ownIsland;
 
     /**
      * {@code name} names the stage in {@link #toString()}; its attribute name is {@code name} in camelCase.
-     * {@code system} and {@code settings} may be {@code null}: then the materializer's system, and
-     * {@code configured} applied to its config. {@code ownIsland}: on the stages' dispatcher, or (false)
-     * fused with the stages around it, for a graph of this library's own that picks its dispatcher as a whole.
+     * {@code shape}: the stage's own ports. {@code setup}: its file, settings, system and island.
      */
-    RingFileStage(String name, ActorSystem<?> system, Path path, T settings, Function<Config, T> configured,
-                  boolean ownIsland) {
-        if (path == null) {
-            throw new NullPointerException("path");
-        }
+    RingFileStage(String name, S shape, StageSetup<T> setup) {
         this.name = name;
-        this.givenSystem = system;
-        this.path = path;
-        this.givenSettings = settings;
-        this.configured = configured;
-        this.ownIsland = ownIsland;
+        this.shape = shape;
+        this.setup = setup;
+        this.path = setup.path;
     }
 
-    /** A new logic for one run on {@code system} with {@code settings}; it completes {@code result}. */
-    protected abstract RingStageLogic<T> createLogic(ActorSystem<?> system, RingClient client, T settings,
-                                                     CompletableFuture<IOResult> result);
+    /** A new logic for one {@code run}; it completes {@code run.result()}. */
+    protected abstract RingStageLogic<T> createLogic(RingStageLogic.Run<T> run);
+
+    @Override
+    public final S shape() {
+        return shape;
+    }
 
     /**
      * The stage's name and its dispatcher, {@link #DISPATCHER_SETTING}: by default the default ring's event
@@ -91,13 +80,13 @@ abstract class RingFileStage<S extends Shape, T>
     @Override
     public final Attributes initialAttributes() {
         final Attributes named = Attributes.name(Character.toLowerCase(name.charAt(0)) + name.substring(1));
-        return ownIsland ? named.and(ActorAttributes.dispatcher(DISPATCHER_SETTING)) : named;
+        return setup.ownIsland ? named.and(ActorAttributes.dispatcher(DISPATCHER_SETTING)) : named;
     }
 
     @Override
     public final Tuple2<GraphStageLogic, CompletionStage<IOResult>> createLogicAndMaterializedValue(
             Attributes attributes, Materializer materializer) {
-        final ActorSystem<?> system = givenSystem != null ? givenSystem : Adapter.toTyped(materializer.system());
+        final ActorSystem<?> system = setup.system != null ? setup.system : Adapter.toTyped(materializer.system());
         final Pair<GraphStageLogic, CompletionStage<IOResult>> pair = create(system, attributes);
         return Tuple2.apply(pair.first(), pair.second());
     }
@@ -106,20 +95,20 @@ abstract class RingFileStage<S extends Shape, T>
     @Override
     public final Pair<GraphStageLogic, CompletionStage<IOResult>> createLogicAndMaterializedValuePair(
             Attributes attributes) {
-        if (givenSystem == null) {
+        if (setup.system == null) {
             throw new IllegalStateException(this + " finds its ActorSystem through the materializer");
         }
-        return create(givenSystem, attributes);
+        return create(setup.system, attributes);
     }
 
     private Pair<GraphStageLogic, CompletionStage<IOResult>> create(ActorSystem<?> system, Attributes attributes) {
         checkDispatcherSetting(system);
-        final T settings = givenSettings != null ? givenSettings : configured.apply(system.settings().config());
+        final T settings = setup.settings != null ? setup.settings : setup.configured.apply(system.settings().config());
         final CompletableFuture<IOResult> result = new CompletableFuture<>();
         final RingClient client = attributes.getAttribute(RingAttribute.class)
                 .map(RingAttribute::client)
                 .orElseGet(() -> RingExtension.get(system).client());
-        return Pair.create(createLogic(system, client, settings, result), result);
+        return Pair.create(createLogic(new RingStageLogic.Run<>(shape, system, client, settings, result)), result);
     }
 
     /**
@@ -139,6 +128,6 @@ abstract class RingFileStage<S extends Shape, T>
 
     @Override
     public final String toString() {
-        return name + "(" + path + ", " + (givenSettings != null ? givenSettings : "configured settings") + ")";
+        return name + "(" + path + ", " + (setup.settings != null ? setup.settings : "configured settings") + ")";
     }
 }

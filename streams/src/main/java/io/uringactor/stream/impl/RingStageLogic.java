@@ -7,7 +7,6 @@ import io.uringactor.ring.AlignedBuffer;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.stream.AbruptStageTerminationException;
 import org.apache.pekko.stream.IOOperationIncompleteException;
 import org.apache.pekko.stream.IOResult;
@@ -77,15 +76,22 @@ abstract class RingStageLogic<T> extends GraphStageLogic {
     private Throwable failure;
     private boolean finished;
 
-    RingStageLogic(Shape shape, ActorSystem<?> system, RingClient client, T settings,
-                   CompletableFuture<IOResult> result) {
-        super(shape);
-        this.system = system;
-        this.settings = settings;
-        this.client = client;
-        this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    /**
+     * One run of a stage: its shape, the system it runs in, the ring's client, its settings, and the result
+     * it completes.
+     */
+    record Run<T>(Shape shape, ActorSystem<?> system, RingClient client, T settings,
+                  CompletableFuture<IOResult> result) {
+    }
+
+    RingStageLogic(Run<T> run) {
+        super(run.shape());
+        this.system = run.system();
+        this.settings = run.settings();
+        this.client = run.client();
+        this.blocking = Blocking.dispatcher(system);
         this.readers = OpenReaders.get(system);
-        this.result = result;
+        this.result = run.result();
     }
 
     @Override
@@ -129,15 +135,7 @@ abstract class RingStageLogic<T> extends GraphStageLogic {
 
     /** Runs {@code task} on the blocking-IO dispatcher. */
     protected final <V> CompletableFuture<V> runBlocking(Callable<V> task) {
-        final CompletableFuture<V> done = new CompletableFuture<>();
-        blocking.execute(() -> {
-            try {
-                done.complete(task.call());
-            } catch (Throwable e) {
-                done.completeExceptionally(e);
-            }
-        });
-        return done;
+        return Blocking.run(blocking, task);
     }
 
     /**

@@ -15,7 +15,6 @@ import io.uringactor.stream.javadsl.ToPathSettings;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.ActorAttributes;
 import org.apache.pekko.stream.Attributes;
@@ -28,7 +27,6 @@ import org.apache.pekko.stream.javadsl.Source;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -96,7 +94,7 @@ public final class SpliceCopy {
         this.settings = settings;
         this.readers = OpenReaders.get(system);
         this.writeTarget = settings.atomicReplace() ? WriteTarget.atomic(target, true, false) : WriteTarget.inPlace(target);
-        this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+        this.blocking = Blocking.dispatcher(system);
     }
 
     /** A copy through the system's default ring; see {@link io.uringactor.stream.javadsl.UringFileIO#copy}. */
@@ -126,8 +124,8 @@ public final class SpliceCopy {
         // close it before the sink opens its target, and the same-file check would no longer see the reader.
         // The stages are built fused (ownIsland = false) and the graph as a whole gets their dispatcher.
         final Pair<CompletionStage<IOResult>, CompletionStage<IOResult>> results =
-                Source.fromGraph(new FileSourceStage(system, source, read, null, false)).addAttributes(onRing)
-                        .toMat(Sink.fromGraph(new FileSinkStage(system, target, write, null, false))
+                Source.fromGraph(new FileSourceStage(StageSetup.fused(system, source, read))).addAttributes(onRing)
+                        .toMat(Sink.fromGraph(new FileSinkStage(StageSetup.fused(system, target, write)))
                                 .addAttributes(onRing), Keep.both())
                         .withAttributes(ActorAttributes.dispatcher(RingFileStage.DISPATCHER_SETTING))
                         .run(system);
@@ -141,7 +139,7 @@ public final class SpliceCopy {
                 .thenCompose(this::statSource)
                 .thenCompose(this::registerSource)
                 .thenCompose(ignored -> TargetProbe.check(ring, target, readers.snapshot(), this::keepProbe, () -> { }))
-                .thenCompose(ignored -> onBlocking(writeTarget::prepare))
+                .thenCompose(ignored -> Blocking.run(blocking, writeTarget::prepare))
                 .thenCompose(writePath -> ring.open(writePath, writeTarget.isAtomic()
                         ? OpenOptions.writeOnly() // created empty by prepare
                         : OpenOptions.writeOnly().withCreate().withTruncate()))
@@ -149,7 +147,7 @@ public final class SpliceCopy {
                 .thenCompose(ignored -> settings.fsyncAtEnd() && !writeTarget.isAtomic() // an atomic commit fsyncs
                         ? ring.fsync(targetOrNull()) : CompletableFuture.completedFuture(Done.getInstance()))
                 .thenCompose(ignored -> ring.close(takeTarget()))
-                .thenCompose(ignored -> onBlocking(() -> {
+                .thenCompose(ignored -> Blocking.run(blocking, () -> {
                     writeTarget.commit();
                     return Done.getInstance();
                 }))
@@ -302,7 +300,7 @@ public final class SpliceCopy {
         }
         final CompletionStage<Done> closed = close(openTarget).thenCombine(close(openProbe), (a, b) -> a)
                 .thenCombine(close(openSource), (a, b) -> a);
-        closed.whenComplete((ignored, closeError) -> onBlocking(() -> {
+        closed.whenComplete((ignored, closeError) -> Blocking.run(blocking, () -> {
             if (registered != null) {
                 registered.close(); // after the close: a writer that follows still finds the file until then
             }
@@ -340,18 +338,5 @@ public final class SpliceCopy {
     private CompletionStage<Done> close(FileHandle file) {
         return file == null ? CompletableFuture.completedFuture(Done.getInstance())
                 : ring.close(file).exceptionally(e -> Done.getInstance()); // a failure of the copy already counts
-    }
-
-    /** Runs {@code task} on the blocking-IO dispatcher. */
-    private <T> CompletableFuture<T> onBlocking(Callable<T> task) {
-        final CompletableFuture<T> done = new CompletableFuture<>();
-        blocking.execute(() -> {
-            try {
-                done.complete(task.call());
-            } catch (Throwable e) {
-                done.completeExceptionally(e);
-            }
-        });
-        return done;
     }
 }

@@ -24,14 +24,8 @@ public final class BlockReadSettings {
     private final boolean direct;
 
     private BlockReadSettings(int blockSize, int readsInFlight, boolean direct) {
-        if (blockSize <= 0) {
-            throw new IllegalArgumentException("blockSize=" + blockSize + " must be positive");
-        }
-        if (readsInFlight <= 0) {
-            throw new IllegalArgumentException("readsInFlight=" + readsInFlight + " must be positive");
-        }
-        this.blockSize = blockSize;
-        this.readsInFlight = readsInFlight;
+        this.blockSize = SettingsConfig.requirePositive("blockSize", blockSize);
+        this.readsInFlight = SettingsConfig.requirePositive("readsInFlight", readsInFlight);
         this.direct = direct;
     }
 

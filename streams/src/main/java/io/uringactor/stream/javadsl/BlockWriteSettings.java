@@ -1,7 +1,5 @@
 package io.uringactor.stream.javadsl;
 
-import io.uringactor.actor.OpenOptions;
-
 import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.ActorSystem;
 
@@ -39,18 +37,11 @@ public final class BlockWriteSettings {
     private final boolean direct;
 
     private BlockWriteSettings(Set<OpenOption> options, int writesInFlight, boolean fsyncAtEnd, boolean direct) {
-        if (options == null) {
-            throw new IllegalArgumentException("options must not be null");
-        }
-        if (options.contains(StandardOpenOption.APPEND)) {
+        if (options != null && options.contains(StandardOpenOption.APPEND)) {
             throw new IllegalArgumentException("block writes have offsets: APPEND is not allowed");
         }
-        OpenOptions.ofWriting(options); // refuses what FileChannel.open refuses, and a set that does not write
-        if (writesInFlight <= 0) {
-            throw new IllegalArgumentException("writesInFlight=" + writesInFlight + " must be positive");
-        }
-        this.options = Set.copyOf(options);
-        this.writesInFlight = writesInFlight;
+        this.options = SettingsConfig.requireWriting(options);
+        this.writesInFlight = SettingsConfig.requirePositive("writesInFlight", writesInFlight);
         this.fsyncAtEnd = fsyncAtEnd;
         this.direct = direct;
     }

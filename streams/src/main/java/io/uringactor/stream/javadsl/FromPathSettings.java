@@ -32,18 +32,9 @@ public final class FromPathSettings {
     private final boolean direct;
 
     private FromPathSettings(int chunkSize, long startPosition, int readsInFlight, boolean direct) {
-        if (chunkSize <= 0) {
-            throw new IllegalArgumentException("chunkSize=" + chunkSize + " must be positive");
-        }
-        if (startPosition < 0) {
-            throw new IllegalArgumentException("startPosition=" + startPosition + " must not be negative");
-        }
-        if (readsInFlight <= 0) {
-            throw new IllegalArgumentException("readsInFlight=" + readsInFlight + " must be positive");
-        }
-        this.chunkSize = chunkSize;
-        this.startPosition = startPosition;
-        this.readsInFlight = readsInFlight;
+        this.chunkSize = SettingsConfig.requirePositive("chunkSize", chunkSize);
+        this.startPosition = SettingsConfig.requireNotNegative("startPosition", startPosition);
+        this.readsInFlight = SettingsConfig.requirePositive("readsInFlight", readsInFlight);
         this.direct = direct;
     }
 

@@ -1,5 +1,7 @@
 package io.uringactor.stream.javadsl;
 
+import io.uringactor.actor.OpenOptions;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 
@@ -12,7 +14,8 @@ import java.util.function.Supplier;
 /**
  * Reads the settings classes' keys from a root config, naming the full key ({@code io-uring-actor.stream.*})
  * in every error: a {@link ConfigException} from the typed getters, or a {@link ConfigException.BadValue}
- * for a value out of range or a combination the settings refuse.
+ * for a value out of range or a combination the settings refuse. Also the checks their constructors share,
+ * which refuse a value with an {@link IllegalArgumentException} naming the setting.
  */
 final class SettingsConfig {
     /** The root of the stream stages' settings. */
@@ -55,6 +58,34 @@ final class SettingsConfig {
             throw new ConfigException.BadValue(config.getValue(path).origin(), path, "must not be empty");
         }
         return options;
+    }
+
+    /** {@code value}, unless it is not positive. */
+    static int requirePositive(String name, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + "=" + value + " must be positive");
+        }
+        return value;
+    }
+
+    /** {@code value}, unless it is negative. */
+    static long requireNotNegative(String name, long value) {
+        if (value < 0) {
+            throw new IllegalArgumentException(name + "=" + value + " must not be negative");
+        }
+        return value;
+    }
+
+    /**
+     * A writer's {@code options} as an unmodifiable set, unless {@link OpenOptions#ofWriting} refuses them:
+     * what {@code FileChannel.open} refuses, and a set that does not write.
+     */
+    static Set<OpenOption> requireWriting(Set<OpenOption> options) {
+        if (options == null) {
+            throw new IllegalArgumentException("options must not be null");
+        }
+        OpenOptions.ofWriting(options);
+        return Set.copyOf(options);
     }
 
     /**

@@ -92,19 +92,10 @@ public final class ToPathSettings {
 
     private ToPathSettings(Set<OpenOption> options, long startPosition, int writesInFlight, int chunkSize,
                            boolean fsyncAtEnd, boolean direct, boolean atomicReplace) {
-        if (options == null) {
-            throw new IllegalArgumentException("options must not be null");
-        }
-        OpenOptions.ofWriting(options); // refuses what FileChannel.open refuses, and a set that does not write
-        if (startPosition < 0) {
-            throw new IllegalArgumentException("startPosition=" + startPosition + " must not be negative");
-        }
-        if (writesInFlight <= 0) {
-            throw new IllegalArgumentException("writesInFlight=" + writesInFlight + " must be positive");
-        }
-        if (chunkSize <= 0) {
-            throw new IllegalArgumentException("chunkSize=" + chunkSize + " must be positive");
-        }
+        this.options = SettingsConfig.requireWriting(options);
+        this.startPosition = SettingsConfig.requireNotNegative("startPosition", startPosition);
+        this.writesInFlight = SettingsConfig.requirePositive("writesInFlight", writesInFlight);
+        this.chunkSize = SettingsConfig.requirePositive("chunkSize", chunkSize);
         if (atomicReplace && options.contains(StandardOpenOption.APPEND)) {
             throw new IllegalArgumentException("atomicReplace writes a new file: APPEND is not allowed");
         }
@@ -112,10 +103,6 @@ public final class ToPathSettings {
             throw new IllegalArgumentException("atomicReplace writes a new file from offset 0, not from startPosition="
                     + startPosition);
         }
-        this.options = Set.copyOf(options);
-        this.startPosition = startPosition;
-        this.writesInFlight = writesInFlight;
-        this.chunkSize = chunkSize;
         this.fsyncAtEnd = fsyncAtEnd;
         this.direct = direct;
         this.atomicReplace = atomicReplace;

@@ -6,6 +6,7 @@ import io.uringactor.stream.impl.BlockWriteStage;
 import io.uringactor.stream.impl.FileSinkStage;
 import io.uringactor.stream.impl.FileSourceStage;
 import io.uringactor.stream.impl.SpliceCopy;
+import io.uringactor.stream.impl.StageSetup;
 
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.IOResult;
@@ -102,7 +103,7 @@ public final class UringFileIO {
      * in flight by default).
      */
     public static Source<ByteString, CompletionStage<IOResult>> fromPath(Path path) {
-        return Source.fromGraph(FileSourceStage.configured(path, FromPathSettings::create));
+        return Source.fromGraph(new FileSourceStage(StageSetup.configured(path, FromPathSettings::create)));
     }
 
     /**
@@ -113,8 +114,8 @@ public final class UringFileIO {
      */
     public static Source<ByteString, CompletionStage<IOResult>> fromPath(Path path, int chunkSize) {
         FromPathSettings.create().withChunkSize(chunkSize); // refuses a bad chunk size now, not when run
-        return Source.fromGraph(FileSourceStage.configured(path,
-                config -> FromPathSettings.create(config).withChunkSize(chunkSize)));
+        return Source.fromGraph(new FileSourceStage(StageSetup.configured(path,
+                config -> FromPathSettings.create(config).withChunkSize(chunkSize))));
     }
 
     /**
@@ -124,7 +125,7 @@ public final class UringFileIO {
      * the materializer's system. Materializes the byte count emitted (see the class comment for failures).
      */
     public static Source<ByteString, CompletionStage<IOResult>> fromPath(Path path, FromPathSettings settings) {
-        return Source.fromGraph(new FileSourceStage(null, path, settings));
+        return Source.fromGraph(new FileSourceStage(StageSetup.of(null, path, settings)));
     }
 
     /**
@@ -133,7 +134,7 @@ public final class UringFileIO {
      * 4 writes of up to 128 KiB in flight by default, as {@code FileIO.toPath}).
      */
     public static Sink<ByteString, CompletionStage<IOResult>> toPath(Path path) {
-        return Sink.fromGraph(FileSinkStage.configured(path, ToPathSettings::create));
+        return Sink.fromGraph(new FileSinkStage(StageSetup.configured(path, ToPathSettings::create)));
     }
 
     /**
@@ -147,7 +148,7 @@ public final class UringFileIO {
      * {@link ToPathSettings} for atomic replace.
      */
     public static Sink<ByteString, CompletionStage<IOResult>> toPath(Path path, ToPathSettings settings) {
-        return Sink.fromGraph(new FileSinkStage(null, path, settings));
+        return Sink.fromGraph(new FileSinkStage(StageSetup.of(null, path, settings)));
     }
 
     /**
@@ -159,7 +160,8 @@ public final class UringFileIO {
      */
     public static Flow<Long, BlockRead, CompletionStage<IOResult>> blockReader(Path path, int blockSize) {
         BlockReadSettings.create(blockSize); // refuses a bad block size now, not when run
-        return Flow.fromGraph(BlockReadStage.configured(path, config -> BlockReadSettings.create(config, blockSize)));
+        return Flow.fromGraph(new BlockReadStage(StageSetup.configured(path,
+                config -> BlockReadSettings.create(config, blockSize))));
     }
 
     /**
@@ -168,7 +170,7 @@ public final class UringFileIO {
      * stream with an {@link IllegalArgumentException}. Materializes the byte count read.
      */
     public static Flow<Long, BlockRead, CompletionStage<IOResult>> blockReader(Path path, BlockReadSettings settings) {
-        return Flow.fromGraph(new BlockReadStage(null, path, settings));
+        return Flow.fromGraph(new BlockReadStage(StageSetup.of(null, path, settings)));
     }
 
     /**
@@ -177,7 +179,7 @@ public final class UringFileIO {
      * CREATE, existing content kept, 8 in flight by default).
      */
     public static Flow<BlockWrite, BlockWrite, CompletionStage<IOResult>> blockWriter(Path path) {
-        return Flow.fromGraph(BlockWriteStage.configured(path, BlockWriteSettings::create));
+        return Flow.fromGraph(new BlockWriteStage(StageSetup.configured(path, BlockWriteSettings::create)));
     }
 
     /**
@@ -191,7 +193,7 @@ public final class UringFileIO {
      */
     public static Flow<BlockWrite, BlockWrite, CompletionStage<IOResult>> blockWriter(Path path,
                                                                                    BlockWriteSettings settings) {
-        return Flow.fromGraph(new BlockWriteStage(null, path, settings));
+        return Flow.fromGraph(new BlockWriteStage(StageSetup.of(null, path, settings)));
     }
 
     /** {@link #blockWriter(Path)} as a sink. */
@@ -220,7 +222,7 @@ public final class UringFileIO {
      */
     public static Source<ByteString, CompletionStage<IOResult>> fromPath(ActorSystem<?> system, Path path,
                                                                          FromPathSettings settings) {
-        return Source.fromGraph(new FileSourceStage(system, path, settings));
+        return Source.fromGraph(new FileSourceStage(StageSetup.of(system, path, settings)));
     }
 
     /**
@@ -237,7 +239,7 @@ public final class UringFileIO {
      */
     public static Sink<ByteString, CompletionStage<IOResult>> toPath(ActorSystem<?> system, Path path,
                                                                      ToPathSettings settings) {
-        return Sink.fromGraph(new FileSinkStage(system, path, settings));
+        return Sink.fromGraph(new FileSinkStage(StageSetup.of(system, path, settings)));
     }
 
     /**
@@ -255,7 +257,7 @@ public final class UringFileIO {
      */
     public static Flow<Long, BlockRead, CompletionStage<IOResult>> blockReader(ActorSystem<?> system, Path path,
                                                                               BlockReadSettings settings) {
-        return Flow.fromGraph(new BlockReadStage(system, path, settings));
+        return Flow.fromGraph(new BlockReadStage(StageSetup.of(system, path, settings)));
     }
 
     /**
@@ -272,7 +274,7 @@ public final class UringFileIO {
      */
     public static Flow<BlockWrite, BlockWrite, CompletionStage<IOResult>> blockWriter(ActorSystem<?> system, Path path,
                                                                                    BlockWriteSettings settings) {
-        return Flow.fromGraph(new BlockWriteStage(system, path, settings));
+        return Flow.fromGraph(new BlockWriteStage(StageSetup.of(system, path, settings)));
     }
 
     /** {@link #blockWriter(ActorSystem, Path, BlockWriteSettings)} as a sink. */

@@ -23,12 +23,13 @@ public final class FusedStages {
 
     /** {@code UringFileIO.toPath(path, settings)}, fused; the materializer's system. */
     public static Sink<ByteString, CompletionStage<IOResult>> toPath(Path path, ToPathSettings settings) {
-        return Sink.fromGraph(new FileSinkStage(null, path, settings, null, false));
+        return Sink.fromGraph(new FileSinkStage(StageSetup.fused(null, path, settings)));
     }
 
     /** {@code UringFileIO.blockWriteSink(path, settings)}, fused; the materializer's system. */
     public static Sink<BlockWrite, CompletionStage<IOResult>> blockWriteSink(Path path, BlockWriteSettings settings) {
-        return org.apache.pekko.stream.javadsl.Flow.fromGraph(new BlockWriteStage(null, path, settings, null, false))
+        return org.apache.pekko.stream.javadsl.Flow
+                .fromGraph(new BlockWriteStage(StageSetup.fused(null, path, settings)))
                 .toMat(Sink.ignore(), Keep.left());
     }
 }
