@@ -2,6 +2,8 @@ package io.uringactor.actor.internal;
 
 import io.uringactor.actor.RingCommand;
 
+import org.apache.pekko.annotation.InternalApi;
+
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -16,5 +18,6 @@ import java.util.concurrent.CompletableFuture;
  * @param reply   completed with the reply's value, or exceptionally with an
  *                {@link io.uringactor.ring.IoUringException}
  */
+@InternalApi
 public record LocalRequest(RingCommand command, CompletableFuture<Object> reply) {
 }

@@ -13,7 +13,7 @@ import org.apache.pekko.pattern.StatusReply;
  * the actor that answers for a ring that could not start, by the ring mailbox at stop and by the
  * {@link DeadLetterGuard}, so that every request gets its one reply wherever it ends.
  */
-public final class Replies {
+final class Replies {
     private Replies() {
     }
 

@@ -25,6 +25,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.pattern.StatusReply;
 
 import java.nio.file.Path;
@@ -46,6 +47,7 @@ import java.time.Duration;
  * with one {@code io_uring_enter} ({@link LoopDriver}). Completions inside that call (cached reads mostly)
  * are answered at once. O_DIRECT requests go in at once instead ({@link SqeWriter#submitIfDirect}).
  */
+@InternalApi
 public final class RingBehavior extends AbstractBehavior<Object> {
     private enum Signal { FLUSH, STOP_TIMEOUT, TRIM }
 

@@ -6,6 +6,7 @@ import io.uringactor.stream.javadsl.BlockReadSettings;
 
 import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.IOResult;
 import org.apache.pekko.stream.Inlet;
@@ -23,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
  * the order of the offsets. Read but not yet emitted blocks count against the limit, so demand is pulled
  * from upstream only while there is room.
  */
+@InternalApi
 public final class BlockReadStage extends RingFileStage<FlowShape<Long, BlockRead>, BlockReadSettings> {
     private final Inlet<Long> in = Inlet.create("UringBlockReader.in");
     private final Outlet<BlockRead> out = Outlet.create("UringBlockReader.out");

@@ -7,6 +7,7 @@ import io.uringactor.stream.javadsl.BlockWriteSettings;
 
 import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.IOResult;
 import org.apache.pekko.stream.Inlet;
@@ -28,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
  * not a file this system is reading ({@link TargetProbe}, through the ring), so a stream failing before any write leaves it
  * alone. When the stream fails later, the writes received are still made before the stage fails.
  */
+@InternalApi
 public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, BlockWrite>, BlockWriteSettings> {
     private final Inlet<BlockWrite> in = Inlet.create("UringBlockWriter.in");
     private final Outlet<BlockWrite> out = Outlet.create("UringBlockWriter.out");

@@ -6,6 +6,7 @@ import io.uringactor.stream.javadsl.ToPathSettings;
 
 import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.stream.IOResult;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.SinkShape;
@@ -30,6 +31,7 @@ import java.util.concurrent.CompletionStage;
  * opened only when the first element arrives or the stream completes empty, so a stream failing before any element leaves it alone. A stream failing
  * later still gets what the sink received written (in place; atomic mode discards the temporary file).
  */
+@InternalApi
 public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, ToPathSettings> {
     private final Inlet<ByteString> in = Inlet.create("UringFileSink.in");
     private final SinkShape<ByteString> shape = SinkShape.of(in);

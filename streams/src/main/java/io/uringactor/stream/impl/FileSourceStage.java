@@ -5,6 +5,7 @@ import io.uringactor.stream.javadsl.FromPathSettings;
 
 import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.stream.IOResult;
 import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.SourceShape;
@@ -22,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
  * so that read normally returns 0 and confirms the end); the first chunk found short at the end is the
  * last element, and reads issued past it are discarded.
  */
+@InternalApi
 public final class FileSourceStage extends RingFileStage<SourceShape<ByteString>, FromPathSettings> {
     private final Outlet<ByteString> out = Outlet.create("UringFileSource.out");
     private final SourceShape<ByteString> shape = SourceShape.of(out);
