@@ -346,10 +346,6 @@ final class SqeWriter {
     }
 
     /**
-     * A short write's rest: the same slot and generation, with {@code remainingNanos} of the op's timeout
-     * linked to it (0 for none).
-     */
-    /**
      * The O_DIRECT open of {@code op} gave {@code fd}: ask the kernel for the file's O_DIRECT alignment with a
      * {@code statx} of that descriptor (not of the path, which would be a second, unconfined lookup), in the
      * same slot. Throws {@link RingOverloadedException} when the kernel takes no SQE now.
@@ -364,6 +360,10 @@ final class SqeWriter {
                 UserData.op(op.slot, op.generation)));
     }
 
+    /**
+     * A short write's rest: the same slot and generation, with {@code remainingNanos} of the op's timeout
+     * linked to it (0 for none).
+     */
     void writeRest(Op op, long remainingNanos) {
         ensureSpace(remainingNanos > 0 ? 2 : 1);
         op.pendingCqes = 1;
