@@ -9,6 +9,7 @@ import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.annotation.InternalApi;
 
 /**
  * Answers every ring request that became a dead letter (sent to a ring actor that had stopped, or still
@@ -18,6 +19,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * never received, so no request needs a timer of its own to be sure of a reply. Installed by every ring
  * actor and every {@link io.uringactor.actor.RingClient}.
  */
+@InternalApi
 public final class DeadLetterGuard implements Extension {
     private static final Id ID = new Id();
 

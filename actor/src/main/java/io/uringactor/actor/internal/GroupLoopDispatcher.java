@@ -1,6 +1,7 @@
 package io.uringactor.actor.internal;
 
 import org.apache.pekko.actor.ActorCell;
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.dispatch.Dispatcher;
 import org.apache.pekko.dispatch.ExecutorServiceFactoryProvider;
 import org.apache.pekko.dispatch.MessageDispatcherConfigurator;
@@ -18,6 +19,7 @@ import scala.concurrent.duration.FiniteDuration;
  * would put a burst of new actors all on the same loop: the load also counts the actors placed here whose
  * attach has not come yet.
  */
+@InternalApi
 public final class GroupLoopDispatcher extends Dispatcher {
     /** After this long without a placement, none is still waiting to attach (a lookup need not attach at all). */
     private static final long PENDING_FOR_NANOS = TimeUnit.SECONDS.toNanos(1);

@@ -1,6 +1,7 @@
 package io.uringactor.actor.internal;
 
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.annotation.InternalApi;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -15,6 +16,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  *
  * <p>Thread-safe; a routing decision is a thread-local read, or a hash of the thread's id and an array read.
  */
+@InternalApi
 public final class GroupRouter {
     private final SharedFiles files;
     private final ActorRef<Object>[] rings;

@@ -4,6 +4,7 @@ import io.uringactor.actor.BlockIo;
 import io.uringactor.actor.FileHandle;
 
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.util.ByteString;
 
@@ -26,6 +27,7 @@ import java.time.Duration;
  * @param replyTo   gets a {@link io.uringactor.actor.BlockIo}: a fresh buffer of the bytes read, or no buffer
  *                  for a write
  */
+@InternalApi
 public record RemoteBlockRequest(boolean write, FileHandle file, long offset, int capacity, int alignment,
                                  ByteString data, Duration timeout, ActorRef<StatusReply<BlockIo>> replyTo) {
 }

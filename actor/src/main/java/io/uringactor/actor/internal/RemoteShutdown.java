@@ -2,6 +2,7 @@ package io.uringactor.actor.internal;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
@@ -12,5 +13,6 @@ import org.apache.pekko.pattern.StatusReply;
  * @param replyTo gets {@code Done} once the ring is closed, or an {@link io.uringactor.actor.InvalidRequestException}
  *                when remote shutdown is not allowed
  */
+@InternalApi
 public record RemoteShutdown(ActorRef<StatusReply<Done>> replyTo) {
 }

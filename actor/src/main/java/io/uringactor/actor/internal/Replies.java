@@ -13,7 +13,7 @@ import org.apache.pekko.pattern.StatusReply;
  * {@link DeadLetterGuard}, so that every request gets its one reply wherever it ends. A running ring
  * answers through the {@link Request} it decoded.
  */
-public final class Replies {
+final class Replies {
     private Replies() {
     }
 

@@ -1,5 +1,6 @@
 package io.uringactor.actor.internal;
 
+import org.apache.pekko.annotation.InternalApi;
 import io.uringactor.actor.RingCommand;
 import io.uringactor.ring.IoUringException;
 
@@ -19,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
  * <p>The reply is given on the ring actor's thread, or by the mailbox, the {@link DeadLetterGuard} or the
  * {@link ShutdownWatch} when the request never reaches a running ring; a future's first completion wins.
  */
+@InternalApi
 public final class Request {
     final CommandKind kind;
     /** The command; for a block request from another node, {@code null} until the ring gives it a buffer. */

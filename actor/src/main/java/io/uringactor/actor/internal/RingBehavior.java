@@ -21,6 +21,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.pattern.StatusReply;
 
 import java.nio.file.Path;
@@ -51,6 +52,7 @@ import java.time.Duration;
  * on the loop's thread. Only when a poll leaves the actor something to do (a stop to finish, idle buffers
  * to trim) does the actor get a turn ({@code RING_IDLE}).
  */
+@InternalApi
 public final class RingBehavior extends AbstractBehavior<Object> {
     private enum Signal { RING_IDLE, STOP_TIMEOUT, TRIM }
 

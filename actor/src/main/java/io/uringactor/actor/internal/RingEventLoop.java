@@ -1,5 +1,6 @@
 package io.uringactor.actor.internal;
 
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.dispatch.Mailbox;
 import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
 import org.slf4j.Logger;
@@ -36,6 +37,7 @@ import java.util.concurrent.locks.LockSupport;
  * co-located actors cannot keep completions waiting; a task that holds the thread longer than the
  * configured threshold (blocking code on a loop is the user's mistake) is logged, at most once a second.
  */
+@InternalApi
 public final class RingEventLoop extends AbstractExecutorService {
     /** Tasks run between two polls of the ring, and tasks moved from the remote queue per turn. */
     static final int TASKS_PER_TURN = 64;

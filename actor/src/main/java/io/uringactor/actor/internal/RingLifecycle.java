@@ -28,7 +28,14 @@ import java.util.List;
  * file and the ring.
  */
 final class RingLifecycle {
-    /** Memory the kernel may still write after a stop that timed out: kept reachable for the process' life. */
+    /**
+     * Memory the kernel may still write after a stop that timed out: kept reachable for the process' life.
+     * Process-wide on purpose, not per ring or per system: closing the ring does not wait for its ops (the
+     * kernel's {@code io_uring_release} only queues {@code io_ring_exit_work}, which cancels and waits for
+     * them later), and an op still held after the cancels and the stop-timeout is one cancel could not stop,
+     * e.g. a read in an io-wq worker blocked on slow storage, which copies into this memory when it ends.
+     * Nothing observable from here tells when that is, so only the process' end makes it safe to free.
+     */
     private static final List<Object> QUARANTINE = new ArrayList<>();
     private static final int FILE_MODE = 0644;
 

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.uringactor.actor.RingStoppedException;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.dispatch.Envelope;
 import org.apache.pekko.dispatch.MailboxType;
 import org.apache.pekko.dispatch.MessageQueue;
@@ -18,6 +19,7 @@ import scala.Option;
  * letters, where the {@link DeadLetterGuard} answers them, but the guard may be gone already while the
  * system terminates; this answers them whenever the actor stops.
  */
+@InternalApi
 public final class RingMailbox implements MailboxType, ProducesMessageQueue<RingMailbox.Queue> {
     /**
      * Called by Pekko, reflectively, for the mailbox configured at {@link io.uringactor.actor.RingActor#MAILBOX}.

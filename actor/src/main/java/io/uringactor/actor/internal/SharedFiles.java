@@ -4,6 +4,7 @@ import io.uringactor.ring.FileDescriptors;
 
 import org.apache.pekko.actor.DeadLetterSuppression;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.annotation.InternalApi;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Thread-safe: the rings of a group run on different threads. Touched when a file is opened, imported or
  * closed, never per op.
  */
+@InternalApi
 public final class SharedFiles {
     private final ConcurrentHashMap<Long, SharedFile> files = new ConcurrentHashMap<>();
 

@@ -7,6 +7,7 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
+import org.apache.pekko.annotation.InternalApi;
 
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Asks of rings on other nodes are always tracked: their timeout is a timer of the scheduler, which
  * stops with the system.
  */
+@InternalApi
 public final class ShutdownWatch implements Extension {
     private static final Id ID = new Id();
 

@@ -329,9 +329,10 @@ final class RandomEngines {
     }
 
     /**
-     * Co-located actors spread over a ring group of {@code rings} rings ({@link RingGroup#dispatcher()}, so the
-     * 4 workers go to the loops in turn), each using the group's client, which sends from a loop to that loop's
-     * ring. The group is spawned for the workload and stopped after it, so it idles no loop during the others.
+     * Co-located actors spread over a ring group of {@code rings} rings ({@link RingGroup#dispatcher()}: each of
+     * the 4 workers goes to the loop with the fewest actors then), each using the group's client, which sends
+     * from a loop to that loop's ring. The group is spawned for the workload and stopped after it, so it idles
+     * no loop during the others.
      */
     static final class GroupActorEngine extends ActorEngine {
         private final ActorSystem<?> system;

@@ -3,6 +3,7 @@ package io.uringactor.stream.impl;
 import io.uringactor.stream.javadsl.BlockRead;
 import io.uringactor.stream.javadsl.BlockReadSettings;
 
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.Outlet;
@@ -16,6 +17,7 @@ import java.util.ArrayDeque;
  * the order of the offsets. Read but not yet emitted blocks count against the limit, so demand is pulled
  * from upstream only while there is room.
  */
+@InternalApi
 public final class BlockReadStage extends RingFileStage<FlowShape<Long, BlockRead>, BlockReadSettings> {
     private final Inlet<Long> in = shape().in();
     private final Outlet<BlockRead> out = shape().out();

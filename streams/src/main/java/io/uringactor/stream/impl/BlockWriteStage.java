@@ -4,6 +4,7 @@ import io.uringactor.actor.OpenOptions;
 import io.uringactor.stream.javadsl.BlockWrite;
 import io.uringactor.stream.javadsl.BlockWriteSettings;
 
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.Outlet;
@@ -21,6 +22,7 @@ import java.util.ArrayDeque;
  * not a file this system is reading ({@link TargetProbe}, through the ring), so a stream failing before any write leaves it
  * alone. When the stream fails later, the writes received are still made before the stage fails.
  */
+@InternalApi
 public final class BlockWriteStage extends RingFileStage<FlowShape<BlockWrite, BlockWrite>, BlockWriteSettings> {
     private final Inlet<BlockWrite> in = shape().in();
     private final Outlet<BlockWrite> out = shape().out();

@@ -3,6 +3,7 @@ package io.uringactor.stream.impl;
 import io.uringactor.actor.OpenOptions;
 import io.uringactor.stream.javadsl.ToPathSettings;
 
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.SinkShape;
 import org.apache.pekko.stream.stage.AbstractInHandler;
@@ -25,6 +26,7 @@ import java.util.concurrent.CompletionStage;
  * opened only when the first element arrives or the stream completes empty, so a stream failing before any element leaves it alone. A stream failing
  * later still gets what the sink received written (in place; atomic mode discards the temporary file).
  */
+@InternalApi
 public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, ToPathSettings> {
     private final Inlet<ByteString> in = shape().in();
 

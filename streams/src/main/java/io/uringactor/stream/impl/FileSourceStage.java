@@ -2,6 +2,7 @@ package io.uringactor.stream.impl;
 
 import io.uringactor.stream.javadsl.FromPathSettings;
 
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.SourceShape;
 import org.apache.pekko.util.ByteString;
@@ -15,6 +16,7 @@ import java.util.ArrayDeque;
  * so that read normally returns 0 and confirms the end); the first chunk found short at the end is the
  * last element, and reads issued past it are discarded.
  */
+@InternalApi
 public final class FileSourceStage extends RingFileStage<SourceShape<ByteString>, FromPathSettings> {
     private final Outlet<ByteString> out = shape().out();
 

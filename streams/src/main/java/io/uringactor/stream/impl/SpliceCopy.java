@@ -15,6 +15,7 @@ import io.uringactor.stream.javadsl.ToPathSettings;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.ActorAttributes;
 import org.apache.pekko.stream.Attributes;
@@ -49,6 +50,7 @@ import java.util.concurrent.Executor;
  * on Pekko's blocking-IO dispatcher; the ring's replies continue the copy on the thread that completes them
  * (the ring actor's, for a local ring), with short work only: the next request.
  */
+@InternalApi
 public final class SpliceCopy {
     private final ActorSystem<?> system;
     private final RingClient ring;

@@ -2,6 +2,7 @@ package io.uringactor.stream.impl;
 
 import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.annotation.InternalApi;
 
 import java.nio.file.Path;
 import java.util.Objects;
@@ -13,6 +14,7 @@ import java.util.function.Function;
  *
  * @param <T> the stage's settings
  */
+@InternalApi
 public final class StageSetup<T> {
     /** The system given; {@code null}: the materializer's. */
     final ActorSystem<?> system;
