@@ -273,13 +273,22 @@ class RingActorCommandsTest {
         assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
         // O_RDWR: the open does not wait for a writer, and the read waits for data that never comes
         final FileHandle pipe = ring.open(fifo, OpenOptions.readWrite()).toCompletableFuture().join();
-        final Throwable timedOut = assertThrows(CompletionException.class, () -> ring.read(pipe, 0, 16,
-                Duration.ofMillis(50)).toCompletableFuture().join()).getCause();
+        final Throwable timedOut = assertThrows(CompletionException.class, () -> ring.withTimeout(
+                Duration.ofMillis(50)).read(pipe, 0, 16).toCompletableFuture().join()).getCause();
         assertInstanceOf(RingTimeoutException.class, timedOut, "the ring's op-timeout is off: this one is the read's");
         assertTrue(timedOut.getMessage().contains("PT0.05S"), timedOut.getMessage());
-        assertEquals(3, ring.write(pipe, 0, ByteString.fromString("abc"), Duration.ofSeconds(5)).toCompletableFuture()
+        assertEquals(3, ring.withTimeout(Duration.ofSeconds(5)).write(pipe, 0, ByteString.fromString("abc")).toCompletableFuture()
                 .join(), "a write with a timeout that does not elapse completes as usual");
         ring.close(pipe).toCompletableFuture().join();
+    }
+
+    @Test
+    void aTimeoutViewIsTheSameRingAndRefusesATimeoutThatIsNotPositive() {
+        final RingClient view = ring.withTimeout(Duration.ofSeconds(1));
+        assertSame(ring.ring(), view.ring());
+        assertNotNull(await(view.stats()), "what does not take an op timeout goes through the view as it is");
+        assertThrows(IllegalArgumentException.class, () -> ring.withTimeout(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> view.withTimeout(Duration.ofMillis(-1)));
     }
 
     @Test
@@ -288,17 +297,19 @@ class RingActorCommandsTest {
         assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
         final FileHandle pipe = ring.open(fifo, OpenOptions.readWrite()).toCompletableFuture().join();
         final io.uringactor.ring.AlignedBuffer buffer = io.uringactor.ring.AlignedBuffer.allocate(16, 16);
+        final RingClient quick = ring.withTimeout(Duration.ofMillis(50));
+        final RingClient patient = ring.withTimeout(Duration.ofSeconds(5));
         for (java.util.function.Supplier<CompletionStage<?>> read : List.<java.util.function.Supplier<CompletionStage<?>>>of(
-                () -> ring.readv(pipe, 0, List.of(8, 8), Duration.ofMillis(50)),
-                () -> ring.readBlock(pipe, 0, buffer, Duration.ofMillis(50)))) {
+                () -> quick.readv(pipe, 0, List.of(8, 8)),
+                () -> quick.readBlock(pipe, 0, buffer))) {
             final Throwable timedOut = assertThrows(CompletionException.class, () -> read.get().toCompletableFuture().join())
                     .getCause();
             assertInstanceOf(RingTimeoutException.class, timedOut, "the ring's op-timeout is off: this one is the request's");
         }
-        assertEquals(4, ring.writev(pipe, 0, List.of(ByteString.fromString("ab"), ByteString.fromString("cd")),
-                Duration.ofSeconds(5)).toCompletableFuture().join());
+        assertEquals(4, patient.writev(pipe, 0, List.of(ByteString.fromString("ab"), ByteString.fromString("cd")))
+                .toCompletableFuture().join());
         buffer.byteBuffer().put(0, new byte[16]);
-        assertEquals(16, ring.writeBlock(pipe, 0, buffer, Duration.ofSeconds(5)).toCompletableFuture().join().bytes());
+        assertEquals(16, patient.writeBlock(pipe, 0, buffer).toCompletableFuture().join().bytes());
         assertEquals("abcd", ring.read(pipe, 0, 4).toCompletableFuture().join().utf8String(), "what the writev put in");
         ring.close(pipe).toCompletableFuture().join();
     }

@@ -255,7 +255,7 @@ class RingMBeanTest {
         assertEquals(3, attr(name, "InFlight"));
         assertEquals(3, attr(name, "InFlightMax"));
         assertTrue(attr(name, "NativeMemoryInUse") >= 3 * 4096, "in use=" + attr(name, "NativeMemoryInUse"));
-        assertInstanceOf(RingTimeoutException.class, failure(ring.read(pipe, 0, 10, Duration.ofMillis(50))));
+        assertInstanceOf(RingTimeoutException.class, failure(ring.withTimeout(Duration.ofMillis(50)).read(pipe, 0, 10)));
         assertEquals(1, attr(name, "TimedOut"));
         assertEquals(Map.of(), errors(name), "a timeout is no errno failure");
         assertEquals(0, attr(name, "LatencyCount"), "latency-histogram = off");
