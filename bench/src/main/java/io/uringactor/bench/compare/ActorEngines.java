@@ -1,7 +1,7 @@
 package io.uringactor.bench.compare;
 
 import static io.uringactor.bench.compare.RandomEngines.NAMES;
-import static io.uringactor.bench.compare.RandomEngines.fillRandom;
+import static io.uringactor.bench.compare.RandomEngines.directBlocks;
 import static io.uringactor.bench.compare.RandomEngines.openOptions;
 import static io.uringactor.bench.compare.RandomEngines.submitters;
 
@@ -33,8 +33,6 @@ import java.util.concurrent.TimeUnit;
  * {@link ActorWorker}.
  */
 final class ActorEngines {
-    private static final int BLOCK = Compare.BLOCK;
-
     private ActorEngines() {
     }
 
@@ -98,13 +96,9 @@ final class ActorEngines {
             final int actors = submitters(w.qd());
             final Props props = workerProps();
             for (int i = 0; i < actors; i++) {
-                final AlignedBuffer[] buffers = new AlignedBuffer[w.qd() / actors];
-                if (w.direct()) {
-                    for (int b = 0; b < buffers.length; b++) {
-                        buffers[b] = AlignedBuffer.forDirectIo(w.file(), BLOCK);
-                        fillRandom(buffers[b].byteBuffer());
-                    }
-                }
+                // one buffer a slot; for cached reads the ring's pooled buffers serve, and the slots stay empty
+                final AlignedBuffer[] buffers = w.direct() ? directBlocks(w.file(), w.qd() / actors)
+                        : new AlignedBuffer[w.qd() / actors];
                 workers.add(system.systemActorOf(ActorWorker.create(client, mode, onLoop, file, w, buffers),
                         "compare-actor-" + NAMES.incrementAndGet(), props));
             }

@@ -2,7 +2,7 @@ package io.uringactor.bench.compare;
 
 import static io.uringactor.bench.compare.RandomEngines.NAMES;
 import static io.uringactor.bench.compare.RandomEngines.drive;
-import static io.uringactor.bench.compare.RandomEngines.fillRandom;
+import static io.uringactor.bench.compare.RandomEngines.directBlocks;
 import static io.uringactor.bench.compare.RandomEngines.openOptions;
 
 import io.uringactor.actor.BlockIo;
@@ -49,11 +49,7 @@ final class ClientEngines {
             w = workload;
             file = client.open(w.file(), openOptions(w)).toCompletableFuture().join();
             if (w.direct()) {
-                buffers = new AlignedBuffer[w.qd()];
-                for (int i = 0; i < buffers.length; i++) {
-                    buffers[i] = AlignedBuffer.forDirectIo(w.file(), BLOCK);
-                    fillRandom(buffers[i].byteBuffer());
-                }
+                buffers = directBlocks(w.file(), w.qd());
             }
         }
 

@@ -3,6 +3,7 @@ package io.uringactor.bench.compare;
 import static io.uringactor.bench.compare.RandomEngines.alignedBlock;
 import static io.uringactor.bench.compare.RandomEngines.drive;
 import static io.uringactor.bench.compare.RandomEngines.fillRandom;
+import static io.uringactor.bench.compare.RandomEngines.randomBlocks;
 
 import io.uringactor.bench.compare.Engine.Sample;
 import io.uringactor.bench.compare.Engine.Skip;
@@ -60,11 +61,7 @@ final class JasyncfioEngine implements Engine {
                     ? " (jasyncfio sends O_DIRECT files to its IOPOLL ring; this block device has no poll queues)"
                     : e instanceof java.util.concurrent.TimeoutException ? " (no answer from jasyncfio in time)" : ""));
         }
-        buffers = new ByteBuffer[w.qd()];
-        for (int i = 0; i < buffers.length; i++) {
-            buffers[i] = alignedBlock();
-            fillRandom(buffers[i]);
-        }
+        buffers = randomBlocks(w.qd());
     }
 
     @Override

@@ -1,8 +1,7 @@
 package io.uringactor.bench.compare;
 
-import static io.uringactor.bench.compare.RandomEngines.alignedBlock;
 import static io.uringactor.bench.compare.RandomEngines.drive;
-import static io.uringactor.bench.compare.RandomEngines.fillRandom;
+import static io.uringactor.bench.compare.RandomEngines.randomBlocks;
 import static io.uringactor.bench.compare.RandomEngines.randomOffset;
 
 import io.uringactor.bench.compare.Engine.Sample;
@@ -65,11 +64,7 @@ final class JdkEngines {
                 t.setDaemon(true);
                 return t;
             });
-            buffers = new ByteBuffer[w.qd()];
-            for (int i = 0; i < buffers.length; i++) {
-                buffers[i] = alignedBlock();
-                fillRandom(buffers[i]);
-            }
+            buffers = randomBlocks(w.qd());
         }
 
         @Override
@@ -143,11 +138,7 @@ final class JdkEngines {
             } catch (UnsupportedOperationException | IllegalArgumentException e) {
                 throw new Skip("AsynchronousFileChannel refuses " + jdkOptions(w) + ": " + e);
             }
-            buffers = new ByteBuffer[w.qd()];
-            for (int i = 0; i < buffers.length; i++) {
-                buffers[i] = alignedBlock();
-                fillRandom(buffers[i]);
-            }
+            buffers = randomBlocks(w.qd());
         }
 
         @Override

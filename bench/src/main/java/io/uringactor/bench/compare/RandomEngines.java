@@ -3,8 +3,10 @@ package io.uringactor.bench.compare;
 import io.uringactor.actor.OpenOptions;
 import io.uringactor.bench.compare.Engine.Sample;
 import io.uringactor.bench.compare.Engine.Workload;
+import io.uringactor.ring.AlignedBuffer;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -50,6 +52,26 @@ final class RandomEngines {
     static ByteBuffer alignedBlock() {
         final ByteBuffer b = ByteBuffer.allocateDirect(2 * BLOCK).alignedSlice(BLOCK);
         return b.limit(BLOCK).slice();
+    }
+
+    /** {@code n} blocks of random bytes in direct buffers aligned for O_DIRECT. */
+    static ByteBuffer[] randomBlocks(int n) {
+        final ByteBuffer[] blocks = new ByteBuffer[n];
+        for (int i = 0; i < n; i++) {
+            blocks[i] = alignedBlock();
+            fillRandom(blocks[i]);
+        }
+        return blocks;
+    }
+
+    /** {@code n} blocks of random bytes aligned for O_DIRECT on {@code file}, for the ring's block ops. */
+    static AlignedBuffer[] directBlocks(Path file, int n) {
+        final AlignedBuffer[] blocks = new AlignedBuffer[n];
+        for (int i = 0; i < n; i++) {
+            blocks[i] = AlignedBuffer.forDirectIo(file, BLOCK);
+            fillRandom(blocks[i].byteBuffer());
+        }
+        return blocks;
     }
 
     // ----------------------------------------------------------------------------------------------
