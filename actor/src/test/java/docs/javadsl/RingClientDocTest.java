@@ -209,7 +209,7 @@ class RingClientDocTest {
         RingClient client = disk.client();
         // paths are opened beneath the root; a per-request timeout on the write
         FileHandle file = client.open(Path.of("notes.txt"), OpenOptions.readWrite().withCreate()).toCompletableFuture().join();
-        client.write(file, 0, ByteString.fromString("beneath the root"), Duration.ofSeconds(5)).toCompletableFuture().join();
+        client.withTimeout(Duration.ofSeconds(5)).write(file, 0, ByteString.fromString("beneath the root")).toCompletableFuture().join();
         client.close(file).toCompletableFuture().join();
         disk.stop();   // graceful: in-flight ops answered; stopNow() answers everything with RingStoppedException
         // #ring-handle

@@ -1,32 +1,21 @@
 package io.uringactor.actor;
 
-import io.uringactor.actor.internal.DeadLetterGuard;
 import io.uringactor.actor.internal.GroupRouter;
 import io.uringactor.actor.internal.Request;
-import io.uringactor.actor.internal.ShutdownWatch;
 import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.Statx;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Scheduler;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.util.ByteString;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
-
-import scala.concurrent.ExecutionContext;
-import scala.concurrent.ExecutionContext$;
-import scala.jdk.javaapi.FutureConverters;
 
 /**
  * The ring actor for code that is not an actor: every operation returns a {@link CompletionStage},
@@ -44,8 +33,9 @@ import scala.jdk.javaapi.FutureConverters;
  *   <li>{@link RingOverloadedException}: no in-flight slot, no room in the wait queue, no native memory, or
  *       the kernel took no submission; the request was not done (for a write: the rest of a short write
  *       was not) and may be retried later;</li>
- *   <li>{@link RingTimeoutException}: a read or write ran past its {@code op-timeout} and was cancelled in
- *       the kernel (a write may have written part of its data);</li>
+ *   <li>{@link RingTimeoutException}: a read or write ran past its op timeout (the ring's {@code op-timeout},
+ *       or {@link #withTimeout}'s) and was cancelled in the kernel (a write may have written part of its
+ *       data);</li>
  *   <li>{@link RingStoppedException}: the ring actor is stopping, stopped, failed or never started (its
  *       cause says why), or this client's actor system has terminated.</li>
  * </ul>
@@ -56,10 +46,11 @@ import scala.jdk.javaapi.FutureConverters;
  * or its own loop), the one that serves every request of the ring, so non-async callbacks
  * ({@code thenApply}, {@code whenComplete}) run there and hold up all other IO of the ring and every actor
  * on its loop: keep them short, or use the {@code *Async} variants with an executor of your own. An actor on
- * the ring's loop that uses {@code pipeToSelf} gets the result on that same thread, without a hand-off. Failures that do not come from the actor (it has stopped, the system shuts down)
- * complete the stage on another Pekko thread instead, and a client of a terminated system returns stages
- * already failed. For a ring on another node the stage is completed on the thread that delivers the reply
- * (or on the scheduler's, at the ask timeout).
+ * the ring's loop that uses {@code pipeToSelf} gets the result on that same thread, without a hand-off.
+ * Failures that do not come from the actor (it has stopped, the system shuts down) complete the stage on
+ * another Pekko thread instead, and a client of a terminated system returns stages already failed. For a ring
+ * on another node the stage is completed on the thread that delivers the reply (or on the scheduler's, at the
+ * ask timeout).
  *
  * <pre>{@code
  * RingClient ring = RingExtension.get(system).client();
@@ -68,30 +59,13 @@ import scala.jdk.javaapi.FutureConverters;
  * }</pre>
  */
 public final class RingClient {
-    /** Runs callbacks on the thread that completes the ask, i.e. the ring actor's. */
-    private static final ExecutionContext CALLING_THREAD = ExecutionContext$.MODULE$.fromExecutor(Runnable::run);
+    private final RingAsker asker;
+    /** The timeout every read and write of this client carries; {@code null} for the ring's {@code op-timeout}. */
+    private final Duration opTimeout;
 
-    private final ActorRef<RingCommand> ring;
-    private final Scheduler scheduler;
-    private final Duration askTimeout;
-    private final boolean local;
-    private final ActorRef<Object> localRing;
-    private final ShutdownWatch shutdownWatch;
-    /** For the client of a ring group: which of its rings gets each request; {@code null} for one ring. */
-    private final GroupRouter router;
-    /** The group's rings, for the summed stats; {@code null} for one ring. */
-    private final List<ActorRef<RingCommand>> groupRings;
-
-    private RingClient(ActorRef<RingCommand> ring, ActorSystem<?> system, Duration askTimeout, GroupRouter router,
-                       List<ActorRef<RingCommand>> groupRings) {
-        this.ring = ring;
-        this.router = router;
-        this.groupRings = groupRings;
-        this.shutdownWatch = ShutdownWatch.get(system);
-        this.scheduler = system.scheduler();
-        this.askTimeout = askTimeout;
-        this.local = ring.path().address().hasLocalScope();
-        this.localRing = ring.unsafeUpcast();
+    private RingClient(RingAsker asker, Duration opTimeout) {
+        this.asker = asker;
+        this.opTimeout = opTimeout;
     }
 
     /**
@@ -117,15 +91,39 @@ public final class RingClient {
      * @return a new client; cheap, and safe to share between threads
      */
     public static RingClient create(ActorRef<RingCommand> ring, ActorSystem<?> system, Duration askTimeout) {
-        DeadLetterGuard.install(system);
-        return new RingClient(ring, system, askTimeout, null, null);
+        return new RingClient(new RingAsker(ring, system, askTimeout, null, null), null);
     }
 
     /** The client of a ring group's rings (all in this JVM), routing each request with {@code router}. */
     static RingClient forGroup(List<ActorRef<RingCommand>> rings, GroupRouter router, ActorSystem<?> system,
                                Duration askTimeout) {
-        DeadLetterGuard.install(system);
-        return new RingClient(rings.get(0), system, askTimeout, router, List.copyOf(rings));
+        return new RingClient(new RingAsker(rings.get(0), system, askTimeout, router, List.copyOf(rings)), null);
+    }
+
+    /**
+     * This client with its own op timeout instead of the ring's {@code op-timeout}: every {@link #read},
+     * {@link #write}, {@link #readv}, {@link #writev}, {@link #readBlock} and {@link #writeBlock} through the
+     * returned client carries {@code timeout} (a write's short-write rest gets what is left of it). When it
+     * elapses the op is cancelled in the kernel and the stage fails with {@link RingTimeoutException} (a write
+     * may have written part of its data). The other operations take no op timeout and are unchanged, and so is
+     * {@link #ask}, whose command carries its own. The view shares this client's ring (or group and its
+     * routing), ask timeout and shutdown handling; it costs one small object, so make it once and keep it
+     * rather than once per request:
+     *
+     * <pre>{@code
+     * RingClient quick = ring.withTimeout(Duration.ofMillis(200));
+     * ByteString head = quick.read(file, 0, 4096).toCompletableFuture().join();
+     * }</pre>
+     *
+     * @param timeout the op timeout, positive
+     * @return a client of the same ring whose reads and writes carry {@code timeout}
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     */
+    public RingClient withTimeout(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("a timeout must be positive, got " + timeout);
+        }
+        return new RingClient(asker, timeout);
     }
 
     /**
@@ -152,56 +150,8 @@ public final class RingClient {
      * @param <T>     the reply's value type
      * @return the reply's value, or its failure
      */
-    @SuppressWarnings("unchecked")
     public <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, RingCommand> request) {
-        final RingCommand command = local ? request.apply(null) : null;
-        // A Shutdown's answer comes when the ring has stopped, from its lifecycle, which tells a real replyTo.
-        if (local && !(command instanceof RingCommand.Shutdown)) {
-            final CompletableFuture<Object> reply = new CompletableFuture<>();
-            if (shutdownWatch.admit(reply)) {
-                (router == null ? localRing : router.ringForThisThread()).tell(Request.local(command, reply));
-            }
-            return (CompletionStage<T>) (CompletionStage<?>) reply;
-        }
-        if (shutdownWatch.terminated()) {
-            return CompletableFuture.failedFuture(new RingStoppedException("the actor system has terminated"));
-        }
-        if (groupRings != null && command instanceof RingCommand.Shutdown) {
-            return (CompletionStage<T>) (CompletionStage<?>) shutdownGroup();
-        }
-        final CompletableFuture<T> reply = direct(AskPattern.askWithStatus(ring, request::apply, askTimeout, scheduler));
-        shutdownWatch.track(reply);
-        return reply;
-    }
-
-    /** A Shutdown through a group's client stops every ring of the group; answered once all have stopped. */
-    private CompletableFuture<Done> shutdownGroup() {
-        final CompletableFuture<?>[] each = groupRings.stream()
-                .map(member -> direct(AskPattern.<RingCommand, Done>askWithStatus(member, RingCommand.Shutdown::new,
-                        askTimeout, scheduler)))
-                .toArray(CompletableFuture[]::new);
-        final CompletableFuture<Done> all = CompletableFuture.allOf(each).thenApply(v -> Done.getInstance());
-        shutdownWatch.track(all);
-        return all;
-    }
-
-    /**
-     * Re-wraps a Pekko ask's stage so that its non-async callbacks run on the thread that completes it.
-     * The stage Pekko returns (Scala's converter) runs even {@code whenComplete}/{@code thenApply} on the
-     * common pool, and on a 2-core machine that pool starts a new thread per callback: measured here,
-     * 8 threads with 8 reads outstanding each fell from ~200k to ~8k reads/s.
-     */
-    private static <T> CompletableFuture<T> direct(CompletionStage<T> stage) {
-        final CompletableFuture<T> result = new CompletableFuture<>();
-        FutureConverters.asScala(stage).onComplete(outcome -> {
-            if (outcome.isSuccess()) {
-                result.complete(outcome.get());
-            } else {
-                result.completeExceptionally(outcome.failed().get());
-            }
-            return null;
-        }, CALLING_THREAD);
-        return result;
+        return asker.ask(request);
     }
 
     /**
@@ -211,7 +161,7 @@ public final class RingClient {
      * @return the ring actor given at creation
      */
     public ActorRef<RingCommand> ring() {
-        return ring;
+        return asker.ring;
     }
 
     /**
@@ -272,25 +222,11 @@ public final class RingClient {
      * @return a stage completed with the bytes read: fewer than {@code length} at the end of the file, empty
      *         at or past it; failed with {@link io.uringactor.ring.ErrnoException},
      *         {@link InvalidRequestException}, {@link RingOverloadedException}, {@link RingTimeoutException}
-     *         (after the configured {@code op-timeout}) or {@link RingStoppedException}
+     *         (after the op timeout: the ring's {@code op-timeout}, or {@link #withTimeout}'s) or
+     *         {@link RingStoppedException}
      */
     public CompletionStage<ByteString> read(FileHandle file, long offset, int length) {
-        return ask(replyTo -> new RingCommand.Read(file, offset, length, replyTo));
-    }
-
-    /**
-     * {@link #read(FileHandle, long, int)} with its own timeout instead of the ring's {@code op-timeout}:
-     * when it elapses the read is cancelled in the kernel and the stage fails with
-     * {@link RingTimeoutException}.
-     *
-     * @param file    a handle this ring returned
-     * @param offset  the file offset in bytes, {@code >= 0}
-     * @param length  the most bytes to read, {@code 0..max-io-size}
-     * @param timeout positive
-     * @return as {@link #read(FileHandle, long, int)}
-     */
-    public CompletionStage<ByteString> read(FileHandle file, long offset, int length, Duration timeout) {
-        return ask(replyTo -> new RingCommand.Read(file, offset, length, timeout, replyTo));
+        return ask(replyTo -> new RingCommand.Read(file, offset, length, opTimeout, replyTo));
     }
 
     /**
@@ -306,28 +242,11 @@ public final class RingClient {
      *         or {@link RingStoppedException}; after a failure part of the data may have been written
      */
     public CompletionStage<Integer> write(FileHandle file, long offset, ByteString data) {
-        return ask(replyTo -> new RingCommand.Write(file, offset, data, replyTo));
+        return ask(replyTo -> new RingCommand.Write(file, offset, data, opTimeout, replyTo));
     }
 
     /**
-     * {@link #write(FileHandle, long, ByteString)} with its own timeout instead of the ring's
-     * {@code op-timeout}; a short write's rest gets what is left of it. When it elapses the write is
-     * cancelled in the kernel and the stage fails with {@link RingTimeoutException} (part of the data may
-     * have been written).
-     *
-     * @param file    a handle this ring returned, opened for writing
-     * @param offset  the file offset in bytes, {@code >= 0}
-     * @param data    the bytes, at most {@code max-io-size}
-     * @param timeout positive
-     * @return as {@link #write(FileHandle, long, ByteString)}
-     */
-    public CompletionStage<Integer> write(FileHandle file, long offset, ByteString data, Duration timeout) {
-        return ask(replyTo -> new RingCommand.Write(file, offset, data, timeout, replyTo));
-    }
-
-    /**
-     * Reads consecutive ranges starting at {@code offset} into one buffer per length, with one
-     * {@code readv}.
+     * Reads consecutive ranges starting at {@code offset} into one buffer per length, with one {@code readv}.
      *
      * @param file    a handle this ring returned
      * @param offset  the file offset in bytes of the first range, {@code >= 0}
@@ -336,27 +255,12 @@ public final class RingClient {
      *         at the end of the file the last ones are short or empty; failed as {@link #read} does
      */
     public CompletionStage<List<ByteString>> readv(FileHandle file, long offset, List<Integer> lengths) {
-        return ask(replyTo -> new RingCommand.ReadV(file, offset, lengths, replyTo));
+        return ask(replyTo -> new RingCommand.ReadV(file, offset, lengths, opTimeout, replyTo));
     }
 
     /**
-     * {@link #readv} with its own timeout instead of the ring's {@code op-timeout}: when it elapses the read is
-     * cancelled in the kernel and the stage fails with {@link RingTimeoutException}.
-     *
-     * @param file    a handle this ring returned
-     * @param offset  the file offset in bytes of the first range, {@code >= 0}
-     * @param lengths as for {@link #readv(FileHandle, long, List)}
-     * @param timeout positive
-     * @return as {@link #readv(FileHandle, long, List)}
-     */
-    public CompletionStage<List<ByteString>> readv(FileHandle file, long offset, List<Integer> lengths,
-                                                   Duration timeout) {
-        return ask(replyTo -> new RingCommand.ReadV(file, offset, lengths, timeout, replyTo));
-    }
-
-    /**
-     * Writes the buffers one after another starting at {@code offset}, with one {@code writev}; a short
-     * write is resubmitted for the rest.
+     * Writes the buffers one after another starting at {@code offset}, with one {@code writev}; a short write
+     * is resubmitted for the rest.
      *
      * @param file   a handle this ring returned, opened for writing
      * @param offset the file offset in bytes, {@code >= 0}
@@ -364,22 +268,7 @@ public final class RingClient {
      * @return a stage completed with the total byte count; failed as {@link #write} does
      */
     public CompletionStage<Integer> writev(FileHandle file, long offset, List<ByteString> data) {
-        return ask(replyTo -> new RingCommand.WriteV(file, offset, data, replyTo));
-    }
-
-    /**
-     * {@link #writev} with its own timeout instead of the ring's {@code op-timeout}; a short write's rest gets
-     * what is left of it. When it elapses the write is cancelled and the stage fails with
-     * {@link RingTimeoutException} (part of the data may have been written).
-     *
-     * @param file    a handle this ring returned, opened for writing
-     * @param offset  the file offset in bytes, {@code >= 0}
-     * @param data    as for {@link #writev(FileHandle, long, List)}
-     * @param timeout positive
-     * @return as {@link #writev(FileHandle, long, List)}
-     */
-    public CompletionStage<Integer> writev(FileHandle file, long offset, List<ByteString> data, Duration timeout) {
-        return ask(replyTo -> new RingCommand.WriteV(file, offset, data, timeout, replyTo));
+        return ask(replyTo -> new RingCommand.WriteV(file, offset, data, opTimeout, replyTo));
     }
 
     /**
@@ -399,22 +288,7 @@ public final class RingClient {
      *         as {@link #read} does, with {@link InvalidRequestException} also for an unaligned buffer
      */
     public CompletionStage<BlockIo> readBlock(FileHandle file, long offset, AlignedBuffer buffer) {
-        return ask(replyTo -> new RingCommand.ReadBlock(file, offset, buffer, replyTo));
-    }
-
-    /**
-     * {@link #readBlock} with its own timeout instead of the ring's {@code op-timeout}: when it elapses the read
-     * is cancelled in the kernel and the stage fails with {@link RingTimeoutException}. The buffer belongs to
-     * the ring until the stage completes, as for {@link #readBlock(FileHandle, long, AlignedBuffer)}.
-     *
-     * @param file    a handle this ring returned
-     * @param offset  the file offset in bytes, {@code >= 0}
-     * @param buffer  the memory to read into
-     * @param timeout positive
-     * @return as {@link #readBlock(FileHandle, long, AlignedBuffer)}
-     */
-    public CompletionStage<BlockIo> readBlock(FileHandle file, long offset, AlignedBuffer buffer, Duration timeout) {
-        return ask(replyTo -> new RingCommand.ReadBlock(file, offset, buffer, timeout, replyTo));
+        return ask(replyTo -> new RingCommand.ReadBlock(file, offset, buffer, opTimeout, replyTo));
     }
 
     /**
@@ -431,22 +305,7 @@ public final class RingClient {
      *         on another node) and the byte count, the capacity; failed as {@link #write} does
      */
     public CompletionStage<BlockIo> writeBlock(FileHandle file, long offset, AlignedBuffer buffer) {
-        return ask(replyTo -> new RingCommand.WriteBlock(file, offset, buffer, replyTo));
-    }
-
-    /**
-     * {@link #writeBlock} with its own timeout instead of the ring's {@code op-timeout}: when it elapses the
-     * write is cancelled in the kernel and the stage fails with {@link RingTimeoutException} (part of the
-     * buffer may have been written).
-     *
-     * @param file    a handle this ring returned, opened for writing
-     * @param offset  the file offset in bytes, {@code >= 0}
-     * @param buffer  the bytes to write
-     * @param timeout positive
-     * @return as {@link #writeBlock(FileHandle, long, AlignedBuffer)}
-     */
-    public CompletionStage<BlockIo> writeBlock(FileHandle file, long offset, AlignedBuffer buffer, Duration timeout) {
-        return ask(replyTo -> new RingCommand.WriteBlock(file, offset, buffer, timeout, replyTo));
+        return ask(replyTo -> new RingCommand.WriteBlock(file, offset, buffer, opTimeout, replyTo));
     }
 
     /**
@@ -459,8 +318,7 @@ public final class RingClient {
      */
     public CompletionStage<Integer> copyRange(FileHandle source, long sourceOffset, FileHandle target,
                                               long targetOffset, int length) {
-        return ask(replyTo -> new RingCommand.CopyRange(source, sourceOffset, target, targetOffset, length,
-                replyTo));
+        return ask(replyTo -> new RingCommand.CopyRange(source, sourceOffset, target, targetOffset, length, replyTo));
     }
 
     /**
@@ -492,8 +350,7 @@ public final class RingClient {
     }
 
     /**
-     * Like {@link #fsync}, but flushes only the data and the metadata needed to read it back
-     * ({@code fdatasync}).
+     * Like {@link #fsync}, but flushes only the data and the metadata needed to read it back ({@code fdatasync}).
      *
      * @param file a handle this ring returned
      * @return a stage completed with {@code Done}; failed as {@link #fsync} does
@@ -503,8 +360,7 @@ public final class RingClient {
     }
 
     /**
-     * The open file's metadata ({@code statx} on the descriptor), including its O_DIRECT alignment on
-     * Linux 6.1+.
+     * The open file's metadata ({@code statx} on the descriptor), including its O_DIRECT alignment on Linux 6.1+.
      *
      * @param file a handle this ring returned
      * @return a stage completed with the metadata; failed with {@link io.uringactor.ring.ErrnoException},
@@ -522,7 +378,7 @@ public final class RingClient {
      *         when the ring (every ring of the group) has stopped or could not start (the cause says why)
      */
     public CompletionStage<RingStats> stats() {
-        if (groupRings == null) {
+        if (asker.groupRings == null) {
             return ask(RingCommand.GetStats::new);
         }
         return statsPerRing().thenApply(RingStats::sum);
@@ -535,30 +391,9 @@ public final class RingClient {
      * @return a stage completed with the snapshots; failed with {@link RingStoppedException} when no ring runs
      */
     public CompletionStage<List<RingStats>> statsPerRing() {
-        if (groupRings == null) {
+        if (asker.groupRings == null) {
             return stats().thenApply(List::of);
         }
-        final List<CompletableFuture<Object>> each = new ArrayList<>(groupRings.size());
-        for (ActorRef<RingCommand> member : groupRings) {
-            final CompletableFuture<Object> one = new CompletableFuture<>();
-            if (shutdownWatch.admit(one)) {
-                member.<Object>unsafeUpcast().tell(Request.local(new RingCommand.GetStats(null), one));
-            }
-            each.add(one);
-        }
-        return CompletableFuture.allOf(each.stream().map(f -> f.exceptionally(e -> null))
-                .toArray(CompletableFuture[]::new)).thenCompose(ignored -> {
-                    final List<RingStats> running = new ArrayList<>(each.size());
-                    Throwable failure = null;
-                    for (CompletableFuture<Object> f : each) {
-                        if (f.isCompletedExceptionally()) {
-                            failure = f.handle((s, e) -> e).join();
-                        } else {
-                            running.add((RingStats) f.join());
-                        }
-                    }
-                    return running.isEmpty() ? CompletableFuture.<List<RingStats>>failedFuture(failure)
-                            : CompletableFuture.completedFuture(List.copyOf(running));
-                });
+        return asker.groupStats();
     }
 }

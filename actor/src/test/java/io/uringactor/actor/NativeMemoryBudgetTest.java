@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import static io.uringactor.actor.SafetyTestSupport.*;
 
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -54,8 +53,7 @@ class NativeMemoryBudgetTest {
         final int size = 4 << 20;
         final RingSettings settings = RingSettings.create(testKit.system()).withRegisterWithReceptionist(false)
                 .withMaxIoSize(size).withMaxNativeMemory(8L << 20).withMaxQueued(16);
-        final ActorRef<RingCommand> ref = testKit.spawn(RingActor.create(settings), "budget-ring", RingActor.props(settings));
-        final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(30));
+        final RingClient ring = TestRings.spawnOne(testKit, "budget-ring", settings, Duration.ofSeconds(30)).client();
         final byte[] content = new byte[size];
         new Random(9).nextBytes(content);
         final Path path = Files.write(dir.resolve("budget.bin"), content);

@@ -1,5 +1,6 @@
 package io.uringactor.actor;
 
+import static io.uringactor.actor.TestRings.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.uringactor.ring.AlignedBuffer;
@@ -30,8 +31,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 
 /**
  * Two ActorSystems in this JVM form a cluster over Artery TCP on 127.0.0.1. Node A runs the system's ring
@@ -94,23 +93,9 @@ class RingActorClusterTest {
         }
     }
 
-    private static <T> T await(CompletionStage<T> stage) {
-        return stage.toCompletableFuture().join();
-    }
-
-    private static Throwable failure(CompletionStage<?> stage) {
-        return assertThrows(CompletionException.class, () -> stage.toCompletableFuture().join()).getCause();
-    }
-
-    private static byte[] random(int n, long seed) {
-        final byte[] bytes = new byte[n];
-        new Random(seed).nextBytes(bytes);
-        return bytes;
-    }
-
     @Test
     void remoteNodeWorksOnFilesBeneathTheRoot() throws IOException {
-        final byte[] data = random(100_000, 1);
+        final byte[] data = randomBytes(100_000, 1);
         final FileHandle file = await(ring.open(Path.of("data.bin"), OpenOptions.readWrite().withCreate()));
         assertEquals(100_000, await(ring.write(file, 0, ByteString.fromArray(data))));
         assertEquals(ByteString.fromArray(data), await(ring.read(file, 0, 100_000)));
@@ -146,7 +131,7 @@ class RingActorClusterTest {
     void remoteBlockIoCopiesTheBuffers() throws IOException {
         final FileHandle file = await(ring.open(Path.of("blocks.bin"), OpenOptions.readWrite().withCreate()));
         final AlignedBuffer toWrite = AlignedBuffer.allocate(4096, 4096);
-        final byte[] block = random(4096, 2);
+        final byte[] block = randomBytes(4096, 2);
         toWrite.byteBuffer().put(0, block);
         final BlockIo written = await(ring.writeBlock(file, 8192, toWrite));
         assertEquals(4096, written.bytes());

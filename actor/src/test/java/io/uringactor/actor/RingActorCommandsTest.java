@@ -1,5 +1,6 @@
 package io.uringactor.actor;
 
+import static io.uringactor.actor.TestRings.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.uringactor.ring.AlignedBuffer;
@@ -15,11 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -48,34 +47,9 @@ class RingActorCommandsTest {
         testKit.shutdownTestKit();
     }
 
-    static <T> T await(CompletionStage<T> stage) {
-        return stage.toCompletableFuture().join();
-    }
-
-    static Throwable failure(CompletionStage<?> stage) {
-        final CompletionException e = assertThrows(CompletionException.class, () -> stage.toCompletableFuture().join());
-        return e.getCause();
-    }
-
-    private Path randomFile(String name, int size, long seed) throws IOException {
-        final byte[] bytes = new byte[size];
-        new Random(seed).nextBytes(bytes);
-        return Files.write(dir.resolve(name), bytes);
-    }
-
-    private static byte[] oracleRead(Path path, long offset, int length) throws IOException {
-        try (FileChannel ch = FileChannel.open(path)) {
-            final ByteBuffer b = ByteBuffer.allocate(length);
-            while (b.hasRemaining() && ch.read(b, offset + b.position()) > 0) {
-                // read until EOF or full
-            }
-            return java.util.Arrays.copyOf(b.array(), b.position());
-        }
-    }
-
     @Test
     void readsMatchFileChannel() throws IOException {
-        final Path path = randomFile("read.bin", 100_000, 1);
+        final Path path = randomFile(dir, "read.bin", 100_000, 1);
         final FileHandle file = await(ring.open(path, OpenOptions.readOnly()));
         assertArrayEquals(oracleRead(path, 0, 4096), await(ring.read(file, 0, 4096)).toArray());
         assertArrayEquals(oracleRead(path, 12_345, 70_000), await(ring.read(file, 12_345, 70_000)).toArray());
@@ -127,7 +101,7 @@ class RingActorCommandsTest {
 
     @Test
     void trimReadsBackZerosAndKeepsTheSize() throws IOException {
-        final Path path = randomFile("trim.bin", 64 * 1024, 3);
+        final Path path = randomFile(dir, "trim.bin", 64 * 1024, 3);
         final FileHandle file = await(ring.open(path, OpenOptions.readWrite()));
         await(ring.trim(file, 8192, 16384));
         assertEquals(64 * 1024, Files.size(path));
@@ -139,7 +113,7 @@ class RingActorCommandsTest {
 
     @Test
     void statReportsTheFilesMetadata() throws IOException {
-        final Path path = randomFile("stat.bin", 12_345, 4);
+        final Path path = randomFile(dir, "stat.bin", 12_345, 4);
         final FileHandle file = await(ring.open(path, OpenOptions.readOnly()));
         final Statx statx = await(ring.stat(file));
         assertEquals(Files.size(path), statx.size());
@@ -179,7 +153,7 @@ class RingActorCommandsTest {
 
     @Test
     void badInputsGetTypedFailuresWithoutReachingTheKernel() throws IOException {
-        final Path path = randomFile("bad.bin", 1000, 6);
+        final Path path = randomFile(dir, "bad.bin", 1000, 6);
         final FileHandle file = await(ring.open(path, OpenOptions.readWrite()));
         assertInstanceOf(InvalidRequestException.class, failure(ring.read(file, -1, 10)));
         assertInstanceOf(InvalidRequestException.class, failure(ring.read(file, 0, -10)));
@@ -205,7 +179,7 @@ class RingActorCommandsTest {
         final Throwable isDir = failure(ring.open(dir, OpenOptions.writeOnly()));
         assertEquals("EISDIR", assertInstanceOf(ErrnoException.class, isDir).errnoName());
 
-        final FileHandle readOnly = await(ring.open(randomFile("ro.bin", 10, 7), OpenOptions.readOnly()));
+        final FileHandle readOnly = await(ring.open(randomFile(dir, "ro.bin", 10, 7), OpenOptions.readOnly()));
         final ErrnoException ebadf = assertInstanceOf(ErrnoException.class,
                 failure(ring.write(readOnly, 0, ByteString.fromString("x"))));
         assertEquals("EBADF", ebadf.errnoName());
@@ -215,8 +189,7 @@ class RingActorCommandsTest {
 
     @Test
     void timedOutOpsAreCancelledInTheKernel() throws Exception {
-        final Path fifo = dir.resolve("fifo");
-        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        final Path fifo = fifo(dir, "fifo");
         // O_RDWR on a FIFO does not block at open; a read then waits for a writer that never comes.
         final FileHandle file = await(ring.open(fifo, OpenOptions.readWrite()));
         final CompletionStage<ByteString> read = org.apache.pekko.actor.typed.javadsl.AskPattern.askWithStatus(
@@ -230,7 +203,7 @@ class RingActorCommandsTest {
 
     @Test
     void statsCountSubmissionsAndBatches() throws IOException {
-        final Path path = randomFile("stats.bin", 64 * 1024, 8);
+        final Path path = randomFile(dir, "stats.bin", 64 * 1024, 8);
         final FileHandle file = await(ring.open(path, OpenOptions.readOnly()));
         final RingStats before = await(ring.stats());
         final CompletionStage<?>[] reads = new CompletionStage<?>[200];
@@ -269,36 +242,45 @@ class RingActorCommandsTest {
 
     @Test
     void aReadWithItsOwnTimeoutIsCancelledWhenItElapses() throws Exception {
-        final Path fifo = dir.resolve("silent-fifo");
-        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        final Path fifo = fifo(dir, "silent-fifo");
         // O_RDWR: the open does not wait for a writer, and the read waits for data that never comes
         final FileHandle pipe = ring.open(fifo, OpenOptions.readWrite()).toCompletableFuture().join();
-        final Throwable timedOut = assertThrows(CompletionException.class, () -> ring.read(pipe, 0, 16,
-                Duration.ofMillis(50)).toCompletableFuture().join()).getCause();
+        final Throwable timedOut = assertThrows(CompletionException.class, () -> ring.withTimeout(
+                Duration.ofMillis(50)).read(pipe, 0, 16).toCompletableFuture().join()).getCause();
         assertInstanceOf(RingTimeoutException.class, timedOut, "the ring's op-timeout is off: this one is the read's");
         assertTrue(timedOut.getMessage().contains("PT0.05S"), timedOut.getMessage());
-        assertEquals(3, ring.write(pipe, 0, ByteString.fromString("abc"), Duration.ofSeconds(5)).toCompletableFuture()
+        assertEquals(3, ring.withTimeout(Duration.ofSeconds(5)).write(pipe, 0, ByteString.fromString("abc")).toCompletableFuture()
                 .join(), "a write with a timeout that does not elapse completes as usual");
         ring.close(pipe).toCompletableFuture().join();
     }
 
     @Test
+    void aTimeoutViewIsTheSameRingAndRefusesATimeoutThatIsNotPositive() {
+        final RingClient view = ring.withTimeout(Duration.ofSeconds(1));
+        assertSame(ring.ring(), view.ring());
+        assertNotNull(await(view.stats()), "what does not take an op timeout goes through the view as it is");
+        assertThrows(IllegalArgumentException.class, () -> ring.withTimeout(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> view.withTimeout(Duration.ofMillis(-1)));
+    }
+
+    @Test
     void vectoredAndBlockRequestsTakeTheirOwnTimeoutToo() throws Exception {
-        final Path fifo = dir.resolve("silent-fifo-2");
-        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        final Path fifo = fifo(dir, "silent-fifo-2");
         final FileHandle pipe = ring.open(fifo, OpenOptions.readWrite()).toCompletableFuture().join();
         final io.uringactor.ring.AlignedBuffer buffer = io.uringactor.ring.AlignedBuffer.allocate(16, 16);
+        final RingClient quick = ring.withTimeout(Duration.ofMillis(50));
+        final RingClient patient = ring.withTimeout(Duration.ofSeconds(5));
         for (java.util.function.Supplier<CompletionStage<?>> read : List.<java.util.function.Supplier<CompletionStage<?>>>of(
-                () -> ring.readv(pipe, 0, List.of(8, 8), Duration.ofMillis(50)),
-                () -> ring.readBlock(pipe, 0, buffer, Duration.ofMillis(50)))) {
+                () -> quick.readv(pipe, 0, List.of(8, 8)),
+                () -> quick.readBlock(pipe, 0, buffer))) {
             final Throwable timedOut = assertThrows(CompletionException.class, () -> read.get().toCompletableFuture().join())
                     .getCause();
             assertInstanceOf(RingTimeoutException.class, timedOut, "the ring's op-timeout is off: this one is the request's");
         }
-        assertEquals(4, ring.writev(pipe, 0, List.of(ByteString.fromString("ab"), ByteString.fromString("cd")),
-                Duration.ofSeconds(5)).toCompletableFuture().join());
+        assertEquals(4, patient.writev(pipe, 0, List.of(ByteString.fromString("ab"), ByteString.fromString("cd")))
+                .toCompletableFuture().join());
         buffer.byteBuffer().put(0, new byte[16]);
-        assertEquals(16, ring.writeBlock(pipe, 0, buffer, Duration.ofSeconds(5)).toCompletableFuture().join().bytes());
+        assertEquals(16, patient.writeBlock(pipe, 0, buffer).toCompletableFuture().join().bytes());
         assertEquals("abcd", ring.read(pipe, 0, 4).toCompletableFuture().join().utf8String(), "what the writev put in");
         ring.close(pipe).toCompletableFuture().join();
     }

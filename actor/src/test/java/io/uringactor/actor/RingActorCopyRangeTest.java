@@ -1,5 +1,6 @@
 package io.uringactor.actor;
 
+import static io.uringactor.actor.TestRings.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.uringactor.ring.ErrnoException;
@@ -14,17 +15,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -50,36 +46,11 @@ class RingActorCopyRangeTest {
         testKit.shutdownTestKit();
     }
 
-    static <T> T await(CompletionStage<T> stage) {
-        return stage.toCompletableFuture().join();
-    }
-
-    static Throwable failure(CompletionStage<?> stage) {
-        final CompletionException e = assertThrows(CompletionException.class, () -> stage.toCompletableFuture().join());
-        return e.getCause();
-    }
-
-    private Path randomFile(String name, int size, long seed) throws IOException {
-        final byte[] bytes = new byte[size];
-        new Random(seed).nextBytes(bytes);
-        return Files.write(dir.resolve(name), bytes);
-    }
-
-    private static byte[] oracleRead(Path path, long offset, int length) throws IOException {
-        try (FileChannel ch = FileChannel.open(path)) {
-            final ByteBuffer b = ByteBuffer.allocate(length);
-            while (b.hasRemaining() && ch.read(b, offset + b.position()) > 0) {
-                // read until EOF or full
-            }
-            return Arrays.copyOf(b.array(), b.position());
-        }
-    }
-
     @Test
     void copiesRangesOfSeveralSizesLikeFileChannel() throws IOException {
         // 3 MiB + 123 is larger than any pipe an unprivileged process gets (pipe-max-size is 1 MiB by default).
         for (int size : List.of(1, 4096, 100_003, (3 << 20) + 123)) {
-            final Path in = randomFile("in-" + size + ".bin", size, size);
+            final Path in = randomFile(dir, "in-" + size + ".bin", size, size);
             final Path out = dir.resolve("out-" + size + ".bin");
             final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
             final FileHandle target = await(ring.open(out, OpenOptions.writeOnly().withCreate()));
@@ -92,7 +63,7 @@ class RingActorCopyRangeTest {
 
     @Test
     void copiesBetweenUnalignedOffsetsAndStopsAtTheSourcesEnd() throws IOException {
-        final Path in = randomFile("in.bin", 200_000, 7);
+        final Path in = randomFile(dir, "in.bin", 200_000, 7);
         final Path out = dir.resolve("out.bin");
         final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
         final FileHandle target = await(ring.open(out, OpenOptions.writeOnly().withCreate()));
@@ -112,7 +83,7 @@ class RingActorCopyRangeTest {
     @Test
     void aCloseOfTheTargetWaitsForTheCopyInFlight() throws IOException {
         final int size = 6 << 20;
-        final Path in = randomFile("big.bin", size, 3);
+        final Path in = randomFile(dir, "big.bin", size, 3);
         final Path out = dir.resolve("big-copy.bin");
         final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
         final FileHandle target = await(ring.open(out, OpenOptions.writeOnly().withCreate()));
@@ -131,7 +102,7 @@ class RingActorCopyRangeTest {
 
     @Test
     void refusesBadHandlesOffsetsLengthsAndTimeouts() throws IOException {
-        final Path in = randomFile("in.bin", 10_000, 1);
+        final Path in = randomFile(dir, "in.bin", 10_000, 1);
         final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
         final FileHandle target = await(ring.open(dir.resolve("out.bin"), OpenOptions.writeOnly().withCreate()));
         final FileHandle closed = await(ring.open(in, OpenOptions.readOnly()));
@@ -154,7 +125,7 @@ class RingActorCopyRangeTest {
 
     @Test
     void anAppendOnlyTargetFailsWithEinvalWhichCopiersFallBackOn() throws IOException {
-        final Path in = randomFile("in.bin", 10_000, 1);
+        final Path in = randomFile(dir, "in.bin", 10_000, 1);
         final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
         final FileHandle target = await(ring.open(dir.resolve("log.bin"), OpenOptions.writeOnly().withCreate()
                 .withAppend()));
@@ -172,7 +143,7 @@ class RingActorCopyRangeTest {
      */
     @Test
     void copiesReuseTheirPipeAndAnIdleRingClosesIt() throws IOException, InterruptedException {
-        final Path in = randomFile("in.bin", 300_000, 9);
+        final Path in = randomFile(dir, "in.bin", 300_000, 9);
         final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
         final FileHandle target = await(ring.open(dir.resolve("out.bin"), OpenOptions.writeOnly().withCreate()));
         final java.util.Set<String> others = pipes(); // the JVM's own (standard streams, ...)
@@ -211,46 +182,27 @@ class RingActorCopyRangeTest {
 
     @Test
     void aShutdownLetsACopyInFlightFinishThenClosesItsPipes() throws IOException, InterruptedException {
-        final Path in = randomFile("in.bin", 4 << 20, 11);
-        final long before = openFds();
+        final Path in = randomFile(dir, "in.bin", 4 << 20, 11);
+        final long before = openFds(true);
         final RingSettings settings = RingSettings.create(testKit.system()).withMaxIoSize(8 << 20);
-        final ActorRef<RingCommand> stopping = testKit.spawn(RingActor.create(settings), "stopping-copy-ring",
-                RingActor.props(settings));
-        final RingClient client = RingClient.create(stopping, testKit.system(), Duration.ofSeconds(10));
+        final TestRings.Spawned stopping = spawnOne(testKit, "stopping-copy-ring", settings, Duration.ofSeconds(10));
+        final RingClient client = stopping.client();
         final FileHandle source = await(client.open(in, OpenOptions.readOnly()));
         final FileHandle target = await(client.open(dir.resolve("out.bin"), OpenOptions.writeOnly().withCreate()));
         final CompletableFuture<Integer> copy = client.copyRange(source, 0, target, 0, 4 << 20).toCompletableFuture();
         final TestProbe<StatusReply<org.apache.pekko.Done>> stopped = testKit.createTestProbe();
-        stopping.tell(new RingCommand.Shutdown(stopped.getRef()));
+        stopping.ref().tell(new RingCommand.Shutdown(stopped.getRef()));
         assertEquals(4 << 20, copy.join());
         assertTrue(stopped.receiveMessage(Duration.ofSeconds(10)).isSuccess());
-        stopped.expectTerminated(stopping, Duration.ofSeconds(10));
+        stopped.expectTerminated(stopping.ref(), Duration.ofSeconds(10));
         assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(dir.resolve("out.bin")));
-        assertEquals(before, openFds(), "the ring's files, pipes and ring are closed");
-    }
-
-    /**
-     * The fds a copy can leave open: rings, pipes and files under the test's directory. (The JVM and the rings of
-     * other tests, stopping on their own loops, open and close other fds meanwhile, which made a plain count
-     * flaky by one.)
-     */
-    private static long openFds() throws IOException {
-        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.filter(fd -> {
-                try {
-                    final String target = Files.readSymbolicLink(fd).toString();
-                    return target.contains("io_uring") || target.startsWith("pipe:") || target.contains("junit");
-                } catch (IOException e) {
-                    return false; // closed while listing
-                }
-            }).count();
-        }
+        assertEquals(before, openFds(true), "the ring's files, pipes and ring are closed");
     }
 
     @Test
     void aTargetOpenedReadOnlyFailsWithTheSplicesErrno() throws IOException {
-        final Path in = randomFile("in.bin", 10_000, 1);
-        final Path out = randomFile("out.bin", 10, 2);
+        final Path in = randomFile(dir, "in.bin", 10_000, 1);
+        final Path out = randomFile(dir, "out.bin", 10, 2);
         final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
         final FileHandle target = await(ring.open(out, OpenOptions.readOnly()));
         final ErrnoException e = assertInstanceOf(ErrnoException.class,
@@ -275,7 +227,7 @@ class RingActorCopyRangeTest {
     void aPipeSizedRangeTakesOneRound() throws IOException {
         final int pipeMax = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/fs/pipe-max-size")).get(0).trim());
         final int length = Math.min(pipeMax, 1 << 20);
-        final Path in = randomFile("one-round.bin", length, 11);
+        final Path in = randomFile(dir, "one-round.bin", length, 11);
         final Path out = dir.resolve("one-round-copy.bin");
         final FileHandle source = await(ring.open(in, OpenOptions.readOnly()));
         final FileHandle target = await(ring.open(out, OpenOptions.writeOnly().withCreate()));

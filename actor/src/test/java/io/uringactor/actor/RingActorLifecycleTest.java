@@ -4,6 +4,9 @@ import io.uringactor.ring.Errno;
 
 import io.uringactor.ring.ErrnoException;
 
+import static io.uringactor.actor.TestRings.describeFds;
+import static io.uringactor.actor.TestRings.fifo;
+import static io.uringactor.actor.TestRings.spawnOne;
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.apache.pekko.Done;
@@ -19,7 +22,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
@@ -27,7 +29,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +45,7 @@ class RingActorLifecycleTest {
     @org.junit.jupiter.api.BeforeAll
     static void warmUp(@TempDir Path scratch) throws Exception {
         io.uringactor.ring.IoUring.open(2).close();
-        assertEquals(0, new ProcessBuilder("mkfifo", scratch.resolve("warm-up").toString()).start().waitFor());
+        fifo(scratch, "warm-up");
         final RingClient ring = spawnRing("warm-up-ring", RingSettings.create(testKit.system()));
         ring.stats().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
@@ -55,46 +56,7 @@ class RingActorLifecycleTest {
     }
 
     private static RingClient spawnRing(String name, RingSettings settings) {
-        final ActorRef<RingCommand> ref = testKit.spawn(RingActor.create(settings), name, RingActor.props(settings));
-        return RingClient.create(ref, testKit.system(), Duration.ofSeconds(30));
-    }
-
-    /**
-     * The fds this library can leak: rings and files under the test's directories. (The JVM opens other
-     * fds lazily, e.g. sockets and native libraries, which would make a plain count flaky.)
-     */
-    private static int openFds() {
-        int count = 0;
-        for (File fd : Objects.requireNonNull(new File("/proc/self/fd").listFiles())) {
-            try {
-                final String target = Files.readSymbolicLink(fd.toPath()).toString();
-                if (target.contains("io_uring") || target.contains("junit")) {
-                    count++;
-                }
-            } catch (java.io.IOException e) {
-                // closed while listing
-            }
-        }
-        return count;
-    }
-
-    /** What the open fds point at, for failure messages. */
-    private static String describeFds() {
-        final StringBuilder sb = new StringBuilder();
-        for (File fd : Objects.requireNonNull(new File("/proc/self/fd").listFiles())) {
-            try {
-                sb.append(fd.getName()).append("->").append(Files.readSymbolicLink(fd.toPath())).append(' ');
-            } catch (java.io.IOException e) {
-                sb.append(fd.getName()).append("->? ");
-            }
-        }
-        return sb.toString();
-    }
-
-    private Path fifo(String name) throws Exception {
-        final Path fifo = dir.resolve(name);
-        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
-        return fifo;
+        return spawnOne(testKit, name, settings, Duration.ofSeconds(30)).client();
     }
 
     @Test
@@ -131,15 +93,16 @@ class RingActorLifecycleTest {
 
     @Test
     void gracefulStopAnswersEveryRequestAndClosesEveryFd() throws Exception {
-        final int fdsBefore = openFds();
+        final int fdsBefore = TestRings.openFds(false);
         final RingSettings settings = RingSettings.create(testKit.system()).withMaxInFlight(8).withMaxQueued(1000)
                 .withStopTimeout(Duration.ofMillis(300));
-        final ActorRef<RingCommand> ref = testKit.spawn(RingActor.create(settings), "stop-ring", RingActor.props(settings));
-        final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(30));
+        final TestRings.Spawned spawned = spawnOne(testKit, "stop-ring", settings, Duration.ofSeconds(30));
+        final ActorRef<RingCommand> ref = spawned.ref();
+        final RingClient ring = spawned.client();
         final Path path = Files.write(dir.resolve("stop.bin"), new byte[1 << 20]);
         final FileHandle file = ring.open(path, OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         // A read of an empty FIFO never completes by itself: stop must cancel it.
-        final FileHandle pipe = ring.open(fifo("stop-fifo"), OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        final FileHandle pipe = ring.open(fifo(dir, "stop-fifo"), OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         final CompletableFuture<ByteString> stuck = ring.read(pipe, 0, 10).toCompletableFuture();
         final List<CompletableFuture<?>> replies = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
@@ -170,16 +133,17 @@ class RingActorLifecycleTest {
                 () -> ring.read(file, 0, 10).toCompletableFuture().get(10, TimeUnit.SECONDS)).getCause();
         assertInstanceOf(RingStoppedException.class, afterStop);
         assertTrue(afterStop.getMessage().contains("not running"), afterStop.getMessage());
-        assertEquals(fdsBefore, openFds(), "files and the ring fd are closed: " + describeFds());
+        assertEquals(fdsBefore, TestRings.openFds(false), "files and the ring fd are closed: " + describeFds());
     }
 
     @Test
     void abruptStopWithOpsInFlightAnswersThemAll() throws Exception {
-        final int fdsBefore = openFds();
+        final int fdsBefore = TestRings.openFds(false);
         final RingSettings settings = RingSettings.create(testKit.system()).withStopTimeout(Duration.ofSeconds(2));
-        final ActorRef<RingCommand> ref = testKit.spawn(RingActor.create(settings), "abrupt-ring", RingActor.props(settings));
-        final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(30));
-        final FileHandle pipe = ring.open(fifo("abrupt-fifo"), OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        final TestRings.Spawned spawned = spawnOne(testKit, "abrupt-ring", settings, Duration.ofSeconds(30));
+        final ActorRef<RingCommand> ref = spawned.ref();
+        final RingClient ring = spawned.client();
+        final FileHandle pipe = ring.open(fifo(dir, "abrupt-fifo"), OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         final List<CompletableFuture<ByteString>> stuck = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             stuck.add(ring.read(pipe, 0, 10).toCompletableFuture());
@@ -192,7 +156,7 @@ class RingActorLifecycleTest {
             final Throwable failure = assertThrows(CompletionException.class, reply::join).getCause();
             assertInstanceOf(io.uringactor.ring.IoUringException.class, failure);
         }
-        assertEquals(fdsBefore, openFds(), "files and the ring fd are closed: " + describeFds());
+        assertEquals(fdsBefore, TestRings.openFds(false), "files and the ring fd are closed: " + describeFds());
     }
 
     /** On its own ring event loop (the default) and on the pinned dispatcher (a name for it): no CPU while idle. */
@@ -230,9 +194,10 @@ class RingActorLifecycleTest {
     void aStopByTheSystemEndsASleepWithAnOpInFlight(String dispatcher) throws Exception {
         final String name = "sleeping-ring-" + dispatcher.substring(dispatcher.indexOf('.') + 1);
         final RingSettings settings = RingSettings.create(testKit.system()).withDispatcher(dispatcher);
-        final ActorRef<RingCommand> ref = testKit.spawn(RingActor.create(settings), name, RingActor.props(settings));
-        final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(30));
-        final FileHandle pipe = ring.open(fifo(name), OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        final TestRings.Spawned spawned = spawnOne(testKit, name, settings, Duration.ofSeconds(30));
+        final ActorRef<RingCommand> ref = spawned.ref();
+        final RingClient ring = spawned.client();
+        final FileHandle pipe = ring.open(fifo(dir, name), OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         final CompletableFuture<ByteString> stuck = ring.read(pipe, 0, 10).toCompletableFuture();
         assertEquals(1, ring.stats().toCompletableFuture().get(10, TimeUnit.SECONDS).inFlight());
         Thread.sleep(300); // the ring is asleep in io_uring_enter now
@@ -250,7 +215,7 @@ class RingActorLifecycleTest {
 
     @Test
     void theExtensionGivesEachSystemOneRingStoppedByCoordinatedShutdown() throws Exception {
-        final int fdsBefore = openFds();
+        final int fdsBefore = TestRings.openFds(false);
         final ActorTestKit own = ActorTestKit.create("extension-test");
         try {
             final RingExtension ext = RingExtension.get(own.system());
@@ -261,7 +226,7 @@ class RingActorLifecycleTest {
             // The file is left open on purpose: the shutdown task must close it and the ring.
             own.system().terminate();
             own.system().getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
-            assertEquals(fdsBefore, openFds(), "CoordinatedShutdown stopped the ring and closed its files");
+            assertEquals(fdsBefore, TestRings.openFds(false), "CoordinatedShutdown stopped the ring and closed its files");
         } finally {
             own.shutdownTestKit();
         }
@@ -269,7 +234,7 @@ class RingActorLifecycleTest {
 
     @Test
     void anActorBoundToOneFileServesItAsBound() throws Exception {
-        final int fdsBefore = openFds();
+        final int fdsBefore = TestRings.openFds(false);
         final Path path = Files.write(dir.resolve("bound.bin"), "bound file".getBytes());
         final RingSettings settings = RingSettings.create(testKit.system());
         final ActorRef<RingCommand> ref = testKit.spawn(RingActor.createForFile(path, OpenOptions.readWrite(), settings),
@@ -282,7 +247,7 @@ class RingActorLifecycleTest {
         ref.tell(new RingCommand.Shutdown(stopped.getRef()));
         assertEquals(Done.getInstance(), stopped.receiveMessage().getValue());
         stopped.expectTerminated(ref);
-        assertEquals(fdsBefore, openFds(), "the bound file is closed at stop");
+        assertEquals(fdsBefore, TestRings.openFds(false), "the bound file is closed at stop");
     }
 
     @Test
@@ -322,7 +287,7 @@ class RingActorLifecycleTest {
      */
     @Test
     void aRingSpawnedOffARingEventLoopDoesNotStartAndSaysWhereToSpawnIt() throws Exception {
-        final int fdsBefore = openFds();
+        final int fdsBefore = TestRings.openFds(false);
         final ActorRef<RingCommand> ref = testKit.spawn(RingActor.create(RingSettings.create(testKit.system())),
                 "off-loop-ring");
         final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(10));
@@ -332,7 +297,7 @@ class RingActorLifecycleTest {
         assertTrue(stopped.getMessage().contains("could not start") && stopped.getMessage().contains("RingActor.props"),
                 stopped.getMessage());
         assertInstanceOf(IllegalStateException.class, stopped.getCause());
-        assertEquals(fdsBefore, openFds(), "no ring was opened: " + describeFds());
+        assertEquals(fdsBefore, TestRings.openFds(false), "no ring was opened: " + describeFds());
         testKit.stop(ref, Duration.ofSeconds(10));
     }
 

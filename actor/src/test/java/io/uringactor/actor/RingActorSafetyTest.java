@@ -1,6 +1,7 @@
 package io.uringactor.actor;
 
 import static io.uringactor.actor.SafetyTestSupport.*;
+import static io.uringactor.actor.TestRings.fifo;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.uringactor.ring.Errno;

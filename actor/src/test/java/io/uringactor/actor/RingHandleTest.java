@@ -13,7 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -34,9 +33,7 @@ class RingHandleTest {
     }
 
     private FileHandle silentFifo(RingClient client, String name) throws Exception {
-        final Path fifo = dir.resolve(name);
-        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
-        return client.open(fifo, OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        return client.open(TestRings.fifo(dir, name), OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     @Test

@@ -190,8 +190,9 @@ class RingLoopColocationTest {
     @Test
     void aSecondRingOnATakenLoopDoesNotStartAndTheLoopsOwnRingServesOn() throws Exception {
         final RingSettings settings = RingSettings.create(testKit.system()).withDispatcher(RingActor.LOOP_DISPATCHER);
-        final ActorRef<RingCommand> second = testKit.spawn(RingActor.create(settings), "second-ring", RingActor.props(settings));
-        final RingClient client = RingClient.create(second, testKit.system(), Duration.ofSeconds(10));
+        final TestRings.Spawned spawned = TestRings.spawnOne(testKit, "second-ring", settings, Duration.ofSeconds(10));
+        final ActorRef<RingCommand> second = spawned.ref();
+        final RingClient client = spawned.client();
         final Throwable failure = assertThrows(java.util.concurrent.ExecutionException.class,
                 () -> client.open(data, OpenOptions.readOnly()).toCompletableFuture().get(10, TimeUnit.SECONDS)).getCause();
         assertInstanceOf(RingStoppedException.class, failure);
@@ -204,10 +205,10 @@ class RingLoopColocationTest {
     @Test
     void aRingStoppedOnASharedLoopAnswersItsCoLocatedCallersAndTheLoopRunsOn() throws Exception {
         final RingSettings settings = RingSettings.create(testKit.system()).withDispatcher("test-loop");
-        final ActorRef<RingCommand> own = testKit.spawn(RingActor.create(settings), "stopped-ring", RingActor.props(settings));
-        final RingClient client = RingClient.create(own, testKit.system(), Duration.ofSeconds(10));
-        final Path fifo = dir.resolve("never-written");
-        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        final TestRings.Spawned spawned = TestRings.spawnOne(testKit, "stopped-ring", settings, Duration.ofSeconds(10));
+        final ActorRef<RingCommand> own = spawned.ref();
+        final RingClient client = spawned.client();
+        final Path fifo = TestRings.fifo(dir, "never-written");
         final FileHandle pipe = client.open(fifo, OpenOptions.readWrite()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         // Reads of a FIFO nobody writes stay in the kernel until the stop cancels them.
         final TestProbe<Seen> probe = testKit.createTestProbe();
@@ -239,8 +240,9 @@ class RingLoopColocationTest {
     @Test
     void theClientsAskStopsARingWithAShutdownAndAnswersIt() throws Exception {
         final RingSettings settings = RingSettings.create(testKit.system());
-        final ActorRef<RingCommand> own = testKit.spawn(RingActor.create(settings), "asked-to-stop", RingActor.props(settings));
-        final RingClient client = RingClient.create(own, testKit.system(), Duration.ofSeconds(10));
+        final TestRings.Spawned spawned = TestRings.spawnOne(testKit, "asked-to-stop", settings, Duration.ofSeconds(10));
+        final ActorRef<RingCommand> own = spawned.ref();
+        final RingClient client = spawned.client();
         assertEquals(Done.getInstance(), client.<Done>ask(RingCommand.Shutdown::new).toCompletableFuture()
                 .get(10, TimeUnit.SECONDS));
         testKit.createTestProbe().expectTerminated(own, Duration.ofSeconds(10));
@@ -254,8 +256,9 @@ class RingLoopColocationTest {
     @Test
     void aBurstOfCachedReadsIsOneBatchAndDirectOnesGoInOneByOne() throws Exception {
         final RingSettings settings = RingSettings.create(testKit.system()).withDispatcher("burst-loop");
-        final ActorRef<RingCommand> own = testKit.spawn(RingActor.create(settings), "burst-ring", RingActor.props(settings));
-        final RingClient client = RingClient.create(own, testKit.system(), Duration.ofSeconds(10));
+        final TestRings.Spawned spawned = TestRings.spawnOne(testKit, "burst-ring", settings, Duration.ofSeconds(10));
+        final ActorRef<RingCommand> own = spawned.ref();
+        final RingClient client = spawned.client();
         final FileHandle cached = client.open(data, OpenOptions.readOnly()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         final FileHandle direct = client.open(data, OpenOptions.readOnly().withDirect()).toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);

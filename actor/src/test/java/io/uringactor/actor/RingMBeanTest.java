@@ -48,7 +48,7 @@ class RingMBeanTest {
     }
 
     private static ActorRef<RingCommand> spawn(ActorTestKit kit, String name, RingSettings settings) {
-        return kit.spawn(RingActor.create(settings), name, RingActor.props(settings));
+        return TestRings.spawnOne(kit, name, settings, Duration.ofSeconds(30)).ref();
     }
 
     private static ObjectName nameOf(String system, String ring) throws Exception {
@@ -81,14 +81,15 @@ class RingMBeanTest {
     }
 
     private Path fifo(String name) throws Exception {
-        return SafetyTestSupport.fifo(dir, name);
+        return TestRings.fifo(dir, name);
     }
 
     @Test
     void countsWhatTheRingDidAndTheErrnosOfItsFailures() throws Exception {
-        final ActorRef<RingCommand> ref = spawn(testKit, "metrics-ring",
-                RingSettings.create(testKit.system()).withLatencyHistogram(true));
-        final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(30));
+        final TestRings.Spawned spawned = TestRings.spawnOne(testKit, "metrics-ring",
+                RingSettings.create(testKit.system()).withLatencyHistogram(true), Duration.ofSeconds(30));
+        final ActorRef<RingCommand> ref = spawned.ref();
+        final RingClient ring = spawned.client();
         await(ring.stats()); // started
         final ObjectName name = nameOf("RingMBeanTest", "metrics-ring");
         assertTrue(server.isRegistered(name), "registered: " + server.queryNames(
@@ -167,8 +168,9 @@ class RingMBeanTest {
     void refusedRequestsAreCountedByReason() throws Exception {
         final RingSettings settings = RingSettings.create(testKit.system()).withMaxInFlight(2).withMaxQueued(1)
                 .withStopTimeout(Duration.ofSeconds(30));
-        final ActorRef<RingCommand> ref = spawn(testKit, "refusing-ring", settings);
-        final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(30));
+        final TestRings.Spawned spawned = TestRings.spawnOne(testKit, "refusing-ring", settings, Duration.ofSeconds(30));
+        final ActorRef<RingCommand> ref = spawned.ref();
+        final RingClient ring = spawned.client();
         final ObjectName name = nameOf("RingMBeanTest", "refusing-ring");
         final Path data = Files.write(dir.resolve("refused.bin"), new byte[8192]);
         final FileHandle closed = await(ring.open(data, OpenOptions.readOnly()));
@@ -242,8 +244,9 @@ class RingMBeanTest {
     @Test
     void gaugesShowOpsInFlightAndTimeoutsAreCounted() throws Exception {
         final RingSettings settings = RingSettings.create(testKit.system()).withLatencyHistogram(false);
-        final ActorRef<RingCommand> ref = spawn(testKit, "gauge-ring", settings);
-        final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(30));
+        final TestRings.Spawned spawned = TestRings.spawnOne(testKit, "gauge-ring", settings, Duration.ofSeconds(30));
+        final ActorRef<RingCommand> ref = spawned.ref();
+        final RingClient ring = spawned.client();
         final ObjectName name = nameOf("RingMBeanTest", "gauge-ring");
         // A read of an empty FIFO never completes by itself.
         final FileHandle pipe = await(ring.open(fifo("gauge-fifo"), OpenOptions.readWrite()));
@@ -255,7 +258,7 @@ class RingMBeanTest {
         assertEquals(3, attr(name, "InFlight"));
         assertEquals(3, attr(name, "InFlightMax"));
         assertTrue(attr(name, "NativeMemoryInUse") >= 3 * 4096, "in use=" + attr(name, "NativeMemoryInUse"));
-        assertInstanceOf(RingTimeoutException.class, failure(ring.read(pipe, 0, 10, Duration.ofMillis(50))));
+        assertInstanceOf(RingTimeoutException.class, failure(ring.withTimeout(Duration.ofMillis(50)).read(pipe, 0, 10)));
         assertEquals(1, attr(name, "TimedOut"));
         assertEquals(Map.of(), errors(name), "a timeout is no errno failure");
         assertEquals(0, attr(name, "LatencyCount"), "latency-histogram = off");
@@ -272,8 +275,9 @@ class RingMBeanTest {
     @Test
     void aStopThatTimesOutUnregistersToo() throws Exception {
         final RingSettings settings = RingSettings.create(testKit.system()).withStopTimeout(Duration.ofMillis(200));
-        final ActorRef<RingCommand> ref = spawn(testKit, "timeout-stop-ring", settings);
-        final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(30));
+        final TestRings.Spawned spawned = TestRings.spawnOne(testKit, "timeout-stop-ring", settings, Duration.ofSeconds(30));
+        final ActorRef<RingCommand> ref = spawned.ref();
+        final RingClient ring = spawned.client();
         final ObjectName name = nameOf("RingMBeanTest", "timeout-stop-ring");
         final FileHandle pipe = await(ring.open(fifo("stop-fifo"), OpenOptions.readWrite()));
         final CompletableFuture<ByteString> stuck = ring.read(pipe, 0, 10).toCompletableFuture();

@@ -148,12 +148,6 @@ final class SafetyTestSupport {
         }
     }
 
-    static Path fifo(Path dir, String name) throws IOException, InterruptedException {
-        final Path fifo = dir.resolve(name);
-        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor(), "mkfifo " + fifo);
-        return fifo;
-    }
-
     /** The symlink targets of this process' open fds. */
     static List<String> fdTargets() {
         final List<String> targets = new ArrayList<>();

@@ -16,21 +16,15 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.Supplier;
 
 /**
@@ -161,8 +155,9 @@ public final class Compare {
         out.printf("# io-uring-actor compare%s: %s files in %s (%s), %d ms windows, %d runs per cell after a"
                         + " warm-up round, interleaved%n", options.quick() ? " --quick" : "", mib(options.size()),
                 options.dir(), fsType, options.windowMs(), options.runs());
-        final Path data = dataFile("data.bin", options.size());
-        final Path writes = dataFile("write.bin", Math.min(options.size(), 256 * MIB));
+        final DataFiles files = new DataFiles(options.dir(), this::note);
+        final Path data = files.create("data.bin", options.size());
+        final Path writes = files.create("write.bin", Math.min(options.size(), 256 * MIB));
         note("The page cache is not dropped (that needs root and disturbs the machine): the \"cold\" workloads"
                 + " open the file with O_DIRECT, and the cached ones warm it with a sequential read first.");
         final boolean directOk = !"tmpfs".equals(fsType);
@@ -184,24 +179,24 @@ public final class Compare {
         try {
             final RingClient client = RingExtension.get(system).client();
             final List<Supplier<Engine>> random = new ArrayList<>(List.of(
-                    () -> new RandomEngines.RingClientEngine(client),
-                    () -> new RandomEngines.ActorEngine(system, client, RandomEngines.Mode.ASK, false),
-                    () -> new RandomEngines.ActorEngine(system, client, RandomEngines.Mode.PIPE, false),
+                    () -> new ClientEngines.RingClientEngine(client),
+                    () -> new ActorEngines.ActorEngine(system, client, ActorEngines.Mode.ASK, false),
+                    () -> new ActorEngines.ActorEngine(system, client, ActorEngines.Mode.PIPE, false),
                     // actors on the ring's own event loop (RingActor.LOOP_DISPATCHER), sharing the ring's thread
-                    () -> new RandomEngines.ActorEngine(system, client, RandomEngines.Mode.TELL, true),
-                    () -> new RandomEngines.ActorEngine(system, client, RandomEngines.Mode.PIPE, true),
-                    () -> new RandomEngines.ActorEngine(system, client, RandomEngines.Mode.ASK, true),
+                    () -> new ActorEngines.ActorEngine(system, client, ActorEngines.Mode.TELL, true),
+                    () -> new ActorEngines.ActorEngine(system, client, ActorEngines.Mode.PIPE, true),
+                    () -> new ActorEngines.ActorEngine(system, client, ActorEngines.Mode.ASK, true),
                     // ring groups: co-located actors spread over N loops, and plain threads through the group's
                     // client; N = 3 on a 2-CPU machine shows what more loops than cores cost
-                    () -> new RandomEngines.GroupActorEngine(system, RandomEngines.Mode.PIPE, 1),
-                    () -> new RandomEngines.GroupActorEngine(system, RandomEngines.Mode.PIPE, 2),
-                    () -> new RandomEngines.GroupActorEngine(system, RandomEngines.Mode.PIPE, 3),
-                    () -> new RandomEngines.GroupClientEngine(system, 1),
-                    () -> new RandomEngines.GroupClientEngine(system, 2),
-                    RandomEngines.RawRingEngine::new,
-                    RandomEngines.JasyncfioEngine::new,
-                    RandomEngines.FileChannelPoolEngine::new,
-                    RandomEngines.AsyncFileChannelEngine::new));
+                    () -> new ActorEngines.GroupActorEngine(system, ActorEngines.Mode.PIPE, 1),
+                    () -> new ActorEngines.GroupActorEngine(system, ActorEngines.Mode.PIPE, 2),
+                    () -> new ActorEngines.GroupActorEngine(system, ActorEngines.Mode.PIPE, 3),
+                    () -> new ClientEngines.GroupClientEngine(system, 1),
+                    () -> new ClientEngines.GroupClientEngine(system, 2),
+                    RawRingEngine::new,
+                    JasyncfioEngine::new,
+                    JdkEngines.FileChannelPoolEngine::new,
+                    JdkEngines.AsyncFileChannelEngine::new));
             if (fio != null) {
                 random.add(() -> new Fio("io_uring"));
                 random.add(() -> new Fio("psync"));
@@ -221,7 +216,7 @@ public final class Compare {
             }
             for (Workload w : workloads) {
                 if (w.kind() == Kind.CACHED_READ) {
-                    warm(w.file());
+                    files.warm(w.file());
                 }
                 final RingStats before = client.stats().toCompletableFuture().join();
                 runWorkload(w, random);
@@ -237,7 +232,7 @@ public final class Compare {
 
             final Workload copy = new Workload("copy-" + mib(options.size()).replace(" ", ""), Kind.COPY, 0, data,
                     options.size(), scratch);
-            warm(data);
+            files.warm(data);
             note("copy: the clock stops when the copy completes; the target is then fsynced (untimed), checked and"
                     + " deleted. cp is GNU coreutils' (it may use copy_file_range, an in-kernel copy).");
             runWorkload(copy, List.of(
@@ -358,77 +353,6 @@ public final class Compare {
     private void note(String text) {
         notes.add(text);
         out.println("# " + text);
-    }
-
-    // ----------------------------------------------------------------------------------------------
-    // Data files and the page cache.
-
-    /** {@code name} of {@code size} random bytes (every block stamped), created and fsynced unless present. */
-    private Path dataFile(String name, long size) throws IOException {
-        final Path file = options.dir().resolve(name);
-        if (Files.isRegularFile(file) && Files.size(file) == size) {
-            note("reused " + file + " (" + mib(size) + ")");
-            return file;
-        }
-        final long started = System.nanoTime();
-        final Path partial = Files.createTempFile(options.dir(), name, ".partial");
-        try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            final byte[] random = new byte[(int) MIB];
-            new Random(42).nextBytes(random);
-            final ByteBuffer chunk = ByteBuffer.allocateDirect((int) MIB);
-            for (long at = 0; at < size; at += MIB) {
-                chunk.clear();
-                chunk.put(random);
-                for (int b = 0; b < MIB; b += BLOCK) { // no two blocks alike
-                    chunk.putLong(b, at + b);
-                }
-                chunk.flip();
-                while (chunk.hasRemaining()) {
-                    ch.write(chunk, at + chunk.position());
-                }
-            }
-            ch.force(true);
-        }
-        Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        note(String.format(Locale.ROOT, "created %s (%s, fsynced) in %.1f s", file, mib(size),
-                (System.nanoTime() - started) / 1e9));
-        return file;
-    }
-
-    /** Reads {@code file} sequentially into the page cache and checks how much of it is resident. */
-    private void warm(Path file) throws IOException {
-        final long started = System.nanoTime();
-        long total = 0;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            final ByteBuffer buffer = ByteBuffer.allocateDirect((int) MIB);
-            int n;
-            while ((n = ch.read(buffer.clear(), total)) > 0) {
-                total += n;
-            }
-        }
-        final double seconds = (System.nanoTime() - started) / 1e9;
-        note(String.format(Locale.ROOT, "warmed %s: read %s sequentially in %.2f s; %s", file.getFileName(),
-                mib(total), seconds, residency(file, total)));
-    }
-
-    /** What fincore (util-linux) says about the file's pages in the page cache. */
-    private static String residency(Path file, long size) {
-        try {
-            final Process p = new ProcessBuilder("fincore", "--bytes", "--noheadings", "--output", "RES",
-                    file.toString()).redirectErrorStream(true).start();
-            final String text = new String(p.getInputStream().readAllBytes()).trim();
-            if (p.waitFor() != 0) {
-                return "residency not checked (fincore: " + text + ")";
-            }
-            final long resident = Long.parseLong(text.split("\\s+")[0]);
-            return String.format(Locale.ROOT, "fincore: %.1f%% resident%s", 100.0 * resident / size,
-                    resident < size * 0.99 ? " — NOT fully cached, the cached numbers include disk reads" : "");
-        } catch (IOException | NumberFormatException e) {
-            return "residency not checked (no fincore: " + e.getMessage() + ")";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "residency not checked";
-        }
     }
 
     static String mib(long bytes) {
