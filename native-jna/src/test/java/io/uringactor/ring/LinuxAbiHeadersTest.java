@@ -31,9 +31,10 @@ import java.util.concurrent.TimeUnit;
  * the C preprocessor and compiler evaluate them; struct layouts of the foreign architecture's headers are
  * computed by this machine's compiler, which {@link RingLayout}'s comment argues is the same layout.
  *
- * <p>Missing headers or gcc fail the test with the package to install, never skip it: the running
- * architecture's headers come with {@code linux-libc-dev} (installed with gcc), the other one's with
- * Debian's cross package, {@code linux-libc-dev-arm64-cross} on an x86_64 machine (.ci/run installs it).
+ * <p>Missing headers or gcc skip the test with the package to install, or fail it where
+ * {@link TestPackages#REQUIRE} is set, as {@code .ci/run} sets it: the running architecture's headers come
+ * with {@code linux-libc-dev} (installed with gcc), the other one's with Debian's cross package,
+ * {@code linux-libc-dev-arm64-cross} on an x86_64 machine (.ci/run installs both).
  */
 class LinuxAbiHeadersTest {
     /** The UAPI headers the generated program includes; each must exist in both header sets. */
@@ -268,10 +269,9 @@ class LinuxAbiHeadersTest {
     /** Compiles and runs a program printing each expression as the headers evaluate it. */
     private Map<String, Long> evaluate(Headers headers, Map<String, String> expressions)
             throws IOException, InterruptedException {
-        if (!Files.exists(headers.marker())) {
-            fail("the " + headers.arch() + " headers are missing (no " + headers.marker() + "): install them with"
-                    + " `apt-get install -y " + headers.debianPackage() + "` (Debian/Ubuntu); .ci/run does this");
-        }
+        TestPackages.requireGcc();
+        TestPackages.require(Files.exists(headers.marker()), "the " + headers.arch() + " headers (" + headers.marker()
+                + ")", "apt-get install -y " + headers.debianPackage());
         final StringBuilder c = new StringBuilder();
         for (String header : headers.includes()) {
             c.append("#include <").append(header).append(">\n");

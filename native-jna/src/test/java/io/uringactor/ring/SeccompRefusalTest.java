@@ -29,6 +29,7 @@ class SeccompRefusalTest {
 
     @BeforeAll
     static void buildLauncher() throws Exception {
+        TestPackages.requireGcc();
         final Path source = dir.resolve("refuse-io-uring-setup.c");
         try (InputStream in = SeccompRefusalTest.class.getResourceAsStream("/seccomp/refuse-io-uring-setup.c")) {
             Files.copy(in, source);

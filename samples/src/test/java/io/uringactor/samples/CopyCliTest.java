@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -532,8 +533,15 @@ class CopyCliTest {
         final Path source = Path.of("..", "native-jna", "src", "test", "resources", "seccomp", "refuse-io-uring-setup.c");
         assertTrue(Files.isRegularFile(source), "the launcher's source: " + source.toAbsolutePath());
         final Path launcher = dir.resolve("refuse-io-uring-setup");
-        final Process gcc = new ProcessBuilder("gcc", "-O1", "-o", launcher.toString(), source.toString())
-                .redirectErrorStream(true).start();
+        final Process gcc;
+        try {
+            gcc = new ProcessBuilder("gcc", "-O1", "-o", launcher.toString(), source.toString())
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) { // no gcc: skipped as native-jna's TestPackages skips, unless CI requires it
+            assertNull(System.getenv("IO_URING_ACTOR_REQUIRE_TEST_PACKAGES"), "gcc is missing: " + e);
+            Assumptions.abort("gcc is missing (install it: apt-get install -y gcc): skipped here");
+            return;
+        }
         final String gccOutput = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, gcc.waitFor(), "gcc builds the launcher: " + gccOutput);
         final Path in = randomFile("seccomp-in.bin", 10_000);
