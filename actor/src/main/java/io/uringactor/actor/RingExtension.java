@@ -61,6 +61,27 @@ public final class RingExtension implements Extension {
         return group.client();
     }
 
+    /**
+     * The classpath resource that runs a whole ActorSystem on the ring event loops: Pekko's default
+     * dispatcher becomes the loops ({@code loops = per-processor}) and the default rings run on them, so every
+     * actor spawned the plain way, and every stream island, talks to its own loop's ring without crossing
+     * threads. In {@code application.conf}: {@code include classpath("io-uring-actor/system-on-loops.conf")}.
+     */
+    public static final String SYSTEM_ON_LOOPS = "io-uring-actor/system-on-loops.conf";
+
+    /**
+     * {@code config} with the settings of {@link #SYSTEM_ON_LOOPS} over it, resolved: pass it to
+     * {@code ActorSystem.create} to run the whole system on the ring event loops, e.g.
+     * {@code ActorSystem.create(guardian, "app", RingExtension.systemOnLoops(ConfigFactory.load()))}.
+     *
+     * @param config the application's config, such as {@code ConfigFactory.load()}
+     * @return the config to create the system with
+     */
+    public static com.typesafe.config.Config systemOnLoops(com.typesafe.config.Config config) {
+        return com.typesafe.config.ConfigFactory.parseResources(RingExtension.class.getClassLoader(), SYSTEM_ON_LOOPS)
+                .withFallback(config).resolve();
+    }
+
     /** The extension's id; use {@link #get}. */
     public static final class Id extends ExtensionId<RingExtension> {
         @Override
