@@ -148,7 +148,7 @@ final class ActorWorker {
             case CACHED_READ -> new RingCommand.Read(file, offset, BLOCK, readReplies);
             case DIRECT_READ -> new RingCommand.ReadBlock(file, offset, buffers[slot], blockReplies);
             case DIRECT_WRITE -> new RingCommand.WriteBlock(file, offset, buffers[slot], blockReplies);
-            case COPY -> throw new IllegalArgumentException();
+            case COPY, PING_PONG, FAN_OUT, SKEWED -> throw new IllegalArgumentException();
         });
     }
 
@@ -201,7 +201,7 @@ final class ActorWorker {
                     (io, failure) -> new OpDone(slot, t0, io == null ? -1 : io.bytes(), failure));
             case DIRECT_WRITE -> ctx.pipeToSelf(client.writeBlock(file, offset, buffers[slot]),
                     (io, failure) -> new OpDone(slot, t0, io == null ? -1 : io.bytes(), failure));
-            case COPY -> throw new IllegalArgumentException();
+            case COPY, PING_PONG, FAN_OUT, SKEWED -> throw new IllegalArgumentException();
         }
     }
 
@@ -216,7 +216,7 @@ final class ActorWorker {
             case DIRECT_WRITE -> ctx.askWithStatus(BlockIo.class, ring, TIMEOUT,
                     replyTo -> new RingCommand.WriteBlock(file, offset, buffers[slot], replyTo),
                     (io, failure) -> new OpDone(slot, t0, io == null ? -1 : io.bytes(), failure));
-            case COPY -> throw new IllegalArgumentException();
+            case COPY, PING_PONG, FAN_OUT, SKEWED -> throw new IllegalArgumentException();
         }
     }
 }

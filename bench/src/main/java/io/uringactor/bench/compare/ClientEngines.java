@@ -59,7 +59,7 @@ final class ClientEngines {
                 case CACHED_READ -> client.read(file, offset, BLOCK).thenApply(ByteString::size);
                 case DIRECT_READ -> client.readBlock(file, offset, buffers[slot]).thenApply(BlockIo::bytes);
                 case DIRECT_WRITE -> client.writeBlock(file, offset, buffers[slot]).thenApply(BlockIo::bytes);
-                case COPY -> throw new IllegalArgumentException();
+                case COPY, PING_PONG, FAN_OUT, SKEWED -> throw new IllegalArgumentException();
             });
         }
 

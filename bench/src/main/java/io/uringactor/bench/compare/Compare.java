@@ -230,6 +230,14 @@ public final class Compare {
                         after.refusedInvalid() - before.refusedInvalid()));
             }
 
+            // Pekko messaging, fork-join against a system on the ring loops (MessagingEngines): each engine runs its
+            // own system, so the file workloads' system above does not share its threads.
+            final List<Supplier<Engine>> messaging = List.of(() -> new MessagingEngines.SystemEngine(false),
+                    () -> new MessagingEngines.SystemEngine(true));
+            runWorkload(new Workload("messaging-pingpong-4pairs", Kind.PING_PONG, 0, null, 0, scratch), messaging);
+            runWorkload(new Workload("messaging-fanout-64", Kind.FAN_OUT, 0, null, 0, scratch), messaging);
+            runWorkload(new Workload("messaging-skewed-1ms-16pairs", Kind.SKEWED, 0, null, 0, scratch), messaging);
+
             final Workload copy = new Workload("copy-" + mib(options.size()).replace(" ", ""), Kind.COPY, 0, data,
                     options.size(), scratch);
             files.warm(data);

@@ -31,7 +31,7 @@ interface Engine extends AutoCloseable {
     }
 
     /** The workloads. */
-    enum Kind { CACHED_READ, DIRECT_READ, DIRECT_WRITE, COPY }
+    enum Kind { CACHED_READ, DIRECT_READ, DIRECT_WRITE, COPY, PING_PONG, FAN_OUT, SKEWED }
 
     /**
      * @param file     the file read or written (the copy's source)

@@ -144,7 +144,7 @@ final class RandomEngines {
             case CACHED_READ -> OpenOptions.readOnly();
             case DIRECT_READ -> OpenOptions.readOnly().withDirect();
             case DIRECT_WRITE -> OpenOptions.writeOnly().withDirect();
-            case COPY -> throw new IllegalArgumentException("a copy has no random-IO file");
+            case COPY, PING_PONG, FAN_OUT, SKEWED -> throw new IllegalArgumentException("a copy has no random-IO file");
         };
     }
 }
