@@ -114,7 +114,10 @@ public final class RingSettings implements Cloneable {
         return with(s -> s.askTimeout = value);
     }
 
-    /** The config path of the dispatcher to spawn the actor on. */
+    /**
+     * The config path of the dispatcher to spawn the actor on: a ring event loop (a ring actor spawned on any
+     * other dispatcher does not start, see {@link RingActor}).
+     */
     public RingSettings withDispatcher(String value) {
         return with(s -> s.dispatcher = value);
     }

