@@ -49,6 +49,9 @@ public interface RingMXBean {
     /** The ring's {@code max-in-flight}. */
     int getMaxInFlight();
 
+    /** What serves the ring's ops: {@code "io_uring"}, or {@code "fallback (N threads)"} (see {@code io-uring-actor.engine}). */
+    String getEngine();
+
     /** Requests waiting in the actor for an in-flight slot or memory now. */
     int getQueued();
 

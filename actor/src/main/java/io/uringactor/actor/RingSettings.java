@@ -32,6 +32,35 @@ public final class RingSettings implements Cloneable {
     private boolean registerWithoutRoot;
     private boolean allowRemoteShutdown;
     private boolean latencyHistogram;
+    private Engine engine;
+    private int fallbackThreads;
+
+    /** What serves a ring's ops ({@code engine}). */
+    public enum Engine {
+        /** io_uring where it can be set up; else the fallback, after one WARN saying why and how to fix it. */
+        AUTO,
+        /** io_uring only: where it cannot be set up, the ring does not start and says why. */
+        IO_URING,
+        /**
+         * Positional syscalls on a few threads of the ring's own ({@code fallback-threads}), with the same
+         * protocol, replies and errors: slower, for where io_uring is blocked.
+         */
+        FALLBACK;
+
+        /** The engine a config value names: {@code auto}, {@code io-uring} or {@code fallback}. */
+        public static Engine parse(String value) {
+            switch (value) {
+                case "auto":
+                    return AUTO;
+                case "io-uring":
+                    return IO_URING;
+                case "fallback":
+                    return FALLBACK;
+                default:
+                    throw new IllegalArgumentException("engine = \"" + value + "\" is none of auto, io-uring, fallback");
+            }
+        }
+    }
 
     private RingSettings() {
     }
@@ -63,6 +92,12 @@ public final class RingSettings implements Cloneable {
         s.registerWithoutRoot = c.getBoolean("register-without-root");
         s.allowRemoteShutdown = c.getBoolean("allow-remote-shutdown");
         s.latencyHistogram = c.getBoolean("latency-histogram");
+        try {
+            s.engine = Engine.parse(c.getString("engine"));
+        } catch (IllegalArgumentException e) {
+            throw new com.typesafe.config.ConfigException.BadValue(c.origin(), "engine", e.getMessage());
+        }
+        s.fallbackThreads = c.getInt("fallback-threads");
         return s.checked();
     }
 
@@ -253,6 +288,33 @@ public final class RingSettings implements Cloneable {
         return with(s -> s.latencyHistogram = value);
     }
 
+    /** What serves the ring's ops (see {@link #withEngine}). */
+    public Engine engine() {
+        return engine;
+    }
+
+    /**
+     * What serves the ring's ops ({@code engine}): io_uring, the fallback engine, or io_uring where it can be
+     * set up and the fallback elsewhere ({@link Engine#AUTO}, the default).
+     */
+    public RingSettings withEngine(Engine value) {
+        return with(s -> s.engine = java.util.Objects.requireNonNull(value, "engine"));
+    }
+
+    /** Threads of the fallback engine that run the ops that may wait (see {@link #withFallbackThreads}). */
+    public int fallbackThreads() {
+        return fallbackThreads;
+    }
+
+    /**
+     * How many threads the fallback engine runs a ring's waiting ops on (disk reads, O_DIRECT, opens, fsyncs):
+     * the most such ops in the kernel at once ({@code fallback-threads}, 1 to 1024). Made as needed, ended
+     * when idle; page-cache hits never use them.
+     */
+    public RingSettings withFallbackThreads(int value) {
+        return with(s -> s.fallbackThreads = value);
+    }
+
     private RingSettings with(Consumer<RingSettings> change) {
         final RingSettings copy;
         try {
@@ -269,6 +331,7 @@ public final class RingSettings implements Cloneable {
         require(sqEntries >= 2 && sqEntries <= 1 << 15, "sq-entries", sqEntries); // an op and its timeout
         require(maxQueued >= 0, "max-queued", maxQueued);
         require(maxIoSize > 0 && maxIoSize <= MAX_IO_SIZE_LIMIT, "max-io-size", maxIoSize);
+        require(fallbackThreads >= 1 && fallbackThreads <= 1024, "fallback-threads", fallbackThreads);
         if (maxNativeMemory < 2L * maxIoSize) {
             throw new IllegalArgumentException("max-native-memory=" + maxNativeMemory
                     + " must be at least twice max-io-size=" + maxIoSize);
@@ -290,6 +353,7 @@ public final class RingSettings implements Cloneable {
                 + ", rootDirectory=" + rootDirectory + ", resolveNoSymlinks=" + resolveNoSymlinks
                 + ", resolveNoXdev=" + resolveNoXdev + ", registerWithReceptionist=" + registerWithReceptionist
                 + ", registerWithoutRoot=" + registerWithoutRoot + ", allowRemoteShutdown=" + allowRemoteShutdown
-                + ", latencyHistogram=" + latencyHistogram + "]";
+                + ", latencyHistogram=" + latencyHistogram + ", engine=" + engine + ", fallbackThreads="
+                + fallbackThreads + "]";
     }
 }

@@ -9,7 +9,7 @@ import java.util.List;
  * received and answered without starting them, by the reason its reply gives (see {@link RingMXBean} for what
  * each counts). They never reach the kernel, so {@code submitted} and {@code completed} do not count them.
  * A {@code RingStats} from a ring on another node carries 0 for {@code refusedInvalid} and
- * {@code refusedStopped}: the wire format (version 1) does not carry them yet.
+ * {@code refusedStopped}, and an empty {@code engine}: the wire format (version 1) does not carry them yet.
  *
  * @param submitted      SQEs handed to the kernel
  * @param completed      requests answered (success or failure) after reaching the kernel
@@ -29,10 +29,20 @@ import java.util.List;
  * @param refusedStopped requests refused with a {@link RingStoppedException} by a ring that was stopping or
  *                       failing: those that arrived after its Shutdown, and those still waiting in its queue
  *                       when it stopped
+ * @param engine         what serves the ring's ops: {@code "io_uring"} or {@code "fallback (N threads)"} (see
+ *                       {@code io-uring-actor.engine}); for a group, its rings' engines, distinct, joined by
+ *                       {@code ", "}; empty when not known (a ring on another node)
  */
 public record RingStats(long submitted, long completed, long enterCalls, long batches, int maxBatch,
                         int inFlight, int inFlightMax, int queued, long rejected, long refusedInvalid,
-                        long refusedStopped) {
+                        long refusedStopped, String engine) {
+
+    /** A snapshot whose engine is not known (empty), as a ring on another node reports it. */
+    public RingStats(long submitted, long completed, long enterCalls, long batches, int maxBatch, int inFlight,
+                     int inFlightMax, int queued, long rejected, long refusedInvalid, long refusedStopped) {
+        this(submitted, completed, enterCalls, batches, maxBatch, inFlight, inFlightMax, queued, rejected,
+                refusedInvalid, refusedStopped, "");
+    }
 
     /**
      * A snapshot without the invalid and stopped refusals (0 each), as a ring on another node reports them.
@@ -78,7 +88,11 @@ public record RingStats(long submitted, long completed, long enterCalls, long ba
         long submitted = 0, completed = 0, enterCalls = 0, batches = 0, rejected = 0, refusedInvalid = 0,
                 refusedStopped = 0;
         int maxBatch = 0, inFlight = 0, inFlightMax = 0, queued = 0;
+        final java.util.Set<String> engines = new java.util.LinkedHashSet<>();
         for (RingStats s : rings) {
+            if (!s.engine.isEmpty()) {
+                engines.add(s.engine);
+            }
             submitted += s.submitted;
             completed += s.completed;
             enterCalls += s.enterCalls;
@@ -92,14 +106,14 @@ public record RingStats(long submitted, long completed, long enterCalls, long ba
             queued += s.queued;
         }
         return new RingStats(submitted, completed, enterCalls, batches, maxBatch, inFlight, inFlightMax, queued,
-                rejected, refusedInvalid, refusedStopped);
+                rejected, refusedInvalid, refusedStopped, String.join(", ", engines));
     }
 
     @Override
     public String toString() {
         return String.format("RingStats[submitted=%d, completed=%d, enterCalls=%d, sqesPerEnter=%.2f (max %d),"
-                        + " inFlight=%d (max %d), queued=%d, refused: overloaded=%d, invalid=%d, stopped=%d]",
+                        + " inFlight=%d (max %d), queued=%d, refused: overloaded=%d, invalid=%d, stopped=%d%s]",
                 submitted, completed, enterCalls, sqesPerEnter(), maxBatch, inFlight, inFlightMax, queued, rejected,
-                refusedInvalid, refusedStopped);
+                refusedInvalid, refusedStopped, engine.isEmpty() ? "" : ", engine=" + engine);
     }
 }

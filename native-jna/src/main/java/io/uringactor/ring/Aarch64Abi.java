@@ -14,6 +14,7 @@ final class Aarch64Abi {
     static final long SYS_IO_URING_SETUP = 425;
     static final long SYS_IO_URING_ENTER = 426;
     static final long SYS_IO_URING_REGISTER = 427;
+    static final long SYS_OPENAT2 = 437;
     static final long SYS_STATX = 291;
 
     // open(2) flags

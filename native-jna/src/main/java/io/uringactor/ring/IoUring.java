@@ -11,6 +11,12 @@ import java.nio.ByteBuffer;
  * One io_uring instance: its fd, the mapped {@link SubmissionQueue} and {@link CompletionQueue}, and the
  * three syscalls. Like liburing's {@code struct io_uring}.
  *
+ * <p>Two engines serve it. {@link #open} sets up a ring in the kernel. {@link #openInUserSpace} makes one
+ * whose kernel half runs in this process, with the positional syscalls each op stands for, on a few threads:
+ * the same SQEs, the same CQEs with the same results and errno, for where io_uring is blocked (a seccomp
+ * profile, {@code kernel.io_uring_disabled}, an old kernel, qemu-user). Its {@link #fd()} is -1 and it has
+ * no registered buffers or files.
+ *
  * <p>Threading: one thread prepares, submits and drains. Another thread may block in
  * {@link #waitCompletions(int)} at the same time (it only enters the kernel to sleep; it touches no
  * ring index). The per-op path ({@code sq().prep*}, {@code cq().drain}) makes no JNA call and takes no
@@ -27,6 +33,8 @@ public final class IoUring implements AutoCloseable {
     private final boolean deferTaskrun;
     /** struct io_uring_getevents_arg, then the __kernel_timespec its ts field points at. */
     private final AlignedBuffer waitArgument = AlignedBuffer.allocate(GETEVENTS_ARG_SIZE + TIMESPEC_SIZE, Long.BYTES);
+    /** The kernel half in this process, or {@code null} for a ring of the kernel's. */
+    private final UserSpaceKernel userSpace;
     private volatile boolean closed;
     private long enterCalls;
     /** The thread whose registered ring fds hold this ring at {@link #registeredIndex}; {@code null} if none. */
@@ -47,6 +55,18 @@ public final class IoUring implements AutoCloseable {
         }
         this.sq = new SubmissionQueue(mappings.sqRing(), mappings.sqes(), params);
         this.cq = new CompletionQueue(mappings.cqRing(), params);
+        this.userSpace = null;
+    }
+
+    private IoUring(UserSpaceKernel userSpace) {
+        this.userSpace = userSpace;
+        this.ringFd = -1;
+        this.setupFlags = UserSpaceKernel.SETUP_FLAGS;
+        this.deferTaskrun = true;
+        this.features = AbsentFeatures.reportedFeatures(UserSpaceKernel.FEATURES);
+        this.mappings = null;
+        this.sq = new SubmissionQueue(userSpace.sqRing(), userSpace.sqes(), userSpace.params());
+        this.cq = new CompletionQueue(userSpace.cqRing(), userSpace.params());
     }
 
     /** A ring with {@code entries} SQ slots and default options ({@link RingOptions#create}). */
@@ -62,6 +82,41 @@ public final class IoUring implements AutoCloseable {
     public static IoUring open(RingOptions options) {
         final RingSetupCall.Ring ring = RingSetupCall.setUp(options);
         return new IoUring(ring.fd(), ring.flags(), ring.params());
+    }
+
+    /**
+     * A ring whose kernel half runs in this process: each op runs the syscall it stands for, page-cache reads
+     * and writes at once on the submitting thread, ops that may wait on up to {@code threads} worker threads
+     * (made as needed, ended when idle). For where {@link #open} throws {@link IoUringUnavailableException}.
+     *
+     * @throws IoUringUnavailableException on a platform other than 64-bit Linux on x86_64 or aarch64
+     */
+    public static IoUring openInUserSpace(RingOptions options, int threads) {
+        return new IoUring(UserSpaceKernel.create(options, threads));
+    }
+
+    /** Whether this ring's kernel half runs in this process ({@link #openInUserSpace}). */
+    public boolean inUserSpace() {
+        return userSpace != null;
+    }
+
+    /** The engine serving this ring, for logs and JMX: {@code "io_uring"} or {@code "fallback (N threads)"}. */
+    public String engine() {
+        return userSpace == null ? "io_uring" : "fallback (" + userSpace.threads() + " threads)";
+    }
+
+    /**
+     * Ends a wait for completions under way in this ring, or the next one if none is (any thread): how a
+     * thread that sleeps in a ring of {@link #openInUserSpace} is woken for other work. Rings of the kernel
+     * are woken by a completion, e.g. of a read of an {@link EventFd}, instead.
+     *
+     * @throws UnsupportedOperationException on a ring of the kernel's
+     */
+    public void wakeUpWaiter() {
+        if (userSpace == null) {
+            throw new UnsupportedOperationException("a kernel ring is woken by a completion (an EventFd read)");
+        }
+        userSpace.wakeUpWaiter();
     }
 
     /** The submission queue: prepare SQEs here. */
@@ -211,6 +266,9 @@ public final class IoUring implements AutoCloseable {
      * passes the registered index, which spares the kernel the fd-table lookup and reference count.
      */
     private long enter(int toSubmit, int minComplete, int flags, long arg, long argSize) {
+        if (userSpace != null) {
+            return userSpace.enter(toSubmit, minComplete, flags, arg);
+        }
         final boolean registered = registeredThread == Thread.currentThread();
         final long r = LibC.syscall(LibC.SYS_IO_URING_ENTER, registered ? registeredIndex : ringFd, toSubmit,
                 minComplete, registered ? flags | IORING_ENTER_REGISTERED_RING : flags, arg, argSize);
@@ -229,6 +287,9 @@ public final class IoUring implements AutoCloseable {
         ensureOpen();
         if (registeredThread != null) {
             return registeredThread == Thread.currentThread();
+        }
+        if (userSpace != null) {
+            return false; // no fd to look up
         }
         if (AbsentFeatures.absent("REGISTER_RING_FDS")) {
             return false;
@@ -311,6 +372,13 @@ public final class IoUring implements AutoCloseable {
 
     /** Asks the kernel which ops it supports. */
     public Probe probe() {
+        if (userSpace != null) {
+            final boolean[] supported = new boolean[IORING_OP_LINK_TIMEOUT + 64];
+            for (int op = 0; op < supported.length; op++) {
+                supported[op] = PositionalSyscalls.runs(op) || op == IORING_OP_LINK_TIMEOUT || op == IORING_OP_ASYNC_CANCEL;
+            }
+            return new Probe(supported.length - 1, supported);
+        }
         final AlignedBuffer probe = AlignedBuffer.allocate(PROBE_HEADER_SIZE + PROBE_MAX_OPS * PROBE_OP_SIZE, Long.BYTES);
         register(IORING_REGISTER_PROBE, probe, PROBE_MAX_OPS, "IORING_REGISTER_PROBE");
         final ByteBuffer b = probe.byteBuffer();
@@ -326,6 +394,14 @@ public final class IoUring implements AutoCloseable {
 
     private void register(int opcode, AlignedBuffer arg, int nrArgs, String what) {
         ensureOpen();
+        if (userSpace != null) {
+            final int r = userSpace.register(opcode, arg == null ? 0 : arg.address(), nrArgs);
+            java.lang.ref.Reference.reachabilityFence(arg);
+            if (r < 0) {
+                throw new ErrnoException("io_uring_register(" + what + ")", -r);
+            }
+            return;
+        }
         while (true) {
             final long r = LibC.syscall(LibC.SYS_IO_URING_REGISTER, ringFd, opcode, arg == null ? 0 : arg.address(), nrArgs, 0, 0);
             final int errno = r < 0 ? Native.getLastError() : 0;
@@ -350,6 +426,12 @@ public final class IoUring implements AutoCloseable {
             return;
         }
         closed = true;
+        if (userSpace != null) {
+            userSpace.close(); // waits for the syscalls still running: they write into memory the caller frees
+            sq.close();
+            cq.close();
+            return;
+        }
         unregisterRingFd();
         sq.close();
         cq.close();
@@ -370,7 +452,7 @@ public final class IoUring implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "IoUring[fd=" + ringFd + ", sq=" + sq.entries() + ", cq=" + cq.entries() + ", setupFlags=0x"
+        return "IoUring[" + (userSpace != null ? userSpace + ", " : "") + "fd=" + ringFd + ", sq=" + sq.entries() + ", cq=" + cq.entries() + ", setupFlags=0x"
                 + Integer.toHexString(setupFlags) + ", features=0x" + Integer.toHexString(features) + "]";
     }
 }

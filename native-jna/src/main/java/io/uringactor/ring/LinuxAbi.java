@@ -31,6 +31,7 @@ final class LinuxAbi {
     final long SYS_IO_URING_SETUP;
     final long SYS_IO_URING_ENTER;
     final long SYS_IO_URING_REGISTER;
+    final long SYS_OPENAT2;
     final long SYS_STATX;
 
     final int O_CREAT;
@@ -58,6 +59,7 @@ final class LinuxAbi {
         SYS_IO_URING_SETUP = a64 ? Aarch64Abi.SYS_IO_URING_SETUP : X86_64Abi.SYS_IO_URING_SETUP;
         SYS_IO_URING_ENTER = a64 ? Aarch64Abi.SYS_IO_URING_ENTER : X86_64Abi.SYS_IO_URING_ENTER;
         SYS_IO_URING_REGISTER = a64 ? Aarch64Abi.SYS_IO_URING_REGISTER : X86_64Abi.SYS_IO_URING_REGISTER;
+        SYS_OPENAT2 = a64 ? Aarch64Abi.SYS_OPENAT2 : X86_64Abi.SYS_OPENAT2;
         SYS_STATX = a64 ? Aarch64Abi.SYS_STATX : X86_64Abi.SYS_STATX;
         O_CREAT = a64 ? Aarch64Abi.O_CREAT : X86_64Abi.O_CREAT;
         O_EXCL = a64 ? Aarch64Abi.O_EXCL : X86_64Abi.O_EXCL;

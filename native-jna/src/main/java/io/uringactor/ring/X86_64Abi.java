@@ -12,6 +12,7 @@ final class X86_64Abi {
     static final long SYS_IO_URING_SETUP = 425;
     static final long SYS_IO_URING_ENTER = 426;
     static final long SYS_IO_URING_REGISTER = 427;
+    static final long SYS_OPENAT2 = 437;
     static final long SYS_STATX = 332;
 
     // open(2) flags: asm-generic/fcntl.h lets an architecture override each of these (not O_RDONLY/WRONLY/RDWR)

@@ -56,7 +56,7 @@ class PipeTest {
         final byte[] content = randomBytes(new Random(7), 100_000);
         final Path source = Files.write(dir.resolve("in.bin"), content);
         final Path target = Files.write(dir.resolve("out.bin"), new byte[0]);
-        try (RingTestSupport fds = new RingTestSupport(); IoUring ring = IoUring.open(8);
+        try (RingTestSupport fds = new RingTestSupport(); IoUring ring = RingTestSupport.openRing(8);
              Pipe pipe = Pipe.open(128 * 1024)) {
             assertTrue(pipe.size() >= content.length, "the test needs a pipe of 128 KiB: " + pipe);
             final int in = fds.open(source, O_RDONLY);

@@ -59,7 +59,7 @@ class RingBatchTest {
         long nextUserData = 1;
         int issued = 0;
 
-        try (IoUring ring = IoUring.open(DEPTH)) {
+        try (IoUring ring = RingTestSupport.openRing(DEPTH)) {
             assertTrue(ring.sq().entries() >= DEPTH);
             final CompletionHandler onCompletion = (userData, res, flags) -> {
                 final Op op = inFlight.remove(userData);

@@ -31,7 +31,7 @@ class RingErrorsTest {
 
     @BeforeEach
     void setUp() {
-        ring = IoUring.open(16);
+        ring = RingTestSupport.openRing(16);
     }
 
     @AfterEach

@@ -30,7 +30,7 @@ class RingFileOpsTest {
 
     @BeforeEach
     void setUp() {
-        ring = IoUring.open(16);
+        ring = RingTestSupport.openRing(16);
     }
 
     @AfterEach

@@ -32,7 +32,7 @@ class RingReadWriteTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        ring = IoUring.open(16);
+        ring = RingTestSupport.openRing(16);
         file = dir.resolve("data.bin");
         content = randomBytes(random, FILE_SIZE);
         Files.write(file, content);

@@ -73,6 +73,17 @@ final class RingTestSupport implements AutoCloseable {
     }
 
     /** A {@code struct __kernel_timespec} for {@code millis}. */
+    /**
+     * The ring under test: io_uring's, or the user-space engine's ({@link IoUring#openInUserSpace}) where the
+     * property {@code io-uring.test.engine} is {@code fallback}, as the pom's user-space-engine run sets it:
+     * the same tests then hold the engine to the kernel's results.
+     */
+    static IoUring openRing(int entries) {
+        return "fallback".equals(System.getProperty("io-uring.test.engine"))
+                ? IoUring.openInUserSpace(RingOptions.create(entries), 4)
+                : IoUring.open(entries);
+    }
+
     static AlignedBuffer timespec(long millis) {
         final AlignedBuffer ts = AlignedBuffer.allocate(RingLayout.TIMESPEC_SIZE, Long.BYTES);
         ts.byteBuffer().putLong(0, millis / 1000);

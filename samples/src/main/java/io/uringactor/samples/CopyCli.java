@@ -3,6 +3,7 @@ package io.uringactor.samples;
 import io.uringactor.ring.Errno;
 import io.uringactor.ring.ErrnoException;
 import io.uringactor.ring.IoUringException;
+import io.uringactor.actor.RingExtension;
 import io.uringactor.ring.IoUringUnavailableException;
 
 import com.typesafe.config.Config;
@@ -214,7 +215,8 @@ public final class CopyCli {
             } finally {
                 progress.finish(result != null);
             }
-            out.printf("copied %s to %s: %s%n", options.source(), options.target(), Samples.bytes(result.count()));
+            out.printf("copied %s to %s: %s (engine %s)%n", options.source(), options.target(),
+                    Samples.bytes(result.count()), RingExtension.get(system).client().stats().toCompletableFuture().join().engine());
             return EXIT_OK;
         } catch (Exception e) {
             return report(e, err);

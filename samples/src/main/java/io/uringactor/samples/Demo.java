@@ -47,7 +47,8 @@ public final class Demo {
             final RingClient ring = RingExtension.get(system).client();
             ring.close(ring.open(dir, OpenOptions.readOnly()).toCompletableFuture().join()).toCompletableFuture().join();
             final Path source = dir.resolve("source.bin");
-            out.printf("io-uring-actor demo: a %s file in %s%n", Samples.bytes(size), dir);
+            out.printf("io-uring-actor demo: a %s file in %s, engine %s%n", Samples.bytes(size), dir,
+                    ring.stats().toCompletableFuture().join().engine());
             writeRandomFile(source, size);
             warm(source);
             warmUp(system, dir);

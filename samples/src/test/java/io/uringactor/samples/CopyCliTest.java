@@ -524,37 +524,30 @@ class CopyCliTest {
     }
 
     /**
-     * Where a seccomp filter blocks io_uring (as Docker's default profile does), the CLI says so, and how to fix
-     * it, on one line: a child JVM runs `copy` under a real filter (the launcher native-jna's tests build) that
-     * refuses io_uring_setup with EPERM. The source and target are left alone.
+     * Where a seccomp filter blocks io_uring (as Docker's default profile does) a child JVM runs `copy` under a
+     * real filter (the launcher native-jna's tests build) that refuses io_uring_setup with EPERM. With the
+     * default engine the copy is made on the fallback engine, and says so; with engine io-uring the CLI names
+     * the cause and the fix on one line and leaves the target alone.
      */
     @Test
-    void underASeccompFilterTheCliNamesTheCauseAndTheFix() throws Exception {
-        final Path source = Path.of("..", "native-jna", "src", "test", "resources", "seccomp", "refuse-io-uring-setup.c");
-        assertTrue(Files.isRegularFile(source), "the launcher's source: " + source.toAbsolutePath());
-        final Path launcher = dir.resolve("refuse-io-uring-setup");
-        final Process gcc;
-        try {
-            gcc = new ProcessBuilder("gcc", "-O1", "-o", launcher.toString(), source.toString())
-                    .redirectErrorStream(true).start();
-        } catch (IOException e) { // no gcc: skipped as native-jna's TestPackages skips, unless CI requires it
-            assertNull(System.getenv("IO_URING_ACTOR_REQUIRE_TEST_PACKAGES"), "gcc is missing: " + e);
-            Assumptions.abort("gcc is missing (install it: apt-get install -y gcc): skipped here");
-            return;
-        }
-        final String gccOutput = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, gcc.waitFor(), "gcc builds the launcher: " + gccOutput);
+    void underASeccompFilterTheCliCopiesOnTheFallbackOrNamesTheCauseAndTheFix() throws Exception {
+        final SeccompLauncher launcher = SeccompLauncher.build(dir);
         final Path in = randomFile("seccomp-in.bin", 10_000);
         final Path out = dir.resolve("seccomp-out.bin");
-        final String javaBinary = ProcessHandle.current().info().command().orElseThrow();
-        final Process child = new ProcessBuilder(launcher.toString(), "1", javaBinary, "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "copy", in.toString(), out.toString()).start();
-        final String stderr = new String(child.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
-        assertEquals(1, child.exitValue(), stderr);
-        final String line = stderr.lines().filter(l -> l.startsWith("copy: ")).findFirst().orElse(stderr);
+
+        final SeccompLauncher.Result strict = launcher.run(1, List.of("io-uring-actor.engine=io-uring"),
+                Main.class.getName(), "copy", in.toString(), out.toString());
+        assertEquals(1, strict.exit(), strict.stderr());
+        final String line = strict.stderr().lines().filter(l -> l.startsWith("copy: ")).findFirst().orElse(strict.stderr());
         assertTrue(line.contains("io_uring is unavailable") && line.contains("seccomp")
                 && line.contains("allows io_uring_setup") && line.contains("EPERM"), line);
         assertFalse(Files.exists(out), "no target was created");
+
+        final SeccompLauncher.Result auto = launcher.run(1, List.of(), Main.class.getName(), "copy", in.toString(),
+                out.toString());
+        assertEquals(0, auto.exit(), auto.stdout() + auto.stderr());
+        assertTrue(auto.stdout().contains("(engine fallback ("), auto.stdout());
+        assertTrue(auto.stderr().contains("running on the fallback engine (slower)"), auto.stderr());
+        assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(out));
     }
 }

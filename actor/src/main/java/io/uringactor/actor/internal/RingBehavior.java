@@ -94,7 +94,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         this.settings = settings;
         this.counters = new RingCounters(settings.latencyHistogram());
         final RingEventLoop loop = RingSetup.hostLoop(settings);
-        this.ring = IoUring.open(RingSetup.ringOptions(settings));
+        this.ring = RingSetup.openRing(settings, context.getLog());
         // This thread makes every io_uring_enter of the ring: spare the kernel the fd lookup on each.
         ring.registerRingFdWithThisThread();
         this.files = group == null ? new OpenFiles() : new OpenFiles(group.ring(), group.files(), context.getSelf());
@@ -104,7 +104,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         this.ops = new OpTable(settings.maxInFlight());
         this.pipes = new PipePool(Math.min(PIPES_KEPT, settings.maxInFlight()));
         final SqeWriter sqes = new SqeWriter(settings, ring, counters, files, pool, pipes, rootFd);
-        final WakeUpRead wakeUp = new WakeUpRead();
+        final WakeUpRead wakeUp = new WakeUpRead(ring);
         final Completer completer = new Completer(settings, ops, files, pool, pipes, sqes, counters, root,
                 context.getLog(), wakeUp);
         this.intake = new Intake(settings, ops, pool, sqes, completer, counters, context.getLog());
@@ -114,7 +114,8 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         lifecycle.drivenBy(driver);
         this.registered = RingSetup.register(context, settings, root != null, boundPath != null);
         // Last: nothing after it can fail the start, so a ring that did not start leaves no MBean behind.
-        this.mbean = RingMBean.register(context.getSelf().path(), counters, pool, settings, context.getLog());
+        this.mbean = RingMBean.register(context.getSelf().path(), counters, pool, settings, ring.engine(),
+                context.getLog());
         lifecycle.atRelease(mbean::unregister);
     }
 
@@ -259,7 +260,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     }
 
     private RingStats stats() {
-        return counters.snapshot(ring.enterCalls(), ops.inFlight(), intake.size());
+        return counters.snapshot(ring.enterCalls(), ops.inFlight(), intake.size(), ring.engine());
     }
 
     // ---------------------------------------------------------------- the ring

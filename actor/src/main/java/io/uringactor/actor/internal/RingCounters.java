@@ -161,9 +161,9 @@ final class RingCounters {
         TIMED_OUT.setOpaque(this, timedOut + 1);
     }
 
-    RingStats snapshot(long enterCalls, int inFlight, int queued) {
+    RingStats snapshot(long enterCalls, int inFlight, int queued, String engine) {
         return new RingStats(submitted, completed, enterCalls, batches, maxBatch, inFlight, inFlightMax, queued,
-                refusedOverloaded, refusedInvalid, refusedStopped);
+                refusedOverloaded, refusedInvalid, refusedStopped, engine);
     }
 
     // ---------------------------------------------------------------- reads from other threads (opaque)

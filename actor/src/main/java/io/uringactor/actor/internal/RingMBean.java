@@ -32,12 +32,14 @@ final class RingMBean implements RingMXBean {
     private final RingCounters counters;
     private final NativeBufferPool pool;
     private final int maxInFlight;
+    private final String engine;
     private final Logger log;
     private ObjectName registeredAs;
 
     private RingMBean(ActorPath path, RingCounters counters, NativeBufferPool pool, RingSettings settings,
-                      Logger log) {
+                      String engine, Logger log) {
         this.actorPath = path.toString();
+        this.engine = engine;
         this.counters = counters;
         this.pool = pool;
         this.maxInFlight = settings.maxInFlight();
@@ -46,8 +48,8 @@ final class RingMBean implements RingMXBean {
 
     /** Registers the MBean of the ring at {@code path}; on failure logs a warning, and the ring serves without one. */
     static RingMBean register(ActorPath path, RingCounters counters, NativeBufferPool pool, RingSettings settings,
-                              Logger log) {
-        final RingMBean bean = new RingMBean(path, counters, pool, settings, log);
+                              String engine, Logger log) {
+        final RingMBean bean = new RingMBean(path, counters, pool, settings, engine, log);
         final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         try {
             for (int instance = 1; instance <= MAX_INSTANCES; instance++) {
@@ -143,6 +145,11 @@ final class RingMBean implements RingMXBean {
     @Override
     public int getInFlightMax() {
         return counters.inFlightMaxNow();
+    }
+
+    @Override
+    public String getEngine() {
+        return engine;
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.uringactor.actor.RingCommand;
 import io.uringactor.actor.RingServiceKey;
 import io.uringactor.actor.RingSettings;
 import io.uringactor.ring.IoUring;
+import io.uringactor.ring.IoUringUnavailableException;
 import io.uringactor.ring.RingOptions;
 
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -14,6 +15,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.slf4j.Logger;
 
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * How a {@link RingBehavior} starts: on which loop, with which ring, its root directory and bound file,
@@ -44,6 +46,39 @@ final class RingSetup {
                     + " its own) or make both rings a RingGroup");
         }
         return loop;
+    }
+
+    /** Whether a ring of this JVM fell back already: the WARN is logged once, each ring says so at DEBUG. */
+    private static final AtomicBoolean FELL_BACK = new AtomicBoolean();
+
+    /**
+     * The ring of {@code settings}' engine: io_uring, the fallback engine, or (auto) io_uring where it can be
+     * set up and the fallback elsewhere, with one WARN per JVM naming the cause and its fix.
+     *
+     * @throws IoUringUnavailableException with engine io-uring where io_uring cannot be set up
+     */
+    static IoUring openRing(RingSettings settings, Logger log) {
+        final RingOptions options = ringOptions(settings);
+        switch (settings.engine()) {
+            case FALLBACK:
+                return IoUring.openInUserSpace(options, settings.fallbackThreads());
+            case IO_URING:
+                return IoUring.open(options);
+            default:
+                try {
+                    return IoUring.open(options);
+                } catch (IoUringUnavailableException e) {
+                    final IoUring ring = IoUring.openInUserSpace(options, settings.fallbackThreads());
+                    final String why = e.getMessage() + (e.getCause() != null ? " (" + e.getCause().getMessage() + ")" : "");
+                    if (FELL_BACK.compareAndSet(false, true)) {
+                        log.warn("io_uring is unavailable: {}; running on the fallback engine (slower):"
+                                + " io-uring-actor.engine = auto", why);
+                    } else {
+                        log.debug("io_uring is unavailable ({}): this ring runs on the fallback engine", why);
+                    }
+                    return ring;
+                }
+        }
     }
 
     /** The ring of a ring actor: its queues sized for {@code settings}, set up for one thread on a loop. */

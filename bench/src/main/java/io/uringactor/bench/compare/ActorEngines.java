@@ -139,23 +139,32 @@ final class ActorEngines {
     static final class GroupActorEngine extends ActorEngine {
         private final ActorSystem<?> system;
         private final int rings;
+        private final RingSettings.Engine engine;
         private RingGroup group;
 
         GroupActorEngine(ActorSystem<?> system, Mode mode, int rings) {
+            this(system, mode, rings, RingSettings.Engine.IO_URING);
+        }
+
+        /** With {@code engine} FALLBACK: the same actors on a group whose rings run on the fallback engine. */
+        GroupActorEngine(ActorSystem<?> system, Mode mode, int rings, RingSettings.Engine engine) {
             super(system, null, mode, true);
             this.system = system;
             this.rings = rings;
+            this.engine = engine;
         }
 
         @Override
         public String name() {
-            return "uring-group/" + super.name().substring("uring-loop/".length()) + "@" + rings;
+            final String mode = super.name().substring("uring-loop/".length());
+            return engine == RingSettings.Engine.FALLBACK ? "fallback/loop/" + mode + (rings == 1 ? "" : "@" + rings)
+                    : "uring-group/" + mode + "@" + rings;
         }
 
         @Override
         public void setup(Workload workload) {
             group = RingGroup.spawn(system, "compare-group-" + NAMES.incrementAndGet(), RingSettings.create(system)
-                    .withRegisterWithReceptionist(false), rings);
+                    .withRegisterWithReceptionist(false).withEngine(engine), rings);
             useClient(group.client());
             super.setup(workload);
         }

@@ -75,17 +75,25 @@ final class ClientEngines {
     static final class GroupClientEngine implements Engine {
         private final ActorSystem<?> system;
         private final int rings;
+        private final RingSettings.Engine ringEngine;
         private RingGroup group;
         private RingClientEngine engine;
 
         GroupClientEngine(ActorSystem<?> system, int rings) {
+            this(system, rings, RingSettings.Engine.IO_URING);
+        }
+
+        /** With {@code ringEngine} FALLBACK: the same threads on a group whose rings run on the fallback engine. */
+        GroupClientEngine(ActorSystem<?> system, int rings, RingSettings.Engine ringEngine) {
             this.system = system;
             this.rings = rings;
+            this.ringEngine = ringEngine;
         }
 
         @Override
         public String name() {
-            return "uring-group/client@" + rings;
+            return ringEngine == RingSettings.Engine.FALLBACK ? "fallback/client" + (rings == 1 ? "" : "@" + rings)
+                    : "uring-group/client@" + rings;
         }
 
         @Override
@@ -96,7 +104,7 @@ final class ClientEngines {
         @Override
         public void setup(Workload workload) {
             group = RingGroup.spawn(system, "compare-group-" + NAMES.incrementAndGet(), RingSettings.create(system)
-                    .withRegisterWithReceptionist(false), rings);
+                    .withRegisterWithReceptionist(false).withEngine(ringEngine), rings);
             engine = new RingClientEngine(group.client());
             engine.setup(workload);
         }

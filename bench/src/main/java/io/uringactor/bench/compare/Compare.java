@@ -2,6 +2,7 @@ package io.uringactor.bench.compare;
 
 import io.uringactor.actor.RingClient;
 import io.uringactor.actor.RingExtension;
+import io.uringactor.actor.RingSettings;
 import io.uringactor.actor.RingStats;
 import io.uringactor.bench.compare.Engine.Group;
 import io.uringactor.bench.compare.Engine.Kind;
@@ -194,6 +195,10 @@ public final class Compare {
                     () -> new ClientEngines.GroupClientEngine(system, 1),
                     () -> new ClientEngines.GroupClientEngine(system, 2),
                     RawRingEngine::new,
+                    // the fallback engine (where io_uring is blocked): raw, co-located actors, plain threads
+                    () -> new RawRingEngine(true),
+                    () -> new ActorEngines.GroupActorEngine(system, ActorEngines.Mode.PIPE, 1, RingSettings.Engine.FALLBACK),
+                    () -> new ClientEngines.GroupClientEngine(system, 1, RingSettings.Engine.FALLBACK),
                     JasyncfioEngine::new,
                     JdkEngines.FileChannelPoolEngine::new,
                     JdkEngines.AsyncFileChannelEngine::new));

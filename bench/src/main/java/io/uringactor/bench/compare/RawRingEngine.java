@@ -23,6 +23,8 @@ import java.nio.file.Path;
 /** The native-jna ring without the actor: one thread prepares, submits and reaps (as RawRingBenchmark). */
 final class RawRingEngine implements Engine, CompletionHandler {
     private static final int BLOCK = Compare.BLOCK;
+    /** The fallback engine's default threads per ring ({@code io-uring-actor.ring.fallback-threads}). */
+    private static final int FALLBACK_THREADS = 16;
 
     private Workload w;
     private IoUring ring;
@@ -34,10 +36,20 @@ final class RawRingEngine implements Engine, CompletionHandler {
     private long deadline;
     private Recorder recorder;
     private String error;
+    /** The ring's kernel half in user space ({@link IoUring#openInUserSpace}): the fallback engine, raw. */
+    private final boolean userSpace;
+
+    RawRingEngine() {
+        this(false);
+    }
+
+    RawRingEngine(boolean userSpace) {
+        this.userSpace = userSpace;
+    }
 
     @Override
     public String name() {
-        return "uring-raw";
+        return userSpace ? "fallback/raw" : "uring-raw";
     }
 
     @Override
@@ -48,7 +60,8 @@ final class RawRingEngine implements Engine, CompletionHandler {
     @Override
     public void setup(Workload workload) {
         w = workload;
-        ring = IoUring.open(RingOptions.create(2 * Math.max(2, w.qd())));
+        final RingOptions options = RingOptions.create(2 * Math.max(2, w.qd()));
+        ring = userSpace ? IoUring.openInUserSpace(options, FALLBACK_THREADS) : IoUring.open(options);
         sq = ring.sq();
         final int alignment = w.direct() ? Math.max(BLOCK, AlignedBuffer.directIoAlignment(w.file())) : BLOCK;
         buffers = AlignedBuffer.allocate(w.qd() * BLOCK, alignment);

@@ -59,7 +59,8 @@ class CompareTest {
         final List<String> expected = new ArrayList<>();
         for (String w : random) {
             for (String e : List.of("uring-actor/client", "uring-actor/ask", "uring-actor/pipe", "uring-loop/tell",
-                    "uring-loop/pipe", "uring-loop/ask", "uring-raw", "filechannel-pool", "async-filechannel")) {
+                    "uring-loop/pipe", "uring-loop/ask", "uring-raw", "fallback/raw", "fallback/loop/pipe", "fallback/client",
+                    "filechannel-pool", "async-filechannel")) {
                 expected.add(w + "," + e);
             }
             if (fio) {
