@@ -131,6 +131,11 @@ class RingMBeanTest {
         assertEquals(0, attr(name, "Queued"));
         assertTrue(attr(name, "InFlightMax") >= 1);
         assertEquals(256, attr(name, "MaxInFlight"));
+        // the engine the run chose (the pom runs this suite on io_uring and on the fallback), as RingStats says it
+        final String engine = (String) server.getAttribute(name, "Engine");
+        assertEquals("fallback".equals(System.getProperty("io-uring-actor.engine")) ? "fallback (16 threads)" : "io_uring",
+                engine);
+        assertEquals(engine, await(ring.stats()).engine());
         final long batches = attr(name, "Batches");
         assertTrue(batches >= 1 && batches <= ops, "batches=" + batches);
         assertEquals((double) ops / batches, (Double) server.getAttribute(name, "SqesPerEnter"), 1e-9);
