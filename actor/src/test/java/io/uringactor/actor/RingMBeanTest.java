@@ -133,7 +133,7 @@ class RingMBeanTest {
         assertEquals(256, attr(name, "MaxInFlight"));
         // the engine the run chose (the pom runs this suite on io_uring and on the fallback), as RingStats says it
         final String engine = (String) server.getAttribute(name, "Engine");
-        assertEquals("fallback".equals(System.getProperty("io-uring-actor.engine")) ? "fallback (16 threads)" : "io_uring",
+        assertEquals("fallback".equals(System.getProperty("io-uring-actor.engine")) ? "fallback (32 threads)" : "io_uring",
                 engine);
         assertEquals(engine, await(ring.stats()).engine());
         final long batches = attr(name, "Batches");

@@ -23,8 +23,8 @@ import java.nio.file.Path;
 /** The native-jna ring without the actor: one thread prepares, submits and reaps (as RawRingBenchmark). */
 final class RawRingEngine implements Engine, CompletionHandler {
     private static final int BLOCK = Compare.BLOCK;
-    /** The fallback engine's default threads per ring ({@code io-uring-actor.ring.fallback-threads}). */
-    private static final int FALLBACK_THREADS = 16;
+    /** The fallback engine's threads per ring: {@code io-uring-actor.ring.fallback-threads}, as the rings take it. */
+    private static final int FALLBACK_THREADS = Integer.getInteger("io-uring-actor.ring.fallback-threads", 32);
 
     private Workload w;
     private IoUring ring;
