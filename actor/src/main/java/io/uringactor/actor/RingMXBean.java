@@ -52,6 +52,12 @@ public interface RingMXBean {
     /** What serves the ring's ops: {@code "io_uring"}, or {@code "fallback (N threads)"} (see {@code io-uring-actor.engine}). */
     String getEngine();
 
+    /**
+     * Files open on this ring per other node that opened them (its address, e.g.
+     * {@code pekko://app@10.0.0.2:25520}); they close when that node is gone (see the cluster docs).
+     */
+    java.util.Map<String, Integer> getRemoteFilesByNode();
+
     /** Requests waiting in the actor for an in-flight slot or memory now. */
     int getQueued();
 

@@ -277,7 +277,8 @@ final class Completer implements CompletionHandler {
     }
 
     private FileHandle registerOpened(Op op, int fd, int directIoAlignment) {
-        return files.add(fd, ((Open) op.command).path(), directIoAlignment);
+        return files.add(fd, ((Open) op.command).path(), directIoAlignment,
+                op.request == null ? null : op.request.remoteNode());
     }
 
     /** The O_DIRECT alignment statx reports (memory and offset, whichever is stricter), else the page size. */

@@ -4,10 +4,15 @@ import io.uringactor.actor.FileHandle;
 import io.uringactor.ring.ErrnoException;
 import io.uringactor.ring.FileDescriptors;
 
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * The ring actor's table of open files. A {@link FileHandle} id holds a generation from a random start in
@@ -57,6 +62,12 @@ final class OpenFiles {
     private int[] inFlight = new int[16];
     /** The close waiting for a file's ops to finish, or null; the entry stays taken until it runs. */
     private Op[] pendingClose = new Op[16];
+    /** The node that opened each file when it is another node, else null: its files close when it is gone. */
+    private Address[] openers = new Address[16];
+    /** Files open here per other node that opened them (JMX reads it from its own thread). */
+    private final Map<Address, Integer> openedFrom = new ConcurrentHashMap<>();
+    /** Told the first time a node has a file open here, so the ring watches it; null: nobody is told. */
+    private Consumer<Address> firstFileFrom;
     private int size;
     private int open;
     private int nextGeneration = new SecureRandom().nextInt();
@@ -81,18 +92,33 @@ final class OpenFiles {
         this.imported = shared == null ? null : new int[MAX_RINGS][];
     }
 
+    /** Tells {@code listener} the first time a node has a file open here (again after its files closed). */
+    void onFirstFileFrom(Consumer<Address> listener) {
+        this.firstFileFrom = listener;
+    }
+
     /** Registers the file of a bound actor under {@link FileHandle#BOUND}. */
     FileHandle addBound(int fd, String path, int directIoAlignment) {
         if (size != 0) {
             throw new IllegalStateException("the bound file must be the first one");
         }
-        add(fd, path, directIoAlignment);
+        add(fd, path, directIoAlignment, null);
         ids[0] = FileHandle.BOUND.id();
         return FileHandle.BOUND;
     }
 
-    FileHandle add(int fd, String path, int directIoAlignment) {
+    /**
+     * Registers a file the ring opened; {@code opener} is the other node that asked for it (its files close
+     * when it is gone: {@link #closeOpenedFrom}), or {@code null} for this node.
+     */
+    FileHandle add(int fd, String path, int directIoAlignment, Address opener) {
         final int index = freeIndex();
+        if (opener != null) {
+            openers[index] = opener;
+            if (openedFrom.merge(opener, 1, Integer::sum) == 1 && firstFileFrom != null) {
+                firstFileFrom.accept(opener);
+            }
+        }
         int generation = nextGeneration++;
         while (generation == 0 || generation == (int) (FileHandle.BOUND.id() >>> 32)) {
             generation = nextGeneration++; // id 0 never names a file, and BOUND is only the bound file
@@ -116,6 +142,7 @@ final class OpenFiles {
                 paths = Arrays.copyOf(paths, capacity);
                 inFlight = Arrays.copyOf(inFlight, capacity);
                 pendingClose = Arrays.copyOf(pendingClose, capacity);
+                openers = Arrays.copyOf(openers, capacity);
                 sharedEntry = Arrays.copyOf(sharedEntry, capacity);
                 releaseWhenIdle = Arrays.copyOf(releaseWhenIdle, capacity);
             }
@@ -335,8 +362,36 @@ final class OpenFiles {
         return forget(index);
     }
 
+    /**
+     * Closes every file {@code node} opened here, as a Close of each would (now, or after the ops in flight on
+     * it), answering nobody: the node is gone. Returns how many.
+     */
+    int closeOpenedFrom(Address node) {
+        int closed = 0;
+        for (int i = 0; i < size; i++) {
+            if (ids[i] != 0 && node.equals(openers[i]) && pendingClose[i] == null && !releaseWhenIdle[i]) {
+                withdrawIfShared(i);
+                closeSilently(i);
+                closed++;
+            }
+        }
+        return closed;
+    }
+
+    /** Files open here per other node that opened them, by address; a copy, safe from any thread. */
+    Map<String, Integer> remoteFilesByNode() {
+        final Map<String, Integer> copy = new TreeMap<>();
+        openedFrom.forEach((node, n) -> copy.put(node.toString(), n));
+        return copy;
+    }
+
     /** Frees the entry; returns its fd. */
     private int forget(int index) {
+        final Address opener = openers[index];
+        if (opener != null) {
+            openers[index] = null;
+            openedFrom.computeIfPresent(opener, (node, n) -> n == 1 ? null : n - 1);
+        }
         ids[index] = 0;
         sharedEntry[index] = null;
         releaseWhenIdle[index] = false;

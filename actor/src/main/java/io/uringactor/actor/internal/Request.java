@@ -4,6 +4,7 @@ import org.apache.pekko.annotation.InternalApi;
 import io.uringactor.actor.RingCommand;
 import io.uringactor.ring.IoUringException;
 
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 
@@ -68,6 +69,18 @@ public final class Request {
                     block.replyTo());
         }
         return null;
+    }
+
+    /**
+     * The node that made the request when it is another node (its reply goes there), else {@code null}: the
+     * owner of a file it opens ({@link OpenFiles}), whose files close when that node is gone.
+     */
+    Address remoteNode() {
+        if (replyTo == null) {
+            return null;
+        }
+        final Address address = replyTo.path().address();
+        return address.hasGlobalScope() ? address : null;
     }
 
     /** Whether the request names somewhere to reply to (a message from the wire may not). */

@@ -82,6 +82,8 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     private final RingMBean mbean;
     /** The file table, for files another ring of the group withdrew. */
     private final OpenFiles files;
+    /** The other nodes with files open here, which close when their node is gone. */
+    private final RemoteOpeners remoteOpeners;
 
     private boolean idleTurnScheduled;
     private boolean trimScheduled;
@@ -112,10 +114,11 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         this.lifecycle = new RingLifecycle(settings, ring, files, ops, sqes, completer, intake, counters,
                 context.getLog(), rootFd, pipes);
         lifecycle.drivenBy(driver);
+        this.remoteOpeners = new RemoteOpeners(context, files);
         this.registered = RingSetup.register(context, settings, root != null, boundPath != null);
         // Last: nothing after it can fail the start, so a ring that did not start leaves no MBean behind.
         this.mbean = RingMBean.register(context.getSelf().path(), counters, pool, settings, ring.engine(),
-                context.getLog());
+                files::remoteFilesByNode, context.getLog());
         lifecycle.atRelease(mbean::unregister);
     }
 
@@ -192,6 +195,10 @@ public final class RingBehavior extends AbstractBehavior<Object> {
                 .onMessage(RemoteShutdown.class, this::onRemoteShutdown)
                 .onMessage(SharedFiles.Withdrawn.class, withdrawn -> {
                     files.withdrawn(withdrawn.id());
+                    return this;
+                })
+                .onMessage(RemoteOpeners.Event.class, event -> {
+                    remoteOpeners.on(event);
                     return this;
                 })
                 .onMessage(LoopDriver.Failed.class, failed -> fail(failed.cause()))

@@ -33,13 +33,15 @@ final class RingMBean implements RingMXBean {
     private final NativeBufferPool pool;
     private final int maxInFlight;
     private final String engine;
+    private final java.util.function.Supplier<java.util.Map<String, Integer>> remoteFiles;
     private final Logger log;
     private ObjectName registeredAs;
 
     private RingMBean(ActorPath path, RingCounters counters, NativeBufferPool pool, RingSettings settings,
-                      String engine, Logger log) {
+                      String engine, java.util.function.Supplier<java.util.Map<String, Integer>> remoteFiles, Logger log) {
         this.actorPath = path.toString();
         this.engine = engine;
+        this.remoteFiles = remoteFiles;
         this.counters = counters;
         this.pool = pool;
         this.maxInFlight = settings.maxInFlight();
@@ -48,8 +50,9 @@ final class RingMBean implements RingMXBean {
 
     /** Registers the MBean of the ring at {@code path}; on failure logs a warning, and the ring serves without one. */
     static RingMBean register(ActorPath path, RingCounters counters, NativeBufferPool pool, RingSettings settings,
-                              String engine, Logger log) {
-        final RingMBean bean = new RingMBean(path, counters, pool, settings, engine, log);
+                              String engine, java.util.function.Supplier<java.util.Map<String, Integer>> remoteFiles,
+                              Logger log) {
+        final RingMBean bean = new RingMBean(path, counters, pool, settings, engine, remoteFiles, log);
         final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         try {
             for (int instance = 1; instance <= MAX_INSTANCES; instance++) {
@@ -145,6 +148,11 @@ final class RingMBean implements RingMXBean {
     @Override
     public int getInFlightMax() {
         return counters.inFlightMaxNow();
+    }
+
+    @Override
+    public java.util.Map<String, Integer> getRemoteFilesByNode() {
+        return remoteFiles.get();
     }
 
     @Override

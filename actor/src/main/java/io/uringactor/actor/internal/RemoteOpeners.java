@@ -1,0 +1,108 @@
+package io.uringactor.actor.internal;
+
+import org.apache.pekko.actor.ActorSelection;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The other nodes that have files open on this ring: each file belongs to the node that opened it, and when
+ * that node is gone (it left the cluster, or it crashed and was downed; or, with remote death watch enabled
+ * outside a cluster, remoting's failure detector gave up on it) the ring closes its files, so a node that dies
+ * cannot leave descriptors open here until this node restarts. A node that is only unreachable for a while
+ * keeps its files.
+ *
+ * <p>From a node's first open file on, the ring watches that node's remoting watcher ({@value #WATCHED}), found
+ * with an {@code Identify}: a watch needs the actor's uid, else remoting does not watch the node; and death
+ * watch across nodes ends in {@code Terminated} for exactly the cases above. Where remote death watch is off
+ * (Pekko's default outside a cluster: {@code pekko.remote.use-unsafe-remote-features-outside-cluster = off})
+ * that node has no such watcher: the ring says so once and the node's files stay open until it closes them.
+ */
+final class RemoteOpeners {
+    /** How long one attempt to find a node's system guardian may take, and how many are made. */
+    private static final Duration IDENTIFY_TIMEOUT = Duration.ofSeconds(10);
+    private static final int IDENTIFY_ATTEMPTS = 3;
+    /**
+     * The actor watched on each node: remoting's own watcher, which every node that can reach this one runs
+     * for as long as its remoting does. Not the system guardian: guardians have no uid, and remoting's
+     * failure detector watches only actors with one.
+     */
+    private static final String WATCHED = "/system/remote-watcher";
+
+    /** What the ring actor hands to {@link #on}: its own messages about other nodes. */
+    sealed interface Event permits Watch, Identified, NotIdentified, Gone {
+    }
+
+    /** A file that {@code node} opened is open here: watch the node. */
+    record Watch(Address node) implements Event {
+    }
+
+    record Identified(Address node, org.apache.pekko.actor.ActorRef guardian) implements Event {
+    }
+
+    record NotIdentified(Address node, int attempt, Throwable cause) implements Event {
+    }
+
+    /** The node is gone: close its files. */
+    record Gone(Address node) implements Event {
+    }
+
+    private final ActorContext<Object> context;
+    private final OpenFiles files;
+    private final Set<Address> watched = new HashSet<>();
+
+    RemoteOpeners(ActorContext<Object> context, OpenFiles files) {
+        this.context = context;
+        this.files = files;
+        // Told outside the actor's turn (a completion): the watch itself is made in the actor's turn.
+        final ActorRef<Object> self = context.getSelf();
+        files.onFirstFileFrom(node -> self.tell(new Watch(node)));
+    }
+
+    /** Handles an {@link Event}, in the ring actor's turn. */
+    void on(Event event) {
+        if (event instanceof Watch) {
+            final Address node = ((Watch) event).node();
+            if (watched.add(node)) {
+                identify(node, 1);
+            }
+        } else if (event instanceof Identified) {
+            final Identified identified = (Identified) event;
+            context.watchWith(Adapter.toTyped(identified.guardian()), new Gone(identified.node()));
+        } else if (event instanceof NotIdentified) {
+            final NotIdentified failed = (NotIdentified) event;
+            if (failed.attempt() < IDENTIFY_ATTEMPTS) {
+                identify(failed.node(), failed.attempt() + 1);
+            } else {
+                // Not gone: it answered our requests. Watch it again at its next first file, after these close.
+                watched.remove(failed.node());
+                context.getLog().warn("Ring {} cannot watch node {}, which opened files on it ({}: remote death watch"
+                        + " needs a cluster, or pekko.remote.use-unsafe-remote-features-outside-cluster = on): its"
+                        + " files close only when it closes them", context.getSelf().path(), failed.node(),
+                        failed.cause().toString());
+            }
+        } else {
+            gone(((Gone) event).node());
+        }
+    }
+
+    private void identify(Address node, int attempt) {
+        final ActorSelection guardian = Adapter.toClassic(context.getSystem()).actorSelection(node + WATCHED);
+        context.pipeToSelf(guardian.resolveOne(IDENTIFY_TIMEOUT), (ref, failure) -> ref != null
+                ? new Identified(node, ref) : new NotIdentified(node, attempt, failure));
+    }
+
+    private void gone(Address node) {
+        watched.remove(node);
+        final int closed = files.closeOpenedFrom(node);
+        if (closed > 0) {
+            context.getLog().info("Closed {} files that {} opened on ring {}: that node is gone", closed, node,
+                    context.getSelf().path());
+        }
+    }
+}
