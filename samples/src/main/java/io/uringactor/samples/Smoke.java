@@ -28,7 +28,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A smoke test of the library on the machine (or emulator) it runs on, as {@code .ci/aarch64-smoke} runs it on an
+ * A smoke test of the library on the machine (or emulator) it runs on, as {@code Aarch64SmokeTest} runs it on an
  * arm64 JVM under qemu-user. In a temporary directory (beneath {@code args[0]} if given), with an actor system on the
  * default config (engine {@code auto}), it checks: the engine the ring extension's ring uses; open, write and read
  * through {@link RingClient}, compared byte for byte with what a {@link FileChannel} reads; an O_DIRECT block write

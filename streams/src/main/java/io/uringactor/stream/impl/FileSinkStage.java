@@ -1,5 +1,6 @@
 package io.uringactor.stream.impl;
 
+import io.uringactor.actor.InvalidRequestException;
 import io.uringactor.actor.OpenOptions;
 import io.uringactor.stream.javadsl.ToPathSettings;
 
@@ -104,6 +105,15 @@ public final class FileSinkStage extends RingFileStage<SinkShape<ByteString>, To
 
         @Override
         protected void start() {
+            if (remoteRing && target.isAtomic()) {
+                // Its temporary file, mode and rename are JDK calls on this node's filesystem, not the ring's.
+                failWith(new InvalidRequestException("atomic replace of " + path + " needs the ring on this node;"
+                        + " the ring " + client.ring().path() + " is on another node: write in place there"));
+                return;
+            }
+            if (remoteRing && chunkSize > remoteChunkLimit()) {
+                chunkSize = remoteChunkLimit(); // each write must fit in one Artery message
+            }
             setKeepGoing(true); // the stage outlives its inlet while writes, fsync, close and rename finish
             final OpenOptions options = writeOptions(settings.options(), direct);
             // The temporary file exists and is empty: open it for writing only, keeping READ and DSYNC.

@@ -63,6 +63,9 @@ public final class FileSourceStage extends RingFileStage<SourceShape<ByteString>
         }
 
         private void opened() {
+            if (remoteRing && chunkSize > remoteChunkLimit()) {
+                chunkSize = remoteChunkLimit(); // the reply must fit in one Artery message; chunks are a maximum
+            }
             if (settings.direct()) {
                 chunkSize = alignUp(chunkSize, alignment);
                 skip = (int) (nextOffset % alignment);

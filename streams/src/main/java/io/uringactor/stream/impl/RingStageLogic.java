@@ -84,11 +84,19 @@ abstract class RingStageLogic<T> extends GraphStageLogic {
                   CompletableFuture<IOResult> result) {
     }
 
+    /**
+     * The ring is on another node ({@code RingAttribute} with a client of a remote ring): every request and
+     * reply crosses Artery, whose messages are at most {@link #remoteChunkLimit()}, and the JVM's view of
+     * the filesystem is not the ring's.
+     */
+    protected final boolean remoteRing;
+
     RingStageLogic(Run<T> run) {
         super(run.shape());
         this.system = run.system();
         this.settings = run.settings();
         this.client = run.client();
+        this.remoteRing = client.ring().path().address().hasGlobalScope();
         this.blocking = Blocking.dispatcher(system);
         this.readers = OpenReaders.get(system);
         this.result = run.result();
@@ -339,6 +347,21 @@ abstract class RingStageLogic<T> extends GraphStageLogic {
     }
 
     /** Rounds {@code value} up to a multiple of {@code alignment}. */
+    /**
+     * The largest chunk one request or reply to a ring on another node may carry: Artery's
+     * {@code maximum-frame-size} less room for the envelope and the serializer's header (a message over it is
+     * dropped, and its ask would time out), a multiple of 64 KiB when that leaves one.
+     */
+    protected final int remoteChunkLimit() {
+        final String key = "pekko.remote.artery.advanced.maximum-frame-size";
+        final long frame = system.settings().config().hasPath(key) ? system.settings().config().getBytes(key) : 256 << 10;
+        final long room = frame - REMOTE_ENVELOPE;
+        return (int) Math.max(4096, room >= 64 << 10 ? room & -(64L << 10) : room);
+    }
+
+    /** What a remote request or reply needs beside its bytes: the envelope, the recipient's path, the header. */
+    private static final int REMOTE_ENVELOPE = 16 << 10;
+
     protected static int alignUp(int value, int alignment) {
         return (int) Math.min(Integer.MAX_VALUE - alignment + 1, ((long) value + alignment - 1) / alignment * alignment);
     }

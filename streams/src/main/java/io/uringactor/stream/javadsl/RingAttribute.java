@@ -14,6 +14,10 @@ import org.apache.pekko.stream.Attributes;
  * the rings opened them, so it holds on a rooted ring too. Atomic replace
  * ({@link ToPathSettings#withAtomicReplace}) does not follow the ring: its temporary file and rename use
  * the JVM's view of the path (the working directory), so with a rooted ring write in place.
+ *
+ * <p>The ring may be on another node (a client of a ring found with the Receptionist): each read and write then
+ * crosses the wire in chunks cut to fit one Artery message, with the stage's usual number in flight, and
+ * atomic replace is refused with {@link io.uringactor.actor.InvalidRequestException}.
  */
 public final class RingAttribute implements Attributes.Attribute {
     private final RingClient client;
