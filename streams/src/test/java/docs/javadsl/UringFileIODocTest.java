@@ -26,15 +26,22 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 // #imports
 
+import io.uringactor.actor.RingActor;
+import io.uringactor.actor.RingClient;
+import io.uringactor.actor.RingCommand;
+import io.uringactor.actor.RingSettings;
 import io.uringactor.ring.ErrnoException;
+import io.uringactor.stream.javadsl.RingAttribute;
 
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -214,6 +221,38 @@ class UringFileIODocTest {
         // #copy
 
         assertEquals(5 << 20, await(copied).count());
+    }
+
+    /**
+     * The code of docs/cluster.md's remote streams; here node A's ring is a rooted ring of this system, which
+     * takes the same path through the stages (RemoteStreamsTest runs it across two nodes over Artery).
+     */
+    @Test
+    void streamAnotherNodesFiles() throws Exception {
+        final Path rootOfA = Files.createDirectories(dir.resolve("node-a"));
+        Files.createDirectories(rootOfA.resolve("logs"));
+        Files.writeString(rootOfA.resolve("logs/app.log"), "a log line\n");
+        final Path backup = Files.createDirectories(dir.resolve("backup"));
+        final Path input = Files.writeString(dir.resolve("in.bin"), "data for A\n");
+        final RingSettings rooted = RingSettings.create(system).withRootDirectory(rootOfA)
+                .withRegisterWithReceptionist(false);
+        final ActorRef<RingCommand> ringOfA = testKit.spawn(RingActor.create(rooted), RingActor.props(rooted));
+
+        // #remote-streams
+        RingClient diskOfA = RingClient.create(ringOfA, system, Duration.ofSeconds(20)); // found with the Receptionist
+        // A's file to this node's disk
+        CompletionStage<IOResult> fetched = UringFileIO.fromPath(Path.of("logs/app.log"))
+                .withAttributes(RingAttribute.of(diskOfA))
+                .runWith(UringFileIO.toPath(backup.resolve("app.log")), system);
+        // this node's file to A's disk, written in place beneath A's root
+        CompletionStage<IOResult> sent = UringFileIO.fromPath(input)
+                .runWith(UringFileIO.toPath(Path.of("in.bin")).withAttributes(RingAttribute.of(diskOfA)), system);
+        // #remote-streams
+
+        assertEquals(11, await(fetched).count());
+        assertEquals("a log line\n", Files.readString(backup.resolve("app.log")));
+        assertEquals(11, await(sent).count());
+        assertEquals("data for A\n", Files.readString(rootOfA.resolve("in.bin")));
     }
 
     @Test

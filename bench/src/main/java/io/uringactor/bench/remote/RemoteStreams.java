@@ -1,0 +1,190 @@
+package io.uringactor.bench.remote;
+
+import io.uringactor.actor.RingActor;
+import io.uringactor.actor.RingClient;
+import io.uringactor.actor.RingCommand;
+import io.uringactor.actor.RingSettings;
+import io.uringactor.stream.javadsl.RingAttribute;
+import io.uringactor.stream.javadsl.UringFileIO;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.stream.IOResult;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * {@code remote [--size MiB] [--runs N] [--dir D]}: a file streamed between two nodes' disks (two ActorSystems in
+ * this JVM over Artery on loopback, node A's ring confined to the data directory) beside the local ways to copy
+ * it and a plain TCP copy over loopback (the transport's limit: FileChannel to a socket to a FileChannel, no
+ * actor), each run in turn, median MB/s of the runs.
+ */
+public final class RemoteStreams {
+    private static final String REMOTE = String.join("\n",
+            "pekko.actor.provider = remote",
+            "pekko.remote.artery.canonical.hostname = 127.0.0.1",
+            "pekko.remote.artery.canonical.port = 0",
+            "pekko.loglevel = WARNING",
+            "pekko.log-dead-letters = off",
+            "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
+            "pekko.coordinated-shutdown.exit-jvm = off");
+
+    private RemoteStreams() {
+    }
+
+    public static int run(String[] args, PrintStream out) throws Exception {
+        long sizeMiB = 256;
+        int runs = 3;
+        Path dir = Path.of("target", "io-uring-remote");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--size" -> sizeMiB = Long.parseLong(args[++i]);
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
+                case "--dir" -> dir = Path.of(args[++i]);
+                default -> {
+                    out.println("usage: remote [--size MiB] [--runs N] [--dir D]");
+                    return 2;
+                }
+            }
+        }
+        final Path root = Files.createDirectories(dir.resolve("node-a"));
+        final Path diskB = Files.createDirectories(dir.resolve("node-b"));
+        final Path data = root.resolve("data.bin");
+        writeRandom(data, sizeMiB << 20);
+        final long size = Files.size(data);
+        final Config config = ConfigFactory.parseString(REMOTE).withFallback(ConfigFactory.load());
+        final ActorSystem<Void> nodeA = ActorSystem.create(Behaviors.empty(), "node-a", config);
+        final ActorSystem<Void> nodeB = ActorSystem.create(Behaviors.empty(), "node-b", config);
+        try {
+            final RingSettings settings = RingSettings.create(nodeA).withRootDirectory(root)
+                    .withRegisterWithReceptionist(false);
+            final ActorRef<RingCommand> ring = nodeA.systemActorOf(RingActor.create(settings), "disk",
+                    RingActor.props(settings));
+            final RingClient remote = RingClient.create(ActorRefResolver.get(nodeB).resolveActorRef(
+                    ring.path().toStringWithAddress(nodeA.address())), nodeB, Duration.ofSeconds(60));
+            remote.stats().toCompletableFuture().join();
+
+            final Map<String, Supplier<CompletableFuture<IOResult>>> ways = new LinkedHashMap<>();
+            ways.put("A's disk -> B's disk (stream on B)", () -> UringFileIO.fromPath(Path.of("data.bin"))
+                    .withAttributes(RingAttribute.of(remote))
+                    .runWith(UringFileIO.toPath(diskB.resolve("from-a.bin")), nodeB).toCompletableFuture());
+            ways.put("B's disk -> A's disk (stream on B)", () -> UringFileIO.fromPath(diskB.resolve("from-a.bin"))
+                    .runWith(UringFileIO.toPath(Path.of("from-b.bin")).withAttributes(RingAttribute.of(remote)), nodeB)
+                    .toCompletableFuture());
+            ways.put("local fromPath -> toPath (A)", () -> UringFileIO.fromPath(data)
+                    .runWith(UringFileIO.toPath(root.resolve("local-stream.bin")), nodeA).toCompletableFuture());
+            ways.put("local copy, in the kernel (A)", () -> UringFileIO.copy(nodeA, data, root.resolve("local-copy.bin"))
+                    .toCompletableFuture());
+            ways.put("plain TCP over loopback, file to file", () -> tcpCopy(data, diskB.resolve("tcp.bin")));
+
+            final Map<String, List<Double>> mbps = new LinkedHashMap<>();
+            ways.put("warm-up", ways.get("A's disk -> B's disk (stream on B)"));
+            ways.get("warm-up").get().join();
+            ways.remove("warm-up");
+            for (int run = 0; run < runs; run++) {
+                for (Map.Entry<String, Supplier<CompletableFuture<IOResult>>> way : ways.entrySet()) {
+                    final long start = System.nanoTime();
+                    final IOResult result = way.getValue().get().join();
+                    final double seconds = (System.nanoTime() - start) / 1e9;
+                    if (result.count() != size) {
+                        throw new IllegalStateException(way.getKey() + " copied " + result.count() + " of " + size);
+                    }
+                    mbps.computeIfAbsent(way.getKey(), k -> new ArrayList<>()).add(size / 1e6 / seconds);
+                }
+            }
+            final double tcp = median(mbps.get("plain TCP over loopback, file to file"));
+            out.printf("%n%d MiB file, median of %d runs each, in turn; two ActorSystems in one JVM, Artery TCP on"
+                    + " loopback, default maximum-frame-size%n%n", size >> 20, runs);
+            out.println("| copy | MB/s (median) | runs | vs plain TCP |");
+            out.println("|---|--:|---|--:|");
+            for (Map.Entry<String, List<Double>> e : mbps.entrySet()) {
+                out.printf(Locale.ROOT, "| %s | %.0f | %s | %.2fx |%n", e.getKey(), median(e.getValue()),
+                        e.getValue().stream().map(v -> String.format(Locale.ROOT, "%.0f", v)).toList(),
+                        median(e.getValue()) / tcp);
+            }
+            return 0;
+        } finally {
+            nodeB.terminate();
+            nodeA.terminate();
+            nodeB.getWhenTerminated().toCompletableFuture().join();
+            nodeA.getWhenTerminated().toCompletableFuture().join();
+        }
+    }
+
+    /** The transport's limit: the file sent through a loopback socket into another file, by two plain threads. */
+    private static CompletableFuture<IOResult> tcpCopy(Path source, Path target) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (ServerSocketChannel server = ServerSocketChannel.open()
+                    .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+                final CompletableFuture<Long> sent = CompletableFuture.supplyAsync(() -> {
+                    try (SocketChannel socket = SocketChannel.open(server.getLocalAddress());
+                         FileChannel in = FileChannel.open(source)) {
+                        long at = 0;
+                        final long size = in.size();
+                        while (at < size) {
+                            at += in.transferTo(at, size - at, socket);
+                        }
+                        return at;
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, r -> new Thread(r, "tcp-sender").start());
+                long received = 0;
+                try (SocketChannel socket = server.accept();
+                     FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                             StandardOpenOption.TRUNCATE_EXISTING)) {
+                    for (long n; (n = out.transferFrom(socket, received, 1 << 20)) > 0; ) {
+                        received += n;
+                    }
+                }
+                sent.join();
+                return IOResult.createSuccessful(received);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }, r -> new Thread(r, "tcp-receiver").start());
+    }
+
+    private static void writeRandom(Path file, long size) throws IOException {
+        if (Files.exists(file) && Files.size(file) == size) {
+            return;
+        }
+        final byte[] block = new byte[1 << 20];
+        new Random(1).nextBytes(block);
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            for (long at = 0; at < size; at += block.length) {
+                out.write(java.nio.ByteBuffer.wrap(block, 0, (int) Math.min(block.length, size - at)));
+            }
+        }
+    }
+
+    private static double median(List<Double> values) {
+        final double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    }
+}
