@@ -21,7 +21,9 @@ import java.util.Set;
  * with an {@code Identify}: a watch needs the actor's uid, else remoting does not watch the node; and death
  * watch across nodes ends in {@code Terminated} for exactly the cases above. Where remote death watch is off
  * (Pekko's default outside a cluster: {@code pekko.remote.use-unsafe-remote-features-outside-cluster = off})
- * that node has no such watcher: the ring says so once and the node's files stay open until it closes them.
+ * that node has no such watcher: the ring says so once and the node's files stay open until it closes them. A
+ * node that dies before it is watched (it opens a file and crashes at once) answers nothing: after
+ * {@value #IDENTIFY_ATTEMPTS} unanswered attempts it is taken as gone.
  */
 final class RemoteOpeners {
     /** How long one attempt to find a node's system guardian may take, and how many are made. */
@@ -45,7 +47,12 @@ final class RemoteOpeners {
     record Identified(Address node, org.apache.pekko.actor.ActorRef guardian) implements Event {
     }
 
-    record NotIdentified(Address node, int attempt, Throwable cause) implements Event {
+    /** The Identify failed: in {@code nanos}, so either the node answered that it has no such actor, or it did not answer. */
+    record NotIdentified(Address node, int attempt, Throwable cause, long nanos) implements Event {
+        /** The node answered (before the timeout): it runs no remoting watcher, so remote death watch is off there. */
+        boolean answered() {
+            return nanos < IDENTIFY_TIMEOUT.toNanos() / 2;
+        }
     }
 
     /** The node is gone: close its files. */
@@ -76,15 +83,20 @@ final class RemoteOpeners {
             context.watchWith(Adapter.toTyped(identified.guardian()), new Gone(identified.node()));
         } else if (event instanceof NotIdentified) {
             final NotIdentified failed = (NotIdentified) event;
-            if (failed.attempt() < IDENTIFY_ATTEMPTS) {
-                identify(failed.node(), failed.attempt() + 1);
-            } else {
-                // Not gone: it answered our requests. Watch it again at its next first file, after these close.
+            if (failed.answered()) {
+                // Alive, without a remoting watcher. Watch it again at its next first file, after these close.
                 watched.remove(failed.node());
                 context.getLog().warn("Ring {} cannot watch node {}, which opened files on it ({}: remote death watch"
                         + " needs a cluster, or pekko.remote.use-unsafe-remote-features-outside-cluster = on): its"
                         + " files close only when it closes them", context.getSelf().path(), failed.node(),
                         failed.cause().toString());
+            } else if (failed.attempt() < IDENTIFY_ATTEMPTS) {
+                identify(failed.node(), failed.attempt() + 1);
+            } else {
+                // It opened files here and then answered nothing for this long: it died before it could be watched.
+                context.getLog().warn("Node {} has not answered for {} since it opened files on ring {}: taken as gone",
+                        failed.node(), IDENTIFY_TIMEOUT.multipliedBy(IDENTIFY_ATTEMPTS), context.getSelf().path());
+                gone(failed.node());
             }
         } else {
             gone(((Gone) event).node());
@@ -92,9 +104,10 @@ final class RemoteOpeners {
     }
 
     private void identify(Address node, int attempt) {
-        final ActorSelection guardian = Adapter.toClassic(context.getSystem()).actorSelection(node + WATCHED);
-        context.pipeToSelf(guardian.resolveOne(IDENTIFY_TIMEOUT), (ref, failure) -> ref != null
-                ? new Identified(node, ref) : new NotIdentified(node, attempt, failure));
+        final ActorSelection watcher = Adapter.toClassic(context.getSystem()).actorSelection(node + WATCHED);
+        final long start = System.nanoTime();
+        context.pipeToSelf(watcher.resolveOne(IDENTIFY_TIMEOUT), (ref, failure) -> ref != null
+                ? new Identified(node, ref) : new NotIdentified(node, attempt, failure, System.nanoTime() - start));
     }
 
     private void gone(Address node) {
