@@ -114,6 +114,61 @@ class RemoteStreamsTest {
         assertTrue(chunks.stream().allMatch(c -> c.size() <= 64 << 10), "chunks of at most 64 KiB");
     }
 
+    /**
+     * The disk's node stops mid-stream (its system terminates): the stream on B fails with a typed failure (the
+     * ring's RingStoppedException, or the ask's timeout for what the dead node no longer answers), within the
+     * client's ask timeout, and B's own target file is closed.
+     */
+    @Test
+    void aStreamFailsCleanlyWhenTheDisksNodeStops() throws Exception {
+        final ActorTestKit nodeC = ActorTestKit.create("node-c", ConfigFactory.parseString(REMOTE)
+                .withFallback(ConfigFactory.load()));
+        final Path rootC = java.nio.file.Files.createDirectories(diskB.resolve("root-c"));
+        randomFile(rootC.resolve("big.bin"), 20_000_000, 4);
+        final RingSettings settings = RingSettings.create(nodeC.system()).withRootDirectory(rootC)
+                .withRegisterWithReceptionist(false);
+        final ActorRef<RingCommand> ringC = nodeC.spawn(RingActor.create(settings), "disk", RingActor.props(settings));
+        final RingClient fromB = RingClient.create(ActorRefResolver.get(nodeB.system())
+                .resolveActorRef(ringC.path().toStringWithAddress(nodeC.system().address())), nodeB.system(),
+                Duration.ofSeconds(3));
+        final Path target = diskB.resolve("from-c.bin");
+        final java.util.concurrent.CompletionStage<IOResult> copy = UringFileIO.fromPath(Path.of("big.bin"),
+                        FromPathSettings.create(nodeB.system()).withChunkSize(64 << 10))
+                .withAttributes(RingAttribute.of(fromB))
+                .throttle(40, Duration.ofMillis(100)) // ~2.5 MB/s: still streaming when C stops
+                .runWith(UringFileIO.toPath(target), nodeB.system());
+        Thread.sleep(500);
+        final long start = System.nanoTime();
+        nodeC.shutdownTestKit();
+        final Throwable failed = failure(copy);
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(seconds < 20, "failed " + seconds + " s after the stop");
+        Throwable cause = failed;
+        while (cause.getCause() != null && !(cause instanceof io.uringactor.actor.RingStoppedException)
+                && !(cause instanceof org.apache.pekko.pattern.AskTimeoutException)) {
+            cause = cause.getCause();
+        }
+        assertTrue(cause instanceof io.uringactor.actor.RingStoppedException
+                || cause instanceof org.apache.pekko.pattern.AskTimeoutException, "typed: " + failed);
+        assertTrue(java.nio.file.Files.size(target) > 0 && java.nio.file.Files.size(target) < 20_000_000,
+                "what arrived was written, as FileIO writes it: " + java.nio.file.Files.size(target));
+        StreamTestSupport.awaitCondition("B's target closed", () -> openFdsTo(target) == 0);
+    }
+
+    private static long openFdsTo(Path file) {
+        try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return java.nio.file.Files.readSymbolicLink(fd).equals(file);
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            }).count();
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     @Test
     void atomicReplaceThroughARingOnAnotherNodeIsRefusedAndTheTargetUntouched() throws Exception {
         final Path target = Files.writeString(rootA.resolve("keep.txt"), "keep me");
