@@ -47,6 +47,8 @@ import java.util.concurrent.locks.LockSupport;
 final class UserSpaceKernel {
     private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final int IDLE_SECONDS = 10;
+    /** The largest read or write the owner runs itself rather than sleep ({@link #help}). */
+    private static final long HELP_MAX_BYTES = 256 << 10;
     /** How long {@link #close()} waits for syscalls still running on the workers. */
     private static final long CLOSE_WAIT_SECONDS = 30;
     private static final AtomicInteger RINGS = new AtomicInteger();
@@ -507,14 +509,16 @@ final class UserSpaceKernel {
      * Runs a read or write that waits in the workers' queue on this (the owner's) thread, instead of sleeping
      * while a worker is woken for it and then wakes this thread: with nothing else to do, that spares both
      * wake-ups (tens of microseconds each, the most of an O_DIRECT read's time at queue depth 1 beside the
-     * syscall). Only a read or write is taken, never an open, fsync or copy, so what the owner may be kept
-     * from new work by is one read or write; whether anything waits is a memory read. Returns whether it ran one.
+     * syscall). Only a read or write of at most {@value #HELP_MAX_BYTES} bytes is taken, never an open, fsync,
+     * copy or a large transfer, so what the owner may be kept from new work by is one small read or write;
+     * whether anything waits is a memory read. Returns whether it ran one.
      */
     private boolean help() {
         final java.util.concurrent.BlockingQueue<Runnable> queue = workers.getQueue();
         final Runnable next = queue.peek();
         if (next instanceof Chain && ((Chain) next).head.next == null
-                && PositionalSyscalls.isReadOrWrite(((Chain) next).head.opcode) && queue.remove(next)) {
+                && PositionalSyscalls.isReadOrWrite(((Chain) next).head.opcode)
+                && PositionalSyscalls.requested(((Chain) next).head) <= HELP_MAX_BYTES && queue.remove(next)) {
             next.run();
             return true;
         }

@@ -9,6 +9,9 @@ import io.uringactor.ring.SubmissionQueue;
 
 import org.apache.pekko.actor.typed.ActorRef;
 
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
 /**
  * How a ring actor's ring is driven: by the {@link RingEventLoop} the actor runs on, which is the ring's one
  * host (a ring actor starts only on a loop that drives no other ring). The loop, not the actor, submits
@@ -38,6 +41,12 @@ final class LoopDriver implements LoopIo {
     private final Runnable afterPoll;
     private final ActorRef<Object> actor;
     private boolean stopped;
+    /** A stop finishing from the loop's turns ({@link #drainThen}): what runs once it is drained, else null. */
+    private Runnable whenDrained;
+    private long drainDeadline;
+
+    /** Wakes a loop whose stop must finish at its deadline though nothing completes; its thread ends when idle. */
+    private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
 
     LoopDriver(RingEventLoop loop, IoUring ring, WakeUpRead wakeUp, SqeWriter sqes, Completer completer, Intake intake,
                OpTable ops, RingCounters counters, Runnable afterPoll, ActorRef<Object> actor) {
@@ -67,9 +76,16 @@ final class LoopDriver implements LoopIo {
 
     @Override
     public void poll() {
+        if (stopped) {
+            return; // stopped inside this turn (a drained stop released the ring)
+        }
         try {
             submitAndReap();
-            afterPoll.run();
+            if (whenDrained == null) {
+                afterPoll.run();
+            } else if (ops.inFlight() == 0 || System.nanoTime() - drainDeadline >= 0) {
+                finishDrain();
+            }
         } catch (RuntimeException e) {
             failed(e);
         }
@@ -99,6 +115,49 @@ final class LoopDriver implements LoopIo {
     @Override
     public void wakeUp() {
         wakeUp.signal();
+    }
+
+    @Override
+    public void loopEnding() {
+        if (whenDrained == null) {
+            return;
+        }
+        try {
+            while (ops.inFlight() > 0 && System.nanoTime() - drainDeadline < 0) {
+                submitAndReap();
+                if (ops.inFlight() > 0) {
+                    Thread.sleep(1); // the loop's last moments: a short sleep while the kernel gives ops back
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // the ring failed while finishing its stop: what is left is answered by the finish below
+        }
+        finishDrain();
+    }
+
+    /**
+     * Finishes a stop from the loop's turns, never waiting on the loop's thread: the loop keeps reaping the
+     * cancelled ops between its other tasks (each answered as it completes) and runs {@code then} once none is
+     * in flight or at {@code deadline} (System.nanoTime), when a timer wakes the loop if nothing else does. The
+     * actor may be gone meanwhile: nothing here needs it.
+     */
+    void drainThen(long deadline, Runnable then) {
+        this.whenDrained = then;
+        this.drainDeadline = deadline;
+        DEADLINES.schedule(this::wakeUp, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    /** Whether a stop is finishing from the loop's turns. */
+    boolean draining() {
+        return whenDrained != null;
+    }
+
+    private void finishDrain() {
+        final Runnable then = whenDrained;
+        whenDrained = null;
+        then.run();
     }
 
     // ---------------------------------------------------------------- called by the actor
@@ -139,10 +198,29 @@ final class LoopDriver implements LoopIo {
         }
     }
 
-    /** The ring failed under the loop: stop driving it and let the actor answer everything and stop. */
+    /**
+     * The ring failed under the loop: stop driving it and let the actor answer everything and stop; or, while
+     * a stop finishes from the loop's turns (the actor may be gone), finish it now.
+     */
     private void failed(RuntimeException e) {
+        if (whenDrained != null) {
+            finishDrain(); // answers what the kernel still holds, then releases the ring
+            return;
+        }
         stop();
         actor.tell(new Failed(e));
+    }
+
+    private static ScheduledThreadPoolExecutor deadlines() {
+        final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+            final Thread t = new Thread(r, "io-uring-stop-deadlines");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setKeepAliveTime(10, TimeUnit.SECONDS);
+        timer.allowCoreThreadTimeOut(true);
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
     }
 
     /** Tells the actor that its ring failed while the loop drove it. */

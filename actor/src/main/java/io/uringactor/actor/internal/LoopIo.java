@@ -28,4 +28,10 @@ interface LoopIo {
      * awake then, and looks at its queues before it sleeps again.
      */
     void wakeUp();
+
+    /**
+     * The loop ends (its dispatcher shut down): whatever the ring still has to finish, it finishes now, on this
+     * thread, which may wait for the kernel since nothing else runs on it any more. Loop thread only.
+     */
+    void loopEnding();
 }

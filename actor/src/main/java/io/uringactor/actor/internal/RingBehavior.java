@@ -349,10 +349,12 @@ public final class RingBehavior extends AbstractBehavior<Object> {
 
     private Behavior<Object> onStopTimeout() {
         if (ops.inFlight() > 0) {
-            lifecycle.abort(new RingStoppedException("the ring actor stopped; the op did not finish within"
-                    + " stop-timeout=" + settings.stopTimeout()));
+            // The stoppers are told Done once the cancelled ops are back (or a stop-timeout later), from the loop.
+            lifecycle.abortThen(new RingStoppedException("the ring actor stopped; the op did not finish within"
+                    + " stop-timeout=" + settings.stopTimeout()), lifecycle::finishStop);
+        } else {
+            lifecycle.finishStop();
         }
-        lifecycle.finishStop();
         return Behaviors.stopped();
     }
 
@@ -365,9 +367,9 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     }
 
     private Behavior<Object> onPostStop() {
-        if (!ring.isClosed()) {
-            lifecycle.abort(new RingStoppedException("the ring actor was stopped"));
-            lifecycle.release();
+        if (!ring.isClosed() && !lifecycle.draining()) {
+            // Finished from the loop's turns: the other actors of the loop run on meanwhile.
+            lifecycle.abortThen(new RingStoppedException("the ring actor was stopped"), lifecycle::release);
         }
         mbean.unregister();
         return this;

@@ -221,6 +221,10 @@ public final class RingEventLoop extends AbstractExecutorService {
                         ringIo.poll();
                     }
                     if (local.isEmpty() && remote.isEmpty()) {
+                        final LoopIo last = io;
+                        if (last != null) {
+                            last.loopEnding(); // a stop still finishing (its ops in the kernel): finish it here
+                        }
                         return;
                     }
                     continue;

@@ -174,9 +174,47 @@ final class RingLifecycle {
     }
 
     /**
+     * Cancels everything in flight and finishes from the loop's turns, never waiting on its thread: each op is
+     * answered as the kernel gives it back; once none is in flight, or after stop-timeout, what the kernel still
+     * holds is answered with {@code error} (its memory kept reachable for good) and {@code then} runs (it
+     * releases the ring). Meanwhile the loop runs its other actors, and {@link #draining()} is true.
+     */
+    void abortThen(IoUringException error, Runnable then) {
+        if (ring.isClosed() || driver.draining()) {
+            return;
+        }
+        stopping = true;
+        intake.close(error);
+        completer.abortingWith(error);
+        try {
+            if (ops.inFlight() > 0) {
+                cancelEachInFlight();
+                counters.batch(ring.submit());
+            }
+        } catch (RuntimeException e) {
+            log.warn("Error while cancelling in-flight ops at stop", e);
+        }
+        final Runnable finish = () -> {
+            answerWhatTheKernelHolds(error);
+            then.run();
+        };
+        if (ops.inFlight() == 0) {
+            finish.run();
+        } else {
+            driver.drainThen(System.nanoTime() + settings.stopTimeout().toNanos(), finish);
+        }
+    }
+
+    /** Whether a stop is finishing from the loop's turns ({@link #abortThen}). */
+    boolean draining() {
+        return driver.draining();
+    }
+
+    /**
      * Cancels everything in flight and waits (up to stop-timeout) for the kernel to give each op back; each
      * is answered as it completes. What the kernel still holds then is answered with {@code error} and its
-     * memory is kept reachable for good, since the kernel may still write it.
+     * memory is kept reachable for good, since the kernel may still write it. Waits on the calling thread: for
+     * a ring that failed, which the loop no longer drives.
      */
     void abort(IoUringException error) {
         stopping = true;
@@ -206,6 +244,11 @@ final class RingLifecycle {
         } catch (RuntimeException e) {
             log.warn("Error while cancelling in-flight ops at stop", e);
         }
+        answerWhatTheKernelHolds(error);
+    }
+
+    /** Answers the ops the kernel still holds with {@code error}; their memory is kept reachable for good. */
+    private void answerWhatTheKernelHolds(IoUringException error) {
         for (Op op : ops.all()) {
             if (op.pendingCqes > 0) {
                 // The kernel may still write this memory: never reuse it, keep it alive for good.
