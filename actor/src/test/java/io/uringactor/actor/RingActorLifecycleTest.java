@@ -156,7 +156,9 @@ class RingActorLifecycleTest {
             final Throwable failure = assertThrows(CompletionException.class, reply::join).getCause();
             assertInstanceOf(io.uringactor.ring.IoUringException.class, failure);
         }
-        assertEquals(fdsBefore, TestRings.openFds(false), "files and the ring fd are closed: " + describeFds());
+        // The ring is released once the kernel gave the cancelled reads back: from the loop, after the actor.
+        SafetyTestSupport.awaitCondition(Duration.ofSeconds(10), () -> "files and the ring fd are closed: " + describeFds(),
+                () -> TestRings.openFds(false) == fdsBefore);
     }
 
     /** On its own ring event loop (the default) and on the pinned dispatcher (a name for it): no CPU while idle. */
