@@ -34,6 +34,7 @@ public final class RingSettings implements Cloneable {
     private boolean latencyHistogram;
     private Engine engine;
     private int fallbackThreads;
+    private Duration remoteFileIdleTimeout;
 
     /** What serves a ring's ops ({@code engine}). */
     public enum Engine {
@@ -98,6 +99,8 @@ public final class RingSettings implements Cloneable {
             throw new com.typesafe.config.ConfigException.BadValue(c.origin(), "engine", e.getMessage());
         }
         s.fallbackThreads = c.getInt("fallback-threads");
+        final String idle = c.getString("remote-file-idle-timeout");
+        s.remoteFileIdleTimeout = "off".equals(idle) ? null : c.getDuration("remote-file-idle-timeout");
         return s.checked();
     }
 
@@ -315,6 +318,24 @@ public final class RingSettings implements Cloneable {
         return with(s -> s.fallbackThreads = value);
     }
 
+    /** How long a file another node opened may go unused before the ring closes it; {@code null}: never. */
+    public Duration remoteFileIdleTimeout() {
+        return remoteFileIdleTimeout;
+    }
+
+    /**
+     * Closes a file that another node opened once no op has used it for {@code value}
+     * ({@code remote-file-idle-timeout}; {@code null} or "off": never, the default). A safety net for where the
+     * ring cannot tell that the opener is gone (remote death watch off outside a cluster, or no downing): the
+     * opener's next request on it gets {@code InvalidRequestException}, as for any closed handle.
+     */
+    public RingSettings withRemoteFileIdleTimeout(Duration value) {
+        if (value != null && (value.isZero() || value.isNegative())) {
+            throw new IllegalArgumentException("remote-file-idle-timeout=" + value + " must be positive, or off");
+        }
+        return with(s -> s.remoteFileIdleTimeout = value);
+    }
+
     private RingSettings with(Consumer<RingSettings> change) {
         final RingSettings copy;
         try {
@@ -354,6 +375,6 @@ public final class RingSettings implements Cloneable {
                 + ", resolveNoXdev=" + resolveNoXdev + ", registerWithReceptionist=" + registerWithReceptionist
                 + ", registerWithoutRoot=" + registerWithoutRoot + ", allowRemoteShutdown=" + allowRemoteShutdown
                 + ", latencyHistogram=" + latencyHistogram + ", engine=" + engine + ", fallbackThreads="
-                + fallbackThreads + "]";
+                + fallbackThreads + ", remoteFileIdleTimeout=" + remoteFileIdleTimeout + "]";
     }
 }

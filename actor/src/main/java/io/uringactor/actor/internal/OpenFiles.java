@@ -64,6 +64,8 @@ final class OpenFiles {
     private Op[] pendingClose = new Op[16];
     /** The node that opened each file when it is another node, else null: its files close when it is gone. */
     private Address[] openers = new Address[16];
+    /** When an op last started on each file another node opened (System.nanoTime). */
+    private long[] lastUsed = new long[16];
     /** Files open here per other node that opened them (JMX reads it from its own thread). */
     private final Map<Address, Integer> openedFrom = new ConcurrentHashMap<>();
     /** Told the first time a node has a file open here, so the ring watches it; null: nobody is told. */
@@ -115,6 +117,7 @@ final class OpenFiles {
         final int index = freeIndex();
         if (opener != null) {
             openers[index] = opener;
+            lastUsed[index] = System.nanoTime();
             if (openedFrom.merge(opener, 1, Integer::sum) == 1 && firstFileFrom != null) {
                 firstFileFrom.accept(opener);
             }
@@ -143,6 +146,7 @@ final class OpenFiles {
                 inFlight = Arrays.copyOf(inFlight, capacity);
                 pendingClose = Arrays.copyOf(pendingClose, capacity);
                 openers = Arrays.copyOf(openers, capacity);
+                lastUsed = Arrays.copyOf(lastUsed, capacity);
                 sharedEntry = Arrays.copyOf(sharedEntry, capacity);
                 releaseWhenIdle = Arrays.copyOf(releaseWhenIdle, capacity);
             }
@@ -296,6 +300,9 @@ final class OpenFiles {
     /** An op on the file started. */
     void retain(int index) {
         inFlight[index]++;
+        if (openers[index] != null) {
+            lastUsed[index] = System.nanoTime();
+        }
     }
 
     /**
@@ -376,6 +383,29 @@ final class OpenFiles {
             }
         }
         return closed;
+    }
+
+    /**
+     * Closes every file another node opened that no op has used for {@code idleNanos} and none uses now, as a
+     * Close would, answering nobody. Returns how many.
+     */
+    int closeIdleRemote(long idleNanos) {
+        final long now = System.nanoTime();
+        int closed = 0;
+        for (int i = 0; i < size; i++) {
+            if (ids[i] != 0 && openers[i] != null && inFlight[i] == 0 && pendingClose[i] == null && !releaseWhenIdle[i]
+                    && now - lastUsed[i] >= idleNanos) {
+                withdrawIfShared(i);
+                closeSilently(i);
+                closed++;
+            }
+        }
+        return closed;
+    }
+
+    /** Whether a file another node opened is open here. */
+    boolean hasRemoteFiles() {
+        return !openedFrom.isEmpty();
     }
 
     /** Files open here per other node that opened them, by address; a copy, safe from any thread. */

@@ -37,7 +37,11 @@ final class RemoteOpeners {
     private static final String WATCHED = "/system/remote-watcher";
 
     /** What the ring actor hands to {@link #on}: its own messages about other nodes. */
-    sealed interface Event permits Watch, Identified, NotIdentified, Gone {
+    sealed interface Event permits Watch, Identified, NotIdentified, Gone, IdleCheck {
+    }
+
+    /** Time to close the files other nodes left unused for {@code remote-file-idle-timeout}. */
+    record IdleCheck() implements Event {
     }
 
     /** A file that {@code node} opened is open here: watch the node. */
@@ -62,10 +66,14 @@ final class RemoteOpeners {
     private final ActorContext<Object> context;
     private final OpenFiles files;
     private final Set<Address> watched = new HashSet<>();
+    /** {@code remote-file-idle-timeout}, or {@code null}: off. */
+    private final Duration idleTimeout;
+    private boolean idleCheckScheduled;
 
-    RemoteOpeners(ActorContext<Object> context, OpenFiles files) {
+    RemoteOpeners(ActorContext<Object> context, OpenFiles files, Duration idleTimeout) {
         this.context = context;
         this.files = files;
+        this.idleTimeout = idleTimeout;
         // Told outside the actor's turn (a completion): the watch itself is made in the actor's turn.
         final ActorRef<Object> self = context.getSelf();
         files.onFirstFileFrom(node -> self.tell(new Watch(node)));
@@ -78,6 +86,15 @@ final class RemoteOpeners {
             if (watched.add(node)) {
                 identify(node, 1);
             }
+            scheduleIdleCheck();
+        } else if (event instanceof IdleCheck) {
+            idleCheckScheduled = false;
+            final int closed = files.closeIdleRemote(idleTimeout.toNanos());
+            if (closed > 0) {
+                context.getLog().info("Closed {} files that other nodes left unused for {} on ring {}"
+                        + " (remote-file-idle-timeout)", closed, idleTimeout, context.getSelf().path());
+            }
+            scheduleIdleCheck();
         } else if (event instanceof Identified) {
             final Identified identified = (Identified) event;
             context.watchWith(Adapter.toTyped(identified.guardian()), new Gone(identified.node()));
@@ -100,6 +117,14 @@ final class RemoteOpeners {
             }
         } else {
             gone(((Gone) event).node());
+        }
+    }
+
+    /** While other nodes have files open here, looks for idle ones every quarter of the idle timeout. */
+    private void scheduleIdleCheck() {
+        if (idleTimeout != null && !idleCheckScheduled && files.hasRemoteFiles()) {
+            idleCheckScheduled = true;
+            context.scheduleOnce(idleTimeout.dividedBy(4), context.getSelf(), new IdleCheck());
         }
     }
 

@@ -114,7 +114,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         this.lifecycle = new RingLifecycle(settings, ring, files, ops, sqes, completer, intake, counters,
                 context.getLog(), rootFd, pipes);
         lifecycle.drivenBy(driver);
-        this.remoteOpeners = new RemoteOpeners(context, files);
+        this.remoteOpeners = new RemoteOpeners(context, files, settings.remoteFileIdleTimeout());
         this.registered = RingSetup.register(context, settings, root != null, boundPath != null);
         // Last: nothing after it can fail the start, so a ring that did not start leaves no MBean behind.
         this.mbean = RingMBean.register(context.getSelf().path(), counters, pool, settings, ring.engine(),
