@@ -27,7 +27,8 @@ public final class IoUringUnavailableException extends IoUringException {
                         ? "io_uring_setup is refused as unknown, though this kernel (" + System.getProperty("os.version")
                         + ") is new enough to have it: a seccomp filter blocks it (Docker's default profile does;"
                         + " run with a seccomp profile that allows io_uring_setup, io_uring_enter and"
-                        + " io_uring_register), or the kernel was built without CONFIG_IO_URING"
+                        + " io_uring_register), the kernel was built without CONFIG_IO_URING, or this process runs"
+                        + " under an emulator or sandbox that has no io_uring (qemu-user, gVisor)"
                         : "the kernel has no io_uring (needs Linux 5.6 or newer, built with CONFIG_IO_URING)";
                 break;
             case Errno.EPERM:

@@ -115,6 +115,8 @@ class IoUringLifecycleTest {
     void unavailableRingsSayWhatToDo() {
         assertTrue(IoUringUnavailableException.fromSetupErrno(Errno.EPERM, 8).getMessage().contains("io_uring_disabled"));
         assertTrue(IoUringUnavailableException.fromSetupErrno(Errno.ENOSYS, 8).getMessage().contains("CONFIG_IO_URING"));
+        assertTrue(IoUringUnavailableException.fromSetupErrno(Errno.ENOSYS, 8).getMessage().contains("qemu-user"),
+                "where the aarch64 smoke test meets it: an emulator without io_uring");
         assertTrue(IoUringUnavailableException.fromSetupErrno(Errno.ENOMEM, 8).getMessage().contains("RLIMIT_MEMLOCK"));
         final ErrnoException cause = (ErrnoException) IoUringUnavailableException.fromSetupErrno(Errno.EPERM, 8).getCause();
         assertEquals("EPERM", cause.errnoName());
