@@ -18,10 +18,9 @@ public final class RemoteOpenerChild {
     }
 
     public static void main(String[] args) throws Exception {
-        final ActorRef<RingCommand> ring;
         final ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), RemoteOpenersTest.SYSTEM,
                 LoopbackCluster.nodeConfig());
-        ring = ActorRefResolver.get(system).resolveActorRef(args[0]);
+        final ActorRef<RingCommand> ring = ActorRefResolver.get(system).resolveActorRef(args[0]);
         final org.apache.pekko.cluster.typed.Cluster cluster = org.apache.pekko.cluster.typed.Cluster.get(system);
         cluster.manager().tell(org.apache.pekko.cluster.typed.Join.create(ring.path().address()));
         while (cluster.selfMember().status() != org.apache.pekko.cluster.MemberStatus.up()) {

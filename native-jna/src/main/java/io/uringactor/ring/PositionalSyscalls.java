@@ -102,11 +102,6 @@ final class PositionalSyscalls {
      * where the file cannot do this.
      */
     static int tryWithoutWaiting(UserSpaceOp op) {
-        return withoutWaiting(op, op.off);
-    }
-
-    /** {@code preadv2}/{@code pwritev2} of the op's data at {@code offset} with RWF_NOWAIT. */
-    private static int withoutWaiting(UserSpaceOp op, long offset) {
         final boolean write = isWrite(op.opcode);
         long iovecs = op.addr;
         int count = op.len;
@@ -116,8 +111,8 @@ final class PositionalSyscalls {
             iovecs = scratch.address(SCRATCH_IOVEC);
             count = 1;
         }
-        return result(write ? LibC.pwritev2(op.fd, iovecs, count, offset, RWF_NOWAIT)
-                : LibC.preadv2(op.fd, iovecs, count, offset, RWF_NOWAIT));
+        return result(write ? LibC.pwritev2(op.fd, iovecs, count, op.off, RWF_NOWAIT)
+                : LibC.preadv2(op.fd, iovecs, count, op.off, RWF_NOWAIT));
     }
 
     /**

@@ -180,8 +180,12 @@ final class RingLifecycle {
      * releases the ring). Meanwhile the loop runs its other actors, and {@link #draining()} is true.
      */
     void abortThen(IoUringException error, Runnable then) {
-        if (ring.isClosed() || driver.draining()) {
+        if (ring.isClosed()) {
+            then.run(); // released already: what waits for the stop (a Shutdown's Done) is still answered
             return;
+        }
+        if (driver.draining()) {
+            return; // the stop under way runs its own continuation
         }
         stopping = true;
         intake.close(error);
