@@ -161,7 +161,7 @@ class RingClientDocTest {
     static Behavior<Void> workers(RingGroup group, FileHandle file, ActorRef<String> report) {
         return Behaviors.setup(context -> {
             for (int i = 0; i < 4; i++) {
-                // each worker goes to the group's loop with the fewest actors, and its IO to that loop's ring
+                // each worker runs on the group's loops, and its IO goes to the ring of the loop it runs on
                 context.spawn(pageReader(group.client(), file, 4096L * i, report), "worker-" + i, group.dispatcher());
             }
             return Behaviors.empty();

@@ -77,8 +77,9 @@ public final class RingActor {
     /**
      * Config path of the shared ring event loops that the {@link RingExtension}'s ring group runs on, one ring
      * per loop ({@link RingGroupDispatcherConfigurator}). Spawn actors on it with
-     * {@code DispatcherSelector.fromConfig(RingActor.LOOP_DISPATCHER)}: each goes to the loop with the fewest actors and,
-     * through {@code RingExtension.get(system).client()}, talks to that loop's ring without crossing threads.
+     * {@code DispatcherSelector.fromConfig(RingActor.LOOP_DISPATCHER)}: each runs on the loop that wakes it (idle
+     * loops take waiting actors from busy ones) and, through {@code RingExtension.get(system).client()}, talks to
+     * the ring of the loop it runs on without crossing threads.
      * One ring per loop: spawn other rings on loops of their own, or as a {@link RingGroup}.
      */
     public static final String LOOP_DISPATCHER = "io-uring-actor.loop-dispatcher";

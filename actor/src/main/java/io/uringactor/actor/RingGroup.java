@@ -234,8 +234,10 @@ public final class RingGroup {
     }
 
     /**
-     * The group's dispatcher: each actor (or stream) spawned with it runs on the loop that has the fewest actors then. An actor
-     * on a loop that uses {@link #client()} talks to that loop's ring without leaving its thread.
+     * The group's dispatcher: an actor (or stream island) spawned with it runs on the loop that wakes it, so actors
+     * that talk to each other gather on one loop, and a loop with nothing to run takes waiting actors from a busy
+     * one ({@link RingGroupDispatcherConfigurator}). An actor that uses {@link #client()} talks to the ring of the
+     * loop it runs on without leaving its thread.
      */
     public DispatcherSelector dispatcher() {
         return DispatcherSelector.fromConfig(dispatcherId);
@@ -252,10 +254,9 @@ public final class RingGroup {
     }
 
     /**
-     * The dispatcher id of loop {@code i} alone. The group's dispatcher places each stream island on its own, as
-     * it places actors, which does not reliably spread streams of several islands over the loops (the file
-     * stages of every stream may end up on one loop); to choose a stream's loop, and keep the whole stream on
-     * it, give its stages this id: {@code .withAttributes(ActorAttributes.dispatcher(group.loopDispatcherId(i)))}.
+     * The dispatcher id of loop {@code i} alone: what runs on it never moves to another loop. To choose a
+     * stream's loop and keep the whole stream there, give its stages this id:
+     * {@code .withAttributes(ActorAttributes.dispatcher(group.loopDispatcherId(i)))}.
      */
     public String loopDispatcherId(int i) {
         return loopIds.get(i);

@@ -2,23 +2,34 @@ package io.uringactor.actor;
 
 import com.typesafe.config.Config;
 
-import io.uringactor.actor.internal.GroupLoopDispatcher;
+import io.uringactor.actor.internal.LoopPool;
+import io.uringactor.actor.internal.RingEventLoop;
 
+import org.apache.pekko.dispatch.Dispatcher;
 import org.apache.pekko.dispatch.DispatcherPrerequisites;
+import org.apache.pekko.dispatch.ExecutorServiceFactory;
+import org.apache.pekko.dispatch.ExecutorServiceFactoryProvider;
 import org.apache.pekko.dispatch.MessageDispatcher;
 import org.apache.pekko.dispatch.MessageDispatcherConfigurator;
 
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import scala.concurrent.duration.Duration;
 import scala.concurrent.duration.FiniteDuration;
 
 /**
  * A dispatcher type made of several ring event loops, the loops of a {@link RingGroup}: each loop is a thread
- * of its own that drives one ring of the group ({@link RingEventLoopConfigurator}). Every actor (and every
- * stream island) spawned with the dispatcher goes to the loop that has the fewest actors then, so the actors
- * spread over the group's loops and each stays on one loop: its requests through the group's
- * {@link RingClient} go to that loop's own ring and never cross threads.
+ * of its own that drives one ring of the group ({@link RingEventLoopConfigurator}). The actors (and stream
+ * islands) spawned with the dispatcher are not placed on a loop once: an actor woken from a loop (by a
+ * message from an actor there, or by its ring's reply) runs on that loop, one woken from any other thread goes
+ * to the loops in turn, and a loop with nothing to run takes waiting actors from a busy one before it sleeps.
+ * So actors that talk to each other gather on one thread, as on Pekko's fork-join pool, idle loops help busy
+ * ones, and an actor's requests through the group's {@link RingClient} go to the ring of the loop it runs on,
+ * without crossing threads. Each loop's ring actor, and what is spawned on a loop's own dispatcher
+ * ({@link RingGroup#loopDispatcher(int)}), stays on its loop.
  *
  * <p>Named by class as a dispatcher's {@code type}; {@code loops} sets the number of loops (and so of rings):
  * a number, {@code per-processor} (one per available processor) or {@code auto} ({@link #autoLoops()}).
@@ -27,8 +38,12 @@ import scala.concurrent.duration.FiniteDuration;
  */
 public final class RingGroupDispatcherConfigurator extends MessageDispatcherConfigurator {
     private final int loops;
-    /** The loops' dispatchers; made on first use, since Pekko may make a configurator it then drops. */
-    private volatile GroupLoopDispatcher[] dispatchers;
+    /** The shared dispatcher and the loops' own; made on first use, since Pekko may make a configurator it then drops. */
+    private volatile Dispatchers dispatchers;
+
+    /** The loops scheduled as one pool, the group's shared dispatcher on them, and each loop's own. */
+    private record Dispatchers(LoopPool pool, MessageDispatcher shared, MessageDispatcher[] pinned) {
+    }
 
     /**
      * Called by Pekko, reflectively, with the dispatcher's configuration.
@@ -81,25 +96,12 @@ public final class RingGroupDispatcherConfigurator extends MessageDispatcherConf
     }
 
     /**
-     * The loop with the fewest actors, counting those placed there but not attached yet (the first of those,
-     * on a tie): where the actor looking the dispatcher up will run. Counting actors rather than taking turns
-     * per lookup keeps the loops balanced when actors stop, and whatever the number of islands of the streams
-     * materialized (taking turns, every stream of two islands put its file stage on the same one of two loops).
+     * The group's shared dispatcher: every actor that looks this dispatcher up runs on the loops, wherever it
+     * is woken (see the class comment).
      */
     @Override
     public MessageDispatcher dispatcher() {
-        final GroupLoopDispatcher[] all = loops();
-        GroupLoopDispatcher fewest = all[0];
-        long least = fewest.load();
-        for (int i = 1; i < all.length; i++) {
-            final long load = all[i].load();
-            if (load < least) {
-                fewest = all[i];
-                least = load;
-            }
-        }
-        fewest.placed();
-        return fewest;
+        return all().shared();
     }
 
     /** The number of loops. */
@@ -107,9 +109,9 @@ public final class RingGroupDispatcherConfigurator extends MessageDispatcherConf
         return loops;
     }
 
-    /** The dispatcher of loop {@code i}. */
+    /** The dispatcher of loop {@code i}: what runs on it stays on that loop. */
     MessageDispatcher loop(int i) {
-        return loops()[i];
+        return all().pinned()[i];
     }
 
     /** The dispatcher id of loop {@code i}, as {@link RingGroup} registers it. */
@@ -117,27 +119,49 @@ public final class RingGroupDispatcherConfigurator extends MessageDispatcherConf
         return config().getString("id") + "-loop-" + i;
     }
 
-    private GroupLoopDispatcher[] loops() {
-        GroupLoopDispatcher[] all = dispatchers;
+    private Dispatchers all() {
+        Dispatchers all = dispatchers;
         if (all == null) {
             synchronized (this) {
                 all = dispatchers;
                 if (all == null) {
-                    all = new GroupLoopDispatcher[loops];
-                    final Config c = config();
-                    final FiniteDuration shutdownTimeout = Duration.create(
-                            c.getDuration("shutdown-timeout", TimeUnit.MILLISECONDS), TimeUnit.MILLISECONDS);
-                    final Duration deadline = Duration.create(
-                            c.getDuration("throughput-deadline-time", TimeUnit.NANOSECONDS), TimeUnit.NANOSECONDS);
-                    for (int i = 0; i < loops; i++) {
-                        // Each loop's executor is a RingEventLoopConfigurator's (the "executor" setting), one thread.
-                        all[i] = new GroupLoopDispatcher(this, loopId(i), c.getInt("throughput"), deadline,
-                                configureExecutor(), shutdownTimeout);
-                    }
+                    all = newDispatchers();
                     dispatchers = all;
                 }
             }
         }
         return all;
+    }
+
+    private Dispatchers newDispatchers() {
+        final Config c = config();
+        // Each loop is what the "executor" setting makes: a RingEventLoopConfigurator's one thread.
+        final org.apache.pekko.dispatch.ExecutorServiceConfigurator loopFactory = configureExecutor();
+        final ThreadFactory threads = prerequisites().threadFactory();
+        final LoopPool pool = new LoopPool(loops, i -> (RingEventLoop) loopFactory
+                .createExecutorServiceFactory(loopId(i), threads).createExecutorService());
+        final MessageDispatcher shared = dispatcherOn(c, c.getString("id"), pool::sharedExecutor);
+        final MessageDispatcher[] pinned = new MessageDispatcher[loops];
+        for (int i = 0; i < loops; i++) {
+            final int loop = i;
+            pinned[i] = dispatcherOn(c, loopId(i), () -> pool.pinnedExecutor(loop));
+        }
+        return new Dispatchers(pool, shared, pinned);
+    }
+
+    /** Pekko's dispatcher with this configuration's settings, on executors of the pool. */
+    private MessageDispatcher dispatcherOn(Config c, String id, Supplier<ExecutorService> executor) {
+        final FiniteDuration shutdownTimeout = Duration.create(
+                c.getDuration("shutdown-timeout", TimeUnit.MILLISECONDS), TimeUnit.MILLISECONDS);
+        final Duration deadline = Duration.create(
+                c.getDuration("throughput-deadline-time", TimeUnit.NANOSECONDS), TimeUnit.NANOSECONDS);
+        // Pekko asks the provider for a new executor each time the dispatcher comes back from a shutdown.
+        final ExecutorServiceFactoryProvider provider = new ExecutorServiceFactoryProvider() {
+            @Override
+            public ExecutorServiceFactory createExecutorServiceFactory(String ignoredId, ThreadFactory ignored) {
+                return executor::get;
+            }
+        };
+        return new Dispatcher(this, id, c.getInt("throughput"), deadline, provider, shutdownTimeout);
     }
 }

@@ -204,26 +204,6 @@ class RingGroupTest {
     }
 
     @Test
-    void theGroupDispatcherSpreadsActorsEvenlyOverTheLoops() throws Exception {
-        final RingGroup group = RingGroup.spawn(system, "spread", RingSettings.create(system)
-                .withRegisterWithReceptionist(false), 3);
-        final TestProbe<String> probe = testKit.createTestProbe();
-        // A burst of spawns, as from a loop or a materializer: Pekko attaches each actor some time after it chose
-        // the loop, and the next must not go to the same loop meanwhile.
-        for (int i = 0; i < 6; i++) {
-            system.systemActorOf(Behaviors.setup(context -> {
-                probe.getRef().tell(Thread.currentThread().getName());
-                return Behaviors.empty();
-            }), "spreader-" + i, group.dispatcher());
-        }
-        final java.util.Map<String, Long> perThread = probe.receiveSeveralMessages(6, REPLY).stream()
-                .collect(java.util.stream.Collectors.groupingBy(t -> t, java.util.stream.Collectors.counting()));
-        assertEquals(List.of(2L, 2L, 2L), List.copyOf(perThread.values()),
-                "two actors on each of the three loops: " + perThread);
-        await(group.stop());
-    }
-
-    @Test
     void aStoppedRingLeavesTheOthersServingAndStopAnswersEverything() throws Exception {
         final RingGroup group = group("survivor");
         final Path path = randomFile("survivor.bin", 8192, 5);

@@ -73,8 +73,7 @@ class RingGroupStreamsTest {
         }
         // Every stage ran on a loop of the group (the stream dispatcher is the group's) and did its IO through
         // the group's rings: 4 chunk reads and 4 writes per stream at least. Which loop each island got is not
-        // asserted: a stream of several islands placed by fewest actors can put every stream's file stages on
-        // one loop (see RingGroup.loopDispatcherId).
+        // asserted: islands run on the loop that wakes them, and idle loops take waiting ones.
         final List<RingStats> after = await(group.statsPerRing());
         final long done = after.get(0).completed() + after.get(1).completed()
                 - before.get(0).completed() - before.get(1).completed();

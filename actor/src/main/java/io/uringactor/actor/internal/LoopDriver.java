@@ -103,10 +103,16 @@ final class LoopDriver implements LoopIo {
 
     @Override
     public void await() {
+        await(0);
+    }
+
+    @Override
+    public void await(long timeoutNanos) {
         try {
             final boolean armedNow = wakeUp.queue(sqes, sq);
-            // Unbounded: timers, system messages and stops reach the loop as tasks, which wake it.
-            counters.batch(WakeUpRead.requests(ring.submitAndWait(1), armedNow)); // the wake-up read is no request
+            // Unbounded unless the loop asks: timers, system messages and stops reach the loop as tasks, which wake it.
+            final int submitted = timeoutNanos > 0 ? ring.submitAndWait(1, timeoutNanos) : ring.submitAndWait(1);
+            counters.batch(WakeUpRead.requests(submitted, armedNow)); // the wake-up read is no request
         } catch (RuntimeException e) {
             failed(e);
         }

@@ -23,6 +23,9 @@ interface LoopIo {
      */
     void await();
 
+    /** As {@link #await()}, but the sleep ends after {@code timeoutNanos} at the latest. */
+    void await(long timeoutNanos);
+
     /**
      * Ends a sleep in {@link #await()}; any thread. Harmless when the ring has stopped meanwhile: the loop is
      * awake then, and looks at its queues before it sleeps again.

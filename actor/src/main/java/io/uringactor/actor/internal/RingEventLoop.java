@@ -2,6 +2,7 @@ package io.uringactor.actor.internal;
 
 import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.dispatch.Mailbox;
+import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
 import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,10 +25,12 @@ import java.util.concurrent.locks.LockSupport;
  * completion wakes it as well as a task from another thread does (through an eventfd whose read the ring
  * keeps queued); without a ring it parks.
  *
- * <p>Tasks submitted on the loop's own thread (replies and messages between co-located actors) go to a
- * plain deque: no atomic, no wake-up, no syscall. Tasks from other threads go to a many-to-one queue, and
+ * <p>Tasks submitted on the loop's own thread for the loop itself (its ring actor, what is pinned to it) go
+ * to a plain deque: no atomic, no wake-up, no syscall. Tasks from other threads go to a many-to-one queue, and
  * the sender wakes the loop only when it sleeps and nobody has woken it yet: one eventfd write (or one
- * unpark) per sleep, however many senders.
+ * unpark) per sleep, however many senders. A loop of a {@link LoopPool} has a third queue, shared with the
+ * pool's other loops, for the tasks of the pool's dispatcher: they run here unless an idle loop takes them
+ * ({@link #stealable}), and this loop takes theirs before it sleeps.
  *
  * <p>The sleep protocol: the loop publishes {@code SLEEPING}, then looks at its queues once more, then
  * sleeps; a sender enqueues, then reads the state. Both are volatile (sequentially consistent), so either
@@ -41,6 +44,19 @@ import java.util.concurrent.locks.LockSupport;
 public final class RingEventLoop extends AbstractExecutorService {
     /** Tasks run between two polls of the ring, and tasks moved from the remote queue per turn. */
     static final int TASKS_PER_TURN = 64;
+    /**
+     * The tasks that must wait in a loop's shared queue before another loop of its pool takes one: 2, so that
+     * the one task due next behind the running one (a ping-pong pair's other half) stays, and a queue that
+     * grows beyond that is shared with a loop that would otherwise sleep.
+     */
+    static final int STEAL_BACKLOG = 2;
+    /**
+     * How long an idle loop of a pool sleeps at most while another loop has a task waiting: if that loop has
+     * run no task meanwhile (it is held by a long one), the task is taken ({@link #stealable}).
+     */
+    static final long STUCK_NANOS = TimeUnit.MICROSECONDS.toNanos(250);
+    /** The tasks a loop's shared queue holds; more go to its own queues, where they still run, unshared. */
+    private static final int SHARED_CAPACITY = 4096;
     private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How long after its start a loop does not warn of blocked tasks. */
     static final long WARM_UP_NANOS = TimeUnit.SECONDS.toNanos(2);
@@ -51,10 +67,12 @@ public final class RingEventLoop extends AbstractExecutorService {
     private static final int SLEEPING = 1;
     private static final int WOKEN = 2;
     private static final VarHandle STATE;
+    private static final VarHandle TASKS_RUN;
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(RingEventLoop.class, "state", int.class);
+            TASKS_RUN = MethodHandles.lookup().findVarHandle(RingEventLoop.class, "tasksRun", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -69,6 +87,23 @@ public final class RingEventLoop extends AbstractExecutorService {
     private final ArrayDeque<Runnable> local = new ArrayDeque<>();
     /** Tasks from other threads: JCTools' lock-free many-to-one queue, in chunks (no node per task). */
     private final MpscUnboundedAtomicArrayQueue<Runnable> remote = new MpscUnboundedAtomicArrayQueue<>(256);
+    /**
+     * Tasks of the pool's shared dispatcher scheduled on this loop (by its own thread, or by an outsider):
+     * many-to-many, since the pool's other loops steal from it ({@link LoopPool}). Empty without a pool.
+     */
+    private final MpmcAtomicArrayQueue<Runnable> shared = new MpmcAtomicArrayQueue<>(SHARED_CAPACITY);
+    /** The pool this loop belongs to, or {@code null}; written once, early, by the pool ({@link #joinPool}). */
+    private volatile LoopPool.Scheduling scheduling;
+    /** This loop's number in its pool; written before {@link #scheduling}. */
+    private int poolIndex;
+    /**
+     * The tasks this loop has run: written by its thread (opaque: a plain store), read by the pool's other loops
+     * to tell a loop held by one long task from a busy one.
+     */
+    @SuppressWarnings("unused")
+    private long tasksRun;
+    /** For each loop of the pool, its {@link #tasksRun} when this loop last looked; loop thread only. */
+    private long[] seenTasksRun;
     private final CountDownLatch terminated = new CountDownLatch(1);
     /** {@link #AWAKE}, {@link #SLEEPING} or {@link #WOKEN}; see the class comment. */
     @SuppressWarnings("unused")
@@ -118,6 +153,86 @@ public final class RingEventLoop extends AbstractExecutorService {
     /** The loop whose thread calls this, or {@code null} on any other thread. */
     static RingEventLoop current() {
         return CURRENT.get();
+    }
+
+    /**
+     * Makes this loop number {@code index} of a pool; once, by the pool, before it hands out any executor.
+     */
+    void joinPool(LoopPool.Scheduling pool, int index) {
+        this.poolIndex = index;
+        this.seenTasksRun = new long[pool.loops.length];
+        this.scheduling = pool;
+    }
+
+    /** This loop's number in its pool. */
+    int poolIndex() {
+        return poolIndex;
+    }
+
+    /** The pool this loop belongs to, or {@code null}. */
+    LoopPool.Scheduling scheduling() {
+        return scheduling;
+    }
+
+    /**
+     * A task of the pool's shared dispatcher scheduled by this loop's own thread: it runs here (affinity to
+     * the waker) unless another loop steals it. A backlog while another loop sleeps wakes that loop to steal.
+     */
+    void executeHere(Runnable task) {
+        assert Thread.currentThread() == thread;
+        if (!shared.offer(task)) {
+            local.addLast(task);
+            return;
+        }
+        final LoopPool.Scheduling pool = scheduling;
+        if (pool.sleepers.get() > 0 && shared.size() >= STEAL_BACKLOG) {
+            pool.wakeOneSleeper(this);
+        }
+    }
+
+    /** A task of the pool's shared dispatcher from a thread outside the pool, which chose this loop for it. */
+    void executeFromOutside(Runnable task) {
+        if (shutdown) {
+            throw new RejectedExecutionException("the ring event loop " + name + " is shut down");
+        }
+        if (!shared.offer(task)) {
+            remote.offer(task);
+        }
+        if (!wakeIfSleeping()) {
+            final LoopPool.Scheduling pool = scheduling;
+            if (pool.sleepers.get() > 0 && shared.size() >= STEAL_BACKLOG) {
+                pool.wakeOneSleeper(this); // this loop is busy: another takes the backlog
+            }
+        }
+    }
+
+    /**
+     * One task of this loop's shared queue for {@code thief}, or {@code null}: taken when the queue holds a
+     * backlog, or when a task waits and this loop has run no task since the thief last looked (it is held by
+     * one long task). Thief's thread only.
+     */
+    Runnable stealable(RingEventLoop thief) {
+        final int waiting = shared.size();
+        if (waiting == 0) {
+            return null;
+        }
+        if (waiting >= STEAL_BACKLOG) {
+            return shared.poll();
+        }
+        final long ran = (long) TASKS_RUN.getOpaque(this);
+        final long seen = thief.seenTasksRun[poolIndex];
+        thief.seenTasksRun[poolIndex] = ran;
+        return ran == seen ? shared.poll() : null;
+    }
+
+    /** Whether a task waits in this loop's shared queue. */
+    boolean hasWaiting() {
+        return !shared.isEmpty();
+    }
+
+    /** Whether this loop's shared queue holds a backlog that another loop may take. */
+    boolean hasBacklog() {
+        return shared.size() >= STEAL_BACKLOG;
     }
 
     /** Whether the calling thread is a ring event loop's. */
@@ -181,11 +296,11 @@ public final class RingEventLoop extends AbstractExecutorService {
             throw new RejectedExecutionException("the ring event loop " + name + " is shut down");
         }
         remote.offer(task);
-        wake();
+        wakeIfSleeping();
     }
 
-    /** Ends the loop's sleep if it sleeps and nobody has ended it yet. */
-    private void wake() {
+    /** Ends the loop's sleep if it sleeps and nobody has ended it yet; whether this call ended it. */
+    boolean wakeIfSleeping() {
         if ((int) STATE.getVolatile(this) == SLEEPING && STATE.compareAndSet(this, SLEEPING, WOKEN)) {
             // The loop sleeps in the ring if it drives one, else it parks: wake it the way it sleeps. A loop that
             // woke meanwhile for another reason gets a spurious wake-up at worst.
@@ -195,7 +310,14 @@ public final class RingEventLoop extends AbstractExecutorService {
             } else {
                 LockSupport.unpark(thread);
             }
+            return true;
         }
+        return false;
+    }
+
+    /** Whether a task waits in any of the loop's queues; loop thread only. */
+    private boolean tasksQueued() {
+        return !local.isEmpty() || !remote.isEmpty() || !shared.isEmpty();
     }
 
     private void run() {
@@ -204,7 +326,7 @@ public final class RingEventLoop extends AbstractExecutorService {
             while (true) {
                 final int ran = runTasks();
                 final LoopIo ringIo = io;
-                if (!local.isEmpty() || !remote.isEmpty()) {
+                if (tasksQueued()) {
                     // More to run: submit this batch and answer what completed before the next one, so that a
                     // flood of tasks cannot keep completions waiting.
                     if (ringIo != null) {
@@ -220,7 +342,7 @@ public final class RingEventLoop extends AbstractExecutorService {
                     if (ringIo != null) {
                         ringIo.poll();
                     }
-                    if (local.isEmpty() && remote.isEmpty()) {
+                    if (!tasksQueued()) {
                         final LoopIo last = io;
                         if (last != null) {
                             last.loopEnding(); // a stop still finishing (its ops in the kernel): finish it here
@@ -228,6 +350,15 @@ public final class RingEventLoop extends AbstractExecutorService {
                         return;
                     }
                     continue;
+                }
+                // Nothing queued here: take work from a loop of the pool that has more than it can run.
+                final LoopPool.Scheduling pool = scheduling;
+                if (pool != null) {
+                    final Runnable stolen = pool.steal(this);
+                    if (stolen != null) {
+                        local.addLast(stolen);
+                        continue;
+                    }
                 }
                 // Nothing queued. What the batch prepared goes in with the sleep's own io_uring_enter, one
                 // syscall for both; a completion already there, or one a spin catches, is answered without any.
@@ -256,31 +387,45 @@ public final class RingEventLoop extends AbstractExecutorService {
         }
     }
 
-    /** Runs up to {@link #TASKS_PER_TURN} tasks, the loop's own first, then those from other threads. */
+    /**
+     * Runs up to {@link #TASKS_PER_TURN} of the loop's own tasks (its own thread's first, then those from other
+     * threads), then up to as many of its shared queue's.
+     */
     private int runTasks() {
         Runnable task;
         for (int moved = 0; moved < TASKS_PER_TURN && (task = remote.poll()) != null; moved++) {
             local.addLast(task);
         }
-        int ran = 0;
         long before = blockedTaskNanos > 0 ? System.nanoTime() : 0;
+        int ran = 0;
         while (ran < TASKS_PER_TURN && (task = local.pollFirst()) != null) {
-            try {
-                task.run();
-            } catch (Throwable t) {
-                // Pekko's mailboxes catch their actors' failures; anything else must not end the loop.
-                LOG.error("A task on the ring event loop {} failed", name, t);
-            }
+            before = runOne(task, before);
             ran++;
-            if (blockedTaskNanos > 0) {
-                final long after = System.nanoTime();
-                if (after - before > blockedTaskNanos) {
-                    warnBlocked(task, after - before, after);
-                }
-                before = after;
-            }
+        }
+        for (int fromShared = 0; fromShared < TASKS_PER_TURN && (task = shared.poll()) != null; fromShared++) {
+            before = runOne(task, before);
+            ran++;
         }
         return ran;
+    }
+
+    /** Runs one task; returns the time it ended when blocked tasks are timed. */
+    private long runOne(Runnable task, long before) {
+        TASKS_RUN.setOpaque(this, tasksRun + 1);
+        try {
+            task.run();
+        } catch (Throwable t) {
+            // Pekko's mailboxes catch their actors' failures; anything else must not end the loop.
+            LOG.error("A task on the ring event loop {} failed", name, t);
+        }
+        if (blockedTaskNanos > 0) {
+            final long after = System.nanoTime();
+            if (after - before > blockedTaskNanos) {
+                warnBlocked(task, after - before, after);
+            }
+            return after;
+        }
+        return 0;
     }
 
     private void warnBlocked(Runnable task, long nanos, long now) {
@@ -302,7 +447,7 @@ public final class RingEventLoop extends AbstractExecutorService {
     private boolean spinForWork(LoopIo ringIo) {
         final long deadline = System.nanoTime() + spinNanos;
         do {
-            if (!remote.isEmpty() || (ringIo != null && ringIo.completionsWaiting())) {
+            if (!remote.isEmpty() || !shared.isEmpty() || (ringIo != null && ringIo.completionsWaiting())) {
                 return true;
             }
             Thread.onSpinWait();
@@ -311,19 +456,33 @@ public final class RingEventLoop extends AbstractExecutorService {
     }
 
     private void sleep() {
+        // The pool's count of sleepers goes up before the state, so that a loop that builds a backlog either sees
+        // this loop sleeping (and wakes it) or has its backlog seen by the check below.
+        final LoopPool.Scheduling pool = scheduling;
+        if (pool != null) {
+            pool.sleepers.incrementAndGet();
+        }
         STATE.setVolatile(this, SLEEPING);
         try {
-            if (!remote.isEmpty() || shutdown) {
+            if (!remote.isEmpty() || !shared.isEmpty() || shutdown || (pool != null && pool.backlogElsewhere(this))) {
                 return;
             }
+            // While another loop has a task waiting, sleep only so long that one held by a long task is not left
+            // there: the next look takes it if that loop has run nothing meanwhile.
+            final long timeout = pool != null && pool.waitingElsewhere(this) ? STUCK_NANOS : 0;
             final LoopIo ringIo = io;
             if (ringIo != null) {
-                ringIo.await();
+                ringIo.await(timeout);
+            } else if (timeout > 0) {
+                LockSupport.parkNanos(this, timeout);
             } else {
                 LockSupport.park(this);
             }
         } finally {
             STATE.setVolatile(this, AWAKE);
+            if (pool != null) {
+                pool.sleepers.decrementAndGet();
+            }
         }
     }
 

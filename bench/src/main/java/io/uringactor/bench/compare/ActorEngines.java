@@ -132,7 +132,7 @@ final class ActorEngines {
 
     /**
      * Co-located actors spread over a ring group of {@code rings} rings ({@link RingGroup#dispatcher()}: each of
-     * the 4 workers goes to the loop with the fewest actors then), each using the group's client, which sends
+     * the 4 workers runs on the loop that wakes it), each using the group's client, which sends
      * from a loop to that loop's ring. The group is spawned for the workload and stopped after it, so it idles
      * no loop during the others.
      */
