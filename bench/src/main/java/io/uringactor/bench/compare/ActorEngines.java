@@ -52,7 +52,7 @@ final class ActorEngines {
     }
 
     static class ActorEngine implements Engine {
-        private final ActorSystem<?> system;
+        private ActorSystem<?> system;
         private RingClient client;
         private final Mode mode;
         /** The workers run on the ring's event loop (the RingExtension ring's dispatcher), not the default one. */
@@ -82,6 +82,11 @@ final class ActorEngines {
         /** The client the workers use, chosen at setup (a group engine's group starts there). */
         void useClient(RingClient client) {
             this.client = client;
+        }
+
+        /** The system the workers are spawned in, chosen at setup (a plain-system engine starts its own there). */
+        void useSystem(ActorSystem<?> system) {
+            this.system = system;
         }
 
         @Override
@@ -179,6 +184,59 @@ final class ActorEngines {
             super.close();
             if (group != null) {
                 group.stop().toCompletableFuture().join();
+            }
+        }
+    }
+
+    /**
+     * Actors spawned the plain way ({@code Props.empty()}) in a system of their own, reading through the
+     * {@link io.uringactor.actor.RingExtension}'s client with {@code pipeToSelf}: on Pekko's default fork-join
+     * dispatcher (every request and reply crosses threads), or in a system whose default dispatcher is the ring
+     * loops ({@link io.uringactor.actor.RingExtension#systemOnLoops}), where each actor's IO goes to the ring of
+     * the loop it runs on. Issue #20's measure of what an application gets without choosing a dispatcher.
+     */
+    static final class PlainSystemEngine extends ActorEngine {
+        private final boolean onLoops;
+        private ActorSystem<Void> own;
+
+        PlainSystemEngine(boolean onLoops) {
+            super(null, null, Mode.PIPE, onLoops);
+            this.onLoops = onLoops;
+        }
+
+        @Override
+        public String name() {
+            return onLoops ? "pekko/on-loops/pipe" : "pekko/fork-join/pipe";
+        }
+
+        @Override
+        public Group group() {
+            return onLoops ? Group.LIBRARY : Group.JAVA_PEER;
+        }
+
+        @Override
+        public void setup(Workload workload) {
+            final com.typesafe.config.Config config = com.typesafe.config.ConfigFactory.parseString(
+                    "pekko.loglevel = WARNING\npekko.log-dead-letters = off\npekko.coordinated-shutdown.exit-jvm = off\n")
+                    .withFallback(com.typesafe.config.ConfigFactory.load());
+            own = ActorSystem.create(org.apache.pekko.actor.typed.javadsl.Behaviors.empty(), "plain-readers",
+                    onLoops ? io.uringactor.actor.RingExtension.systemOnLoops(config) : config);
+            useSystem(own);
+            useClient(io.uringactor.actor.RingExtension.get(own).client());
+            super.setup(workload);
+        }
+
+        @Override
+        Props workerProps() {
+            return Props.empty();
+        }
+
+        @Override
+        public void close() {
+            super.close();
+            if (own != null) {
+                own.terminate();
+                own.getWhenTerminated().toCompletableFuture().join();
             }
         }
     }

@@ -194,6 +194,9 @@ public final class Compare {
                     () -> new ActorEngines.GroupActorEngine(system, ActorEngines.Mode.PIPE, 3),
                     () -> new ClientEngines.GroupClientEngine(system, 1),
                     () -> new ClientEngines.GroupClientEngine(system, 2),
+                    // actors spawned the plain way, in a system on fork-join and in one on the ring loops
+                    () -> new ActorEngines.PlainSystemEngine(false),
+                    () -> new ActorEngines.PlainSystemEngine(true),
                     RawRingEngine::new,
                     // the fallback engine (where io_uring is blocked): raw, co-located actors, plain threads
                     () -> new RawRingEngine(true),

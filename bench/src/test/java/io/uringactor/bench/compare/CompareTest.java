@@ -60,6 +60,7 @@ class CompareTest {
         for (String w : random) {
             for (String e : List.of("uring-actor/client", "uring-actor/ask", "uring-actor/pipe", "uring-loop/tell",
                     "uring-loop/pipe", "uring-loop/ask", "uring-raw", "fallback/raw", "fallback/loop/pipe", "fallback/client",
+                    "pekko/fork-join/pipe", "pekko/on-loops/pipe",
                     "filechannel-pool", "async-filechannel")) {
                 expected.add(w + "," + e);
             }
