@@ -1,5 +1,6 @@
 package io.uringactor.actor.internal;
 
+import static io.uringactor.ring.IoUringConstants.IORING_FEAT_EXT_ARG;
 import static io.uringactor.ring.IoUringConstants.IORING_SETUP_DEFER_TASKRUN;
 import static io.uringactor.ring.IoUringConstants.IORING_SETUP_TASKRUN_FLAG;
 import static io.uringactor.ring.IoUringConstants.IORING_SQ_TASKRUN;
@@ -32,6 +33,8 @@ final class LoopDriver implements LoopIo {
     private final WakeUpRead wakeUp;
     private final boolean deferredCompletions;
     private final boolean taskrunFlag;
+    /** Whether io_uring_enter bounds a wait ({@code IORING_FEAT_EXT_ARG}). */
+    private final boolean boundedWaits;
     private final SqeWriter sqes;
     private final Completer completer;
     private final Intake intake;
@@ -45,7 +48,10 @@ final class LoopDriver implements LoopIo {
     private Runnable whenDrained;
     private long drainDeadline;
 
-    /** Wakes a loop whose stop must finish at its deadline though nothing completes; its thread ends when idle. */
+    /**
+     * Wakes a loop whose stop must finish at its deadline though nothing completes, or whose bounded sleep the
+     * kernel cannot bound; its thread ends when idle.
+     */
     private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
 
     LoopDriver(RingEventLoop loop, IoUring ring, WakeUpRead wakeUp, SqeWriter sqes, Completer completer, Intake intake,
@@ -63,6 +69,7 @@ final class LoopDriver implements LoopIo {
         this.actor = actor;
         this.deferredCompletions = (ring.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0;
         this.taskrunFlag = (ring.setupFlags() & IORING_SETUP_TASKRUN_FLAG) != 0;
+        this.boundedWaits = ring.hasFeature(IORING_FEAT_EXT_ARG);
     }
 
     /** Attaches to the loop, which must drive no other ring (one ring per loop). */
@@ -111,7 +118,12 @@ final class LoopDriver implements LoopIo {
         try {
             final boolean armedNow = wakeUp.queue(sqes, sq);
             // Unbounded unless the loop asks: timers, system messages and stops reach the loop as tasks, which wake it.
-            final int submitted = timeoutNanos > 0 ? ring.submitAndWait(1, timeoutNanos) : ring.submitAndWait(1);
+            // A kernel without bounded waits (EXT_ARG, 5.11) gets a timer's wake-up instead.
+            if (timeoutNanos > 0 && !boundedWaits) {
+                DEADLINES.schedule(this::wakeUp, timeoutNanos, TimeUnit.NANOSECONDS);
+            }
+            final int submitted = timeoutNanos > 0 && boundedWaits ? ring.submitAndWait(1, timeoutNanos)
+                    : ring.submitAndWait(1);
             counters.batch(WakeUpRead.requests(submitted, armedNow)); // the wake-up read is no request
         } catch (RuntimeException e) {
             failed(e);

@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -114,6 +115,12 @@ public final class RingEventLoop extends AbstractExecutorService {
      */
     private volatile LoopIo io;
     private volatile boolean shutdown;
+    /**
+     * Senders on other threads between their look at {@link #shutdown} and their task's offer. A loop that shuts
+     * down ends only when none is, and its queues are empty after that: so a task is either refused (the sender
+     * saw the shutdown) or run, never left in a queue nobody reads.
+     */
+    private final AtomicInteger entering = new AtomicInteger();
     /** The group of the ring this loop drives, and its number there; loop thread only. */
     private SharedFiles group;
     private int groupRing;
@@ -192,11 +199,13 @@ public final class RingEventLoop extends AbstractExecutorService {
 
     /** A task of the pool's shared dispatcher from a thread outside the pool, which chose this loop for it. */
     void executeFromOutside(Runnable task) {
-        if (shutdown) {
-            throw new RejectedExecutionException("the ring event loop " + name + " is shut down");
-        }
-        if (!shared.offer(task)) {
-            remote.offer(task);
+        enter();
+        try {
+            if (!shared.offer(task)) {
+                remote.offer(task);
+            }
+        } finally {
+            entering.decrementAndGet();
         }
         if (!wakeIfSleeping()) {
             final LoopPool.Scheduling pool = scheduling;
@@ -292,11 +301,22 @@ public final class RingEventLoop extends AbstractExecutorService {
             local.addLast(task);
             return;
         }
+        enter();
+        try {
+            remote.offer(task);
+        } finally {
+            entering.decrementAndGet();
+        }
+        wakeIfSleeping();
+    }
+
+    /** A sender on another thread is about to offer a task: refused if the loop is shut down ({@link #entering}). */
+    private void enter() {
+        entering.incrementAndGet();
         if (shutdown) {
+            entering.decrementAndGet();
             throw new RejectedExecutionException("the ring event loop " + name + " is shut down");
         }
-        remote.offer(task);
-        wakeIfSleeping();
     }
 
     /** Ends the loop's sleep if it sleeps and nobody has ended it yet; whether this call ended it. */
@@ -342,7 +362,9 @@ public final class RingEventLoop extends AbstractExecutorService {
                     if (ringIo != null) {
                         ringIo.poll();
                     }
-                    if (!tasksQueued()) {
+                    // A sender that saw no shutdown yet may still be offering: end only once none is and,
+                    // after that, nothing is queued (see entering).
+                    if (!tasksQueued() && entering.get() == 0 && !tasksQueued()) {
                         final LoopIo last = io;
                         if (last != null) {
                             last.loopEnding(); // a stop still finishing (its ops in the kernel): finish it here

@@ -20,9 +20,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** The event loop as an executor, without a ring: order, one thread, wake-ups, shutdown, no CPU when idle. */
@@ -125,6 +127,82 @@ class RingEventLoopTest {
         release.countDown();
         assertTrue(loop.awaitTermination(10, TimeUnit.SECONDS));
         assertEquals(0, ran.getCount(), "both queued tasks ran before the loop ended");
+    }
+
+    @Test
+    void aTaskGivenWhileTheLoopShutsDownRunsOrIsRefused() throws Exception {
+        final int senders = 3;
+        final int each = 3000;
+        for (int round = 0; round < 10; round++) {
+            final RingEventLoop loop = loop(0);
+            final AtomicInteger ran = new AtomicInteger();
+            final AtomicInteger refused = new AtomicInteger();
+            final CountDownLatch go = new CountDownLatch(1);
+            final List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < senders; t++) {
+                final Thread sender = new Thread(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    for (int i = 0; i < each; i++) {
+                        try {
+                            loop.execute(ran::incrementAndGet);
+                        } catch (RejectedExecutionException e) {
+                            refused.incrementAndGet();
+                        }
+                    }
+                });
+                sender.start();
+                threads.add(sender);
+            }
+            go.countDown();
+            // shut down in the middle of the sends
+            while (ran.get() + refused.get() < each) {
+                Thread.onSpinWait();
+            }
+            loop.shutdown();
+            for (Thread sender : threads) {
+                sender.join(10_000);
+            }
+            assertTrue(loop.awaitTermination(10, TimeUnit.SECONDS));
+            assertEquals(senders * each, ran.get() + refused.get(), "round " + round + ": every task ran or was refused ("
+                    + ran.get() + " ran, " + refused.get() + " refused)");
+        }
+    }
+
+    @Test
+    void aPoolsIdleLoopsUseNoCpu() throws Exception {
+        final LoopPool pool = new LoopPool(2, i -> loop(0));
+        final ExecutorService shared = pool.sharedExecutor();
+        // Bursts from outside and from the loops themselves, with backlogs that wake the other loop to steal.
+        for (int i = 0; i < 100; i++) {
+            shared.execute(() -> {
+                for (int k = 0; k < 8; k++) {
+                    shared.execute(() -> { });
+                }
+            });
+            Thread.sleep(1);
+        }
+        final long[] ids = new long[2];
+        for (int i = 0; i < 2; i++) {
+            final CompletableFuture<Long> id = new CompletableFuture<>();
+            final ExecutorService pinned = pool.pinnedExecutor(i);
+            pinned.execute(() -> id.complete(Thread.currentThread().getId()));
+            ids[i] = id.get(10, TimeUnit.SECONDS);
+            pinned.shutdown();
+        }
+        assertNotEquals(ids[0], ids[1]);
+        Thread.sleep(100);
+        final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        final long[] before = {mx.getThreadCpuTime(ids[0]), mx.getThreadCpuTime(ids[1])};
+        Thread.sleep(1000);
+        for (int i = 0; i < 2; i++) {
+            final long used = mx.getThreadCpuTime(ids[i]) - before[i];
+            assertTrue(used < TimeUnit.MILLISECONDS.toNanos(10), "idle loop " + i + " used " + used / 1000 + " µs of CPU in 1 s");
+        }
+        shared.shutdown();
     }
 
     /** With and without the spin before sleeping: it spins once after work, never while idle. */
