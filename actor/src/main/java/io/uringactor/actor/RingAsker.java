@@ -57,6 +57,17 @@ final class RingAsker {
         this.localRing = ring.unsafeUpcast();
     }
 
+    /** {@link RingClient#ring()}: the ring, or for a group the calling loop's ring (else the first). */
+    ActorRef<RingCommand> ring() {
+        if (router != null) {
+            final ActorRef<Object> own = router.ownRing();
+            if (own != null) {
+                return own.unsafeUpcast();
+            }
+        }
+        return ring;
+    }
+
     /** {@link RingClient#ask}: a local ring gets a local {@link Request}, a remote one Pekko's ask. */
     @SuppressWarnings("unchecked")
     <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, RingCommand> request) {

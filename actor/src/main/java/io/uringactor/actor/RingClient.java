@@ -155,13 +155,16 @@ public final class RingClient {
     }
 
     /**
-     * The ring actor this client asks: for the client of a {@link RingGroup}, its first ring (which, like every
-     * ring of the group, serves every file of the group).
+     * The ring actor this client asks, to tell it {@link RingCommand}s directly. For the client of a
+     * {@link RingGroup}: called on one of the group's loops, the ring of that loop, so that a command told to it
+     * and its reply stay on the caller's thread (an actor on the group's dispatcher may run on any of its loops,
+     * so look it up per command rather than keeping it); called anywhere else, the group's first ring. Every
+     * ring of a group serves every file of the group.
      *
-     * @return the ring actor given at creation
+     * @return the ring actor given at creation, or the calling loop's ring of the group
      */
     public ActorRef<RingCommand> ring() {
-        return asker.ring;
+        return asker.ring();
     }
 
     /**

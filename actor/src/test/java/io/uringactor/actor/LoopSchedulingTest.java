@@ -139,9 +139,11 @@ class LoopSchedulingTest {
         final TestProbe<List<String>> probe = testKit.createTestProbe();
         final ActorRef<Integer> reader = system.systemActorOf(Behaviors.receiveMessage(offset -> {
             final String askedOn = Thread.currentThread().getName();
+            final String ringHere = client.ring().path().name(); // the ring a command told directly goes to
             client.read(file, offset, 4096).whenComplete((data, e) -> probe.getRef().tell(List.of(askedOn,
                     Thread.currentThread().getName(), e == null
-                            ? String.valueOf(data.equals(ByteString.fromArray(bytes, offset, 4096))) : e.toString())));
+                            ? String.valueOf(data.equals(ByteString.fromArray(bytes, offset, 4096))) : e.toString(),
+                    ringHere)));
             return Behaviors.same();
         }), "reader", group.dispatcher());
         for (int i = 0; i < 20; i++) {
@@ -149,7 +151,11 @@ class LoopSchedulingTest {
             final List<String> seen = probe.receiveMessage(REPLY);
             assertEquals("true", seen.get(2), "read " + i + " against the file: " + seen);
             assertEquals(seen.get(0), seen.get(1), "asked and answered on the same loop: " + seen);
+            // ring "colocated-N" runs on the thread of loop N ("...colocated-loop-N-...")
+            final String loop = seen.get(3).substring("colocated-".length());
+            assertTrue(seen.get(0).contains("colocated-loop-" + loop + "-"), "client.ring() on a loop is its ring: " + seen);
         }
+        assertEquals(group.ring(0), client.ring(), "off the loops, client.ring() is the group's first ring");
         await(group.stop());
     }
 

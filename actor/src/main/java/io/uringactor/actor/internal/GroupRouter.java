@@ -58,6 +58,12 @@ public final class GroupRouter {
         return rings[start]; // none runs: it answers that it has stopped
     }
 
+    /** The ring of the calling thread's loop when it is a loop of this group, else {@code null}. */
+    public ActorRef<Object> ownRing() {
+        final int own = RingEventLoop.ringOfThisThread(files);
+        return own >= 0 ? rings[own] : null;
+    }
+
     /** Ring {@code ring} has stopped: no new file goes to it. */
     public void stopped(int ring) {
         running.set(ring, 0);

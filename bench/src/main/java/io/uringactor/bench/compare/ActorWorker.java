@@ -55,7 +55,6 @@ final class ActorWorker {
     private final RingClient client;
     private final Mode mode;
     private final boolean onLoop;
-    private final ActorRef<RingCommand> ring;
     private final FileHandle file;
     private final Workload w;
     private final AlignedBuffer[] buffers;
@@ -75,7 +74,6 @@ final class ActorWorker {
         this.client = client;
         this.mode = mode;
         this.onLoop = onLoop;
-        this.ring = client.ring();
         this.file = file;
         this.w = w;
         this.buffers = buffers;
@@ -144,7 +142,8 @@ final class ActorWorker {
     private void tell(int slot, long offset, long t0) {
         issuedAt[slot] = t0;
         offsets[slot] = offset;
-        ring.tell(switch (w.kind()) {
+        // looked up per command: for a group's client, the ring of the loop this actor runs on now
+        client.ring().tell(switch (w.kind()) {
             case CACHED_READ -> new RingCommand.Read(file, offset, BLOCK, readReplies);
             case DIRECT_READ -> new RingCommand.ReadBlock(file, offset, buffers[slot], blockReplies);
             case DIRECT_WRITE -> new RingCommand.WriteBlock(file, offset, buffers[slot], blockReplies);
@@ -207,13 +206,13 @@ final class ActorWorker {
 
     private void ask(int slot, long offset, long t0) {
         switch (w.kind()) {
-            case CACHED_READ -> ctx.askWithStatus(ByteString.class, ring, TIMEOUT,
+            case CACHED_READ -> ctx.askWithStatus(ByteString.class, client.ring(), TIMEOUT,
                     replyTo -> new RingCommand.Read(file, offset, BLOCK, replyTo),
                     (bytes, failure) -> new OpDone(slot, t0, bytes == null ? -1 : bytes.size(), failure));
-            case DIRECT_READ -> ctx.askWithStatus(BlockIo.class, ring, TIMEOUT,
+            case DIRECT_READ -> ctx.askWithStatus(BlockIo.class, client.ring(), TIMEOUT,
                     replyTo -> new RingCommand.ReadBlock(file, offset, buffers[slot], replyTo),
                     (io, failure) -> new OpDone(slot, t0, io == null ? -1 : io.bytes(), failure));
-            case DIRECT_WRITE -> ctx.askWithStatus(BlockIo.class, ring, TIMEOUT,
+            case DIRECT_WRITE -> ctx.askWithStatus(BlockIo.class, client.ring(), TIMEOUT,
                     replyTo -> new RingCommand.WriteBlock(file, offset, buffers[slot], replyTo),
                     (io, failure) -> new OpDone(slot, t0, io == null ? -1 : io.bytes(), failure));
             case COPY, PING_PONG, FAN_OUT, SKEWED -> throw new IllegalArgumentException();
