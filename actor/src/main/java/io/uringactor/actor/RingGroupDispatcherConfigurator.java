@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 
 import io.uringactor.actor.internal.LoopPool;
 import io.uringactor.actor.internal.RingEventLoop;
+import io.uringactor.actor.internal.SharedLoopsDispatcher;
 
 import org.apache.pekko.dispatch.Dispatcher;
 import org.apache.pekko.dispatch.DispatcherPrerequisites;
@@ -140,28 +141,29 @@ public final class RingGroupDispatcherConfigurator extends MessageDispatcherConf
         final ThreadFactory threads = prerequisites().threadFactory();
         final LoopPool pool = new LoopPool(loops, i -> (RingEventLoop) loopFactory
                 .createExecutorServiceFactory(loopId(i), threads).createExecutorService());
-        final MessageDispatcher shared = dispatcherOn(c, c.getString("id"), pool::sharedExecutor);
-        final MessageDispatcher[] pinned = new MessageDispatcher[loops];
-        for (int i = 0; i < loops; i++) {
-            final int loop = i;
-            pinned[i] = dispatcherOn(c, loopId(i), () -> pool.pinnedExecutor(loop));
-        }
-        return new Dispatchers(pool, shared, pinned);
-    }
-
-    /** Pekko's dispatcher with this configuration's settings, on executors of the pool. */
-    private MessageDispatcher dispatcherOn(Config c, String id, Supplier<ExecutorService> executor) {
         final FiniteDuration shutdownTimeout = Duration.create(
                 c.getDuration("shutdown-timeout", TimeUnit.MILLISECONDS), TimeUnit.MILLISECONDS);
         final Duration deadline = Duration.create(
                 c.getDuration("throughput-deadline-time", TimeUnit.NANOSECONDS), TimeUnit.NANOSECONDS);
-        // Pekko asks the provider for a new executor each time the dispatcher comes back from a shutdown.
-        final ExecutorServiceFactoryProvider provider = new ExecutorServiceFactoryProvider() {
+        final int throughput = c.getInt("throughput");
+        final MessageDispatcher shared = new SharedLoopsDispatcher(this, c.getString("id"), throughput, deadline,
+                provider(pool::sharedExecutor), shutdownTimeout, loops);
+        final MessageDispatcher[] pinned = new MessageDispatcher[loops];
+        for (int i = 0; i < loops; i++) {
+            final int loop = i;
+            pinned[i] = new Dispatcher(this, loopId(i), throughput, deadline, provider(() -> pool.pinnedExecutor(loop)),
+                    shutdownTimeout);
+        }
+        return new Dispatchers(pool, shared, pinned);
+    }
+
+    /** Hands Pekko an executor of the pool, a new one each time the dispatcher comes back from a shutdown. */
+    private static ExecutorServiceFactoryProvider provider(Supplier<ExecutorService> executor) {
+        return new ExecutorServiceFactoryProvider() {
             @Override
             public ExecutorServiceFactory createExecutorServiceFactory(String ignoredId, ThreadFactory ignored) {
                 return executor::get;
             }
         };
-        return new Dispatcher(this, id, c.getInt("throughput"), deadline, provider, shutdownTimeout);
     }
 }

@@ -303,6 +303,22 @@ class RingActorLifecycleTest {
         testKit.stop(ref, Duration.ofSeconds(10));
     }
 
+    /** Nor is a ring hosted by a dispatcher whose actors move between loops (a ring group's): it would leave its ring's thread. */
+    @Test
+    void aRingSpawnedOnTheLoopsSharedDispatcherDoesNotStartAndSaysWhy() throws Exception {
+        final RingGroup group = RingGroup.spawn(testKit.system(), "shared-host", RingSettings.create(testKit.system())
+                .withRegisterWithReceptionist(false), 2);
+        final ActorRef<RingCommand> ref = testKit.spawn(RingActor.create(RingSettings.create(testKit.system())),
+                "shared-loops-ring", group.dispatcher());
+        final RingClient ring = RingClient.create(ref, testKit.system(), Duration.ofSeconds(10));
+        final Throwable failure = assertThrows(CompletionException.class,
+                () -> ring.open(dir.resolve("any"), OpenOptions.readOnly()).toCompletableFuture().join()).getCause();
+        final RingStoppedException stopped = assertInstanceOf(RingStoppedException.class, failure);
+        assertTrue(stopped.getMessage().contains("move between its 2 loops"), stopped.getMessage());
+        testKit.stop(ref, Duration.ofSeconds(10));
+        group.stop().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
     @Test
     void askFromAnotherActorWithAskPattern() throws Exception {
         final RingClient ring = spawnRing("ask-ring", RingSettings.create(testKit.system()));

@@ -63,6 +63,7 @@ public final class IoUring implements AutoCloseable {
         this.ringFd = -1;
         this.setupFlags = UserSpaceKernel.SETUP_FLAGS;
         this.deferTaskrun = true;
+        waitArgument.byteBuffer().putLong(GETEVENTS_ARG_TS, waitArgument.address() + WAIT_TIMESPEC);
         this.features = AbsentFeatures.reportedFeatures(UserSpaceKernel.FEATURES);
         this.mappings = null;
         this.sq = new SubmissionQueue(userSpace.sqRing(), userSpace.sqes(), userSpace.params());

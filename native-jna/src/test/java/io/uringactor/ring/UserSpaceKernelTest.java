@@ -77,6 +77,19 @@ class UserSpaceKernelTest {
     }
 
     @Test
+    void aBoundedWaitWithNothingInFlightEndsAtItsTimeout() {
+        try (IoUring ring = IoUring.openInUserSpace(RingOptions.create(8), 1)) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(ring.hasFeature(IoUringConstants.IORING_FEAT_EXT_ARG),
+                    "bounded waits are reported absent in this run");
+            final long start = System.nanoTime();
+            assertEquals(0, ring.submitAndWait(1, TimeUnit.MILLISECONDS.toNanos(20)));
+            final long waited = System.nanoTime() - start;
+            assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(20), "the wait ended early: " + waited + " ns");
+            assertEquals(0, ring.cq().ready());
+        }
+    }
+
+    @Test
     void readsThatMissThePageCacheAndODirectReadsMatchTheFile() throws IOException {
         final byte[] content = randomBytes(random, 4 << 20);
         final Path file = dir.resolve("cold.bin");

@@ -95,7 +95,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         super(context);
         this.settings = settings;
         this.counters = new RingCounters(settings.latencyHistogram());
-        final RingEventLoop loop = RingSetup.hostLoop(settings);
+        final RingEventLoop loop = RingSetup.hostLoop(settings, context.getExecutionContext());
         this.ring = RingSetup.openRing(settings, context.getLog());
         // This thread makes every io_uring_enter of the ring: spare the kernel the fd lookup on each.
         ring.registerRingFdWithThisThread();

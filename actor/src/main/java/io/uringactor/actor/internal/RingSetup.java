@@ -15,6 +15,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.slf4j.Logger;
 
 import java.nio.file.Path;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -32,8 +33,16 @@ final class RingSetup {
      * @throws IllegalStateException when the actor runs on no ring event loop, or on one that drives a ring
      *                               already: the message says where to spawn it
      */
-    static RingEventLoop hostLoop(RingSettings settings) {
+    static RingEventLoop hostLoop(RingSettings settings, Executor dispatcher) {
         final RingEventLoop loop = RingEventLoop.current();
+        if (dispatcher instanceof SharedLoopsDispatcher && ((SharedLoopsDispatcher) dispatcher).loops() > 1) {
+            // Its actors move between the loops, and a ring must stay on the one thread that drives it.
+            throw new IllegalStateException("a ring actor stays on the loop that drives its ring, and this one was"
+                    + " spawned on " + ((SharedLoopsDispatcher) dispatcher).id() + ", whose actors move between its "
+                    + ((SharedLoopsDispatcher) dispatcher).loops() + " loops: spawn it with RingActor.props(settings)"
+                    + " (dispatcher " + settings.dispatcher() + "), on io-uring-actor.ring-loop-dispatcher, on a"
+                    + " loop dispatcher of one loop, or as a RingGroup");
+        }
         if (loop == null) {
             throw new IllegalStateException("a ring actor runs on a ring event loop, and this one was spawned on"
                     + " thread " + Thread.currentThread().getName() + ": spawn it with RingActor.props(settings)"
