@@ -196,7 +196,10 @@ class RingLoopColocationTest {
         final Throwable failure = assertThrows(java.util.concurrent.ExecutionException.class,
                 () -> client.open(data, OpenOptions.readOnly()).toCompletableFuture().get(10, TimeUnit.SECONDS)).getCause();
         assertInstanceOf(RingStoppedException.class, failure);
-        assertTrue(failure.getMessage().contains("drives another already"), failure.getMessage());
+        // One loop: it drives the system's ring already. Several (the suite's ring-group run): the dispatcher's
+        // actors move between them, which a ring cannot.
+        assertTrue(failure.getMessage().contains("drives another already")
+                || failure.getMessage().contains("move between its"), failure.getMessage());
         assertEquals(expected(3), ring.read(file, 3L * BLOCK, BLOCK).toCompletableFuture().get(10, TimeUnit.SECONDS),
                 "the loop's own ring still serves");
         testKit.stop(second, Duration.ofSeconds(10));
