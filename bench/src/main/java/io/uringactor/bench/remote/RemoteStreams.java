@@ -43,7 +43,8 @@ import java.util.function.Supplier;
  * actor), each run in turn, median MB/s of the runs.
  */
 public final class RemoteStreams {
-    private static final String REMOTE = String.join("\n",
+    /** Two nodes in one JVM: Artery on loopback, quiet logs, nothing that ends the JVM. */
+    static final String REMOTE = String.join("\n",
             "pekko.actor.provider = remote",
             "pekko.remote.artery.canonical.hostname = 127.0.0.1",
             "pekko.remote.artery.canonical.port = 0",
@@ -168,7 +169,7 @@ public final class RemoteStreams {
         }, r -> new Thread(r, "tcp-receiver").start());
     }
 
-    private static void writeRandom(Path file, long size) throws IOException {
+    static void writeRandom(Path file, long size) throws IOException {
         if (Files.exists(file) && Files.size(file) == size) {
             return;
         }
@@ -182,7 +183,7 @@ public final class RemoteStreams {
         }
     }
 
-    private static double median(List<Double> values) {
+    static double median(List<Double> values) {
         final double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return sorted.length % 2 == 1 ? sorted[sorted.length / 2]
                 : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
