@@ -2,31 +2,24 @@ package io.uringactor.bench.remote;
 
 import io.uringactor.actor.FileHandle;
 import io.uringactor.actor.OpenOptions;
-import io.uringactor.actor.RingActor;
 import io.uringactor.actor.RingClient;
-import io.uringactor.actor.RingCommand;
-import io.uringactor.actor.RingSettings;
 
-import com.typesafe.config.ConfigFactory;
 import org.apache.pekko.actor.AbstractActor;
 import org.apache.pekko.actor.Props;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.util.ByteString;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +36,7 @@ import java.util.function.LongFunction;
 public final class RemoteSmallIo {
     private static final int BLOCK = 4096;
     private static final long FILE_SIZE = 64L << 20;
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final java.time.Duration TIMEOUT = java.time.Duration.ofSeconds(30);
 
     private RemoteSmallIo() {
     }
@@ -59,36 +52,24 @@ public final class RemoteSmallIo {
     }
 
     public static int run(String[] args, PrintStream out) throws Exception {
-        int runs = 3;
-        long windowMs = 2000;
-        Path dir = Path.of("target", "io-uring-remote");
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--runs" -> runs = Integer.parseInt(args[++i]);
-                case "--window-ms" -> windowMs = Long.parseLong(args[++i]);
-                case "--dir" -> dir = Path.of(args[++i]);
-                default -> {
-                    out.println("usage: remote-io [--runs N] [--window-ms W] [--dir D]");
-                    return 2;
-                }
-            }
+        final Map<String, String> options = TwoNodes.options(args, Set.of("--runs", "--window-ms", "--dir"));
+        if (options == null) {
+            out.println("usage: remote-io [--runs N] [--window-ms W] [--dir D]");
+            return 2;
         }
-        final Path root = Files.createDirectories(dir.resolve("node-a"));
+        final int runs = Integer.parseInt(options.getOrDefault("--runs", "3"));
+        final long windowMs = Long.parseLong(options.getOrDefault("--window-ms", "2000"));
+        final Path root = Files.createDirectories(Path.of(options.getOrDefault("--dir", "target/io-uring-remote"))
+                .resolve("node-a"));
         final Path data = root.resolve("small-io.bin");
         if (!Files.exists(data) || Files.size(data) != FILE_SIZE) {
             RemoteStreams.writeRandom(data, FILE_SIZE);
         }
-        final var config = ConfigFactory.parseString(RemoteStreams.REMOTE).withFallback(ConfigFactory.load());
-        final ActorSystem<Void> nodeA = ActorSystem.create(Behaviors.empty(), "node-a", config);
-        final ActorSystem<Void> nodeB = ActorSystem.create(Behaviors.empty(), "node-b", config);
-        try {
-            final RingSettings settings = RingSettings.create(nodeA).withRootDirectory(root)
-                    .withRegisterWithReceptionist(false);
-            final ActorRef<RingCommand> ring = nodeA.systemActorOf(RingActor.create(settings), "disk",
-                    RingActor.props(settings));
-            final RingClient local = RingClient.create(ring, nodeA);
-            final RingClient remote = RingClient.create(ActorRefResolver.get(nodeB).resolveActorRef(
-                    ring.path().toStringWithAddress(nodeA.address())), nodeB, TIMEOUT);
+        try (TwoNodes nodes = TwoNodes.start(root, TIMEOUT)) {
+            final ActorSystem<Void> nodeA = nodes.nodeA;
+            final ActorSystem<Void> nodeB = nodes.nodeB;
+            final RingClient local = RingClient.create(nodes.ring, nodeA);
+            final RingClient remote = nodes.remote;
             // The ring is confined to node A's directory: both open the file by its path there.
             final Path inRoot = Path.of(data.getFileName().toString());
             final FileHandle localFile = local.open(inRoot, OpenOptions.readOnly()).toCompletableFuture().join();
@@ -133,11 +114,6 @@ public final class RemoteSmallIo {
                     ratio(qd1, remoteWay, floor), ratio(qd32, remoteWay, floor), ratio(qd1, remoteWay, localWay),
                     ratio(qd32, remoteWay, localWay));
             return 0;
-        } finally {
-            nodeB.terminate();
-            nodeA.terminate();
-            nodeB.getWhenTerminated().toCompletableFuture().join();
-            nodeA.getWhenTerminated().toCompletableFuture().join();
         }
     }
 

@@ -1,19 +1,11 @@
 package io.uringactor.bench.remote;
 
-import io.uringactor.actor.RingActor;
 import io.uringactor.actor.RingClient;
-import io.uringactor.actor.RingCommand;
-import io.uringactor.actor.RingSettings;
 import io.uringactor.stream.javadsl.RingAttribute;
 import io.uringactor.stream.javadsl.UringFileIO;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.stream.IOResult;
 
 import java.io.IOException;
@@ -33,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -43,49 +36,27 @@ import java.util.function.Supplier;
  * actor), each run in turn, median MB/s of the runs.
  */
 public final class RemoteStreams {
-    /** Two nodes in one JVM: Artery on loopback, quiet logs, nothing that ends the JVM. */
-    static final String REMOTE = String.join("\n",
-            "pekko.actor.provider = remote",
-            "pekko.remote.artery.canonical.hostname = 127.0.0.1",
-            "pekko.remote.artery.canonical.port = 0",
-            "pekko.loglevel = WARNING",
-            "pekko.log-dead-letters = off",
-            "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
-            "pekko.coordinated-shutdown.exit-jvm = off");
-
     private RemoteStreams() {
     }
 
     public static int run(String[] args, PrintStream out) throws Exception {
-        long sizeMiB = 256;
-        int runs = 3;
-        Path dir = Path.of("target", "io-uring-remote");
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--size" -> sizeMiB = Long.parseLong(args[++i]);
-                case "--runs" -> runs = Integer.parseInt(args[++i]);
-                case "--dir" -> dir = Path.of(args[++i]);
-                default -> {
-                    out.println("usage: remote [--size MiB] [--runs N] [--dir D]");
-                    return 2;
-                }
-            }
+        final Map<String, String> options = TwoNodes.options(args, Set.of("--size", "--runs", "--dir"));
+        if (options == null) {
+            out.println("usage: remote [--size MiB] [--runs N] [--dir D]");
+            return 2;
         }
+        final long sizeMiB = Long.parseLong(options.getOrDefault("--size", "256"));
+        final int runs = Integer.parseInt(options.getOrDefault("--runs", "3"));
+        final Path dir = Path.of(options.getOrDefault("--dir", "target/io-uring-remote"));
         final Path root = Files.createDirectories(dir.resolve("node-a"));
         final Path diskB = Files.createDirectories(dir.resolve("node-b"));
         final Path data = root.resolve("data.bin");
         writeRandom(data, sizeMiB << 20);
         final long size = Files.size(data);
-        final Config config = ConfigFactory.parseString(REMOTE).withFallback(ConfigFactory.load());
-        final ActorSystem<Void> nodeA = ActorSystem.create(Behaviors.empty(), "node-a", config);
-        final ActorSystem<Void> nodeB = ActorSystem.create(Behaviors.empty(), "node-b", config);
-        try {
-            final RingSettings settings = RingSettings.create(nodeA).withRootDirectory(root)
-                    .withRegisterWithReceptionist(false);
-            final ActorRef<RingCommand> ring = nodeA.systemActorOf(RingActor.create(settings), "disk",
-                    RingActor.props(settings));
-            final RingClient remote = RingClient.create(ActorRefResolver.get(nodeB).resolveActorRef(
-                    ring.path().toStringWithAddress(nodeA.address())), nodeB, Duration.ofSeconds(60));
+        try (TwoNodes nodes = TwoNodes.start(root, Duration.ofSeconds(60))) {
+            final ActorSystem<Void> nodeA = nodes.nodeA;
+            final ActorSystem<Void> nodeB = nodes.nodeB;
+            final RingClient remote = nodes.remote;
             remote.stats().toCompletableFuture().join();
 
             final Map<String, Supplier<CompletableFuture<IOResult>>> ways = new LinkedHashMap<>();
@@ -127,11 +98,6 @@ public final class RemoteStreams {
                         median(e.getValue()) / tcp);
             }
             return 0;
-        } finally {
-            nodeB.terminate();
-            nodeA.terminate();
-            nodeB.getWhenTerminated().toCompletableFuture().join();
-            nodeA.getWhenTerminated().toCompletableFuture().join();
         }
     }
 
