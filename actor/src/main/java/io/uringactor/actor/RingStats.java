@@ -9,7 +9,8 @@ import java.util.List;
  * received and answered without starting them, by the reason its reply gives (see {@link RingMXBean} for what
  * each counts). They never reach the kernel, so {@code submitted} and {@code completed} do not count them.
  * A {@code RingStats} from a ring on another node carries 0 for {@code refusedInvalid} and
- * {@code refusedStopped}, and an empty {@code engine}: the wire format (version 1) does not carry them yet.
+ * {@code refusedStopped}, and an empty {@code engine}: this release sends them to no other node yet (it reads
+ * them from a node of the next release, which does).
  *
  * @param submitted      SQEs handed to the kernel
  * @param completed      requests answered (success or failure) after reaching the kernel

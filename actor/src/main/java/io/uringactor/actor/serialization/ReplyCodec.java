@@ -4,6 +4,7 @@ import static io.uringactor.actor.serialization.RingProtocolSerializer.BLOCK_IO;
 import static io.uringactor.actor.serialization.RingProtocolSerializer.BYTE_STRINGS;
 import static io.uringactor.actor.serialization.RingProtocolSerializer.FILE_HANDLE;
 import static io.uringactor.actor.serialization.RingProtocolSerializer.RING_STATS;
+import static io.uringactor.actor.serialization.RingProtocolSerializer.RING_STATS_V2;
 import static io.uringactor.actor.serialization.RingProtocolSerializer.STATX;
 
 import io.uringactor.actor.BlockIo;
@@ -26,7 +27,9 @@ import java.util.List;
  * FileHandle      id (8 bytes little-endian; never null, so no presence mark)
  * BlockIo         bytes, capacity + 1, alignment, carried + 1, carried bytes  (0 for capacity + 1: no buffer)
  * RingStats       submitted, completed, enterCalls, batches, maxBatch, inFlight, inFlightMax, queued, rejected
- *                 (not refusedInvalid nor refusedStopped: a new format version; read as 0)
+ *                 (not refusedInvalid, refusedStopped nor engine: read as 0, 0 and "")
+ * RingStats (RS2) the same, then refusedInvalid, refusedStopped, engine (a string, never null); read only:
+ *                 the next release writes it, once every node of a cluster reads it
  * Statx           mask (unsigned), size, blockSize, blocks, mode, nlink, uid, gid, inode,
  *                 accessed, modified, changed, born (instants), dioMemAlign, dioOffsetAlign
  * ByteStringList  count + 1, each byte string
@@ -101,6 +104,19 @@ final class ReplyCodec implements MessageCodec {
             case RING_STATS:
                 return new RingStats(in.sVarLong(), in.sVarLong(), in.sVarLong(), in.sVarLong(), in.sVarInt(),
                         in.sVarInt(), in.sVarInt(), in.sVarInt(), in.sVarLong());
+            case RING_STATS_V2: {
+                final RingStats v1 = new RingStats(in.sVarLong(), in.sVarLong(), in.sVarLong(), in.sVarLong(),
+                        in.sVarInt(), in.sVarInt(), in.sVarInt(), in.sVarInt(), in.sVarLong());
+                final long refusedInvalid = in.sVarLong();
+                final long refusedStopped = in.sVarLong();
+                final String engine = in.string();
+                if (engine == null) {
+                    throw new NotSerializableException("a RingStats engine is never null");
+                }
+                return new RingStats(v1.submitted(), v1.completed(), v1.enterCalls(), v1.batches(), v1.maxBatch(),
+                        v1.inFlight(), v1.inFlightMax(), v1.queued(), v1.rejected(), refusedInvalid, refusedStopped,
+                        engine);
+            }
             case STATX:
                 return new Statx(in.varInt(), in.sVarLong(), in.sVarInt(), in.sVarLong(), in.sVarInt(),
                         in.sVarInt(), in.sVarInt(), in.sVarInt(), in.sVarLong(), in.instant(), in.instant(),

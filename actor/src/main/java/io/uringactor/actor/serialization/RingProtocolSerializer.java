@@ -42,7 +42,8 @@ import java.nio.ByteBuffer;
  *       ReadV, {@code WV} WriteV, {@code T} Trim, {@code CR} CopyRange, {@code F} Fsync, {@code S} Stat, {@code G} GetStats,
  *       {@code X} Shutdown;</li>
  *   <li>{@link BlockCommandCodec}: {@code RB} ReadBlock, {@code WB} WriteBlock (and RemoteBlockRequest);</li>
- *   <li>{@link ReplyCodec}: {@code H} FileHandle, {@code B} BlockIo, {@code RS} RingStats, {@code SX} Statx,
+ *   <li>{@link ReplyCodec}: {@code H} FileHandle, {@code B} BlockIo, {@code RS} RingStats ({@code RS2}, with
+ *       the refusals by reason and the engine: read, not written yet), {@code SX} Statx,
  *       {@code L} ByteStringList;</li>
  *   <li>{@link FailureCodec}: {@code E} IoUringException and its subclasses.</li>
  * </ul>
@@ -105,6 +106,11 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
     static final String FILE_HANDLE = "H";
     static final String BLOCK_IO = "B";
     static final String RING_STATS = "RS";
+    /**
+     * {@link RingStats} with the refusals by reason and the engine: read since this release, written from the
+     * next, so that a node of this release understands one of the next while a rolling upgrade runs.
+     */
+    static final String RING_STATS_V2 = "RS2";
     static final String STATX = "SX";
     static final String BYTE_STRINGS = "L";
     static final String FAILURE = "E";
@@ -178,6 +184,7 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
             case FILE_HANDLE:
             case BLOCK_IO:
             case RING_STATS:
+            case RING_STATS_V2:
             case STATX:
             case BYTE_STRINGS:
                 return replies;
