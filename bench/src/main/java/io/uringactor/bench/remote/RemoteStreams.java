@@ -97,9 +97,53 @@ public final class RemoteStreams {
                         e.getValue().stream().map(v -> String.format(Locale.ROOT, "%.0f", v)).toList(),
                         median(e.getValue()) / tcp);
             }
+            slowReader(remote, nodeB, out);
             return 0;
         }
     }
+
+    /**
+     * A slow consumer on node B (64 chunks a second) reading node A's file for {@link #SLOW_READ_SECONDS}: the
+     * JVM's heap and direct memory, sampled every 20 ms, must stay near where they started, as the stream asks
+     * for no more than its read-ahead.
+     */
+    private static void slowReader(RingClient remote, ActorSystem<Void> nodeB, PrintStream out) throws Exception {
+        final java.lang.management.MemoryMXBean heap = java.lang.management.ManagementFactory.getMemoryMXBean();
+        final java.lang.management.BufferPoolMXBean direct = java.lang.management.ManagementFactory
+                .getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+                .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
+        System.gc();
+        final long heapBefore = heap.getHeapMemoryUsage().getUsed();
+        final long directBefore = direct.getMemoryUsed();
+        final long[] max = {heapBefore, directBefore};
+        final java.util.concurrent.ScheduledExecutorService sampler =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        // Live heap: used right after a collection, once a second; direct memory every 20 ms.
+        sampler.scheduleAtFixedRate(() -> {
+            System.gc();
+            max[0] = Math.max(max[0], heap.getHeapMemoryUsage().getUsed());
+        }, 1000, 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
+        sampler.scheduleAtFixedRate(() -> max[1] = Math.max(max[1], direct.getMemoryUsed()),
+                0, 20, java.util.concurrent.TimeUnit.MILLISECONDS);
+        final long start = System.nanoTime();
+        final long read;
+        try {
+            read = UringFileIO.fromPath(Path.of("data.bin")).withAttributes(RingAttribute.of(remote))
+                    .throttle(64, Duration.ofSeconds(1))
+                    .takeWithin(Duration.ofSeconds(SLOW_READ_SECONDS))
+                    .runFold(0L, (sum, chunk) -> sum + chunk.size(), nodeB).toCompletableFuture().join();
+        } finally {
+            sampler.shutdownNow();
+        }
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        out.printf(Locale.ROOT, "%nA slow reader on B (64 chunks/s): %.0f MiB in %.1f s (%.1f MB/s); this JVM's live"
+                        + " heap (after a GC) %.0f MiB at the start, at most %.0f MiB meanwhile; direct memory %.1f"
+                        + " MiB, at most %.1f MiB%n", read / 1048576.0, seconds, read / 1e6 / seconds,
+                heapBefore / 1048576.0, max[0] / 1048576.0, directBefore / 1048576.0, max[1] / 1048576.0);
+    }
+
+    /** How long the slow reader reads. */
+    private static final int SLOW_READ_SECONDS = 10;
 
     /** The transport's limit: the file sent through a loopback socket into another file, by two plain threads. */
     private static CompletableFuture<IOResult> tcpCopy(Path source, Path target) {
