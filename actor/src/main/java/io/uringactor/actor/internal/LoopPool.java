@@ -22,8 +22,10 @@ import java.util.function.IntFunction;
  *       the loops in turn.</li>
  *   <li><b>Stealing.</b> A loop with nothing left to run takes a task from a loop whose shared queue holds a
  *       backlog before it sleeps, and a loop that builds a backlog while another sleeps wakes that one to do so
- *       ({@link RingEventLoop#STEAL_BACKLOG}). A single task waiting behind a running one is left where it is:
- *       moving it would split every ping-pong pair across threads.</li>
+ *       ({@link RingEventLoop#STEAL_BACKLOG}). A single task waiting behind a running one is left where it is,
+ *       since moving it would split every ping-pong pair across threads, unless that loop has run nothing
+ *       between two looks: one long task holds it. While a task waits elsewhere an idle loop looks again every
+ *       {@link RingEventLoop#STUCK_NANOS}; an idle pool sleeps without a timeout.</li>
  * </ul>
  * Tasks pinned to one loop (its ring actor, what is spawned on the loop's own dispatcher) never move.
  *
