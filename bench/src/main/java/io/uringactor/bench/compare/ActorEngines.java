@@ -216,11 +216,7 @@ final class ActorEngines {
 
         @Override
         public void setup(Workload workload) {
-            final com.typesafe.config.Config config = com.typesafe.config.ConfigFactory.parseString(
-                    "pekko.loglevel = WARNING\npekko.log-dead-letters = off\npekko.coordinated-shutdown.exit-jvm = off\n")
-                    .withFallback(com.typesafe.config.ConfigFactory.load());
-            own = ActorSystem.create(org.apache.pekko.actor.typed.javadsl.Behaviors.empty(), "plain-readers",
-                    onLoops ? io.uringactor.actor.RingExtension.systemOnLoops(config) : config);
+            own = MessagingEngines.plainSystem("plain-readers", onLoops);
             useSystem(own);
             useClient(io.uringactor.actor.RingExtension.get(own).client());
             super.setup(workload);

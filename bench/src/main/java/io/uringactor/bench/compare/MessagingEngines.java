@@ -36,6 +36,16 @@ final class MessagingEngines {
     private MessagingEngines() {
     }
 
+    /**
+     * A system of its own, quiet, that never ends the JVM: on Pekko's default fork-join dispatcher, or with the
+     * ring loops as its default dispatcher ({@link RingExtension#systemOnLoops}).
+     */
+    static ActorSystem<Void> plainSystem(String name, boolean onLoops) {
+        final Config config = ConfigFactory.parseString("pekko.loglevel = WARNING\npekko.log-dead-letters = off\n"
+                + "pekko.coordinated-shutdown.exit-jvm = off\n").withFallback(ConfigFactory.load());
+        return ActorSystem.create(Behaviors.empty(), name, onLoops ? RingExtension.systemOnLoops(config) : config);
+    }
+
     /** One system, fork-join or on the loops, for one workload. */
     static final class SystemEngine implements Engine {
         private final boolean onLoops;
@@ -60,10 +70,7 @@ final class MessagingEngines {
         @Override
         public void setup(Workload w) {
             workload = w;
-            final Config config = ConfigFactory.parseString("pekko.loglevel = WARNING\npekko.log-dead-letters = off\n"
-                    + "pekko.coordinated-shutdown.exit-jvm = off\n").withFallback(ConfigFactory.load());
-            system = ActorSystem.create(Behaviors.empty(), "messaging", onLoops ? RingExtension.systemOnLoops(config)
-                    : config);
+            system = plainSystem("messaging", onLoops);
         }
 
         @Override
