@@ -8,6 +8,7 @@ import io.uringactor.actor.internal.SharedLoopsDispatcher;
 
 import org.apache.pekko.dispatch.Dispatcher;
 import org.apache.pekko.dispatch.DispatcherPrerequisites;
+import org.apache.pekko.dispatch.ExecutorServiceConfigurator;
 import org.apache.pekko.dispatch.ExecutorServiceFactory;
 import org.apache.pekko.dispatch.ExecutorServiceFactoryProvider;
 import org.apache.pekko.dispatch.MessageDispatcher;
@@ -42,8 +43,8 @@ public final class RingGroupDispatcherConfigurator extends MessageDispatcherConf
     /** The shared dispatcher and the loops' own; made on first use, since Pekko may make a configurator it then drops. */
     private volatile Dispatchers dispatchers;
 
-    /** The loops scheduled as one pool, the group's shared dispatcher on them, and each loop's own. */
-    private record Dispatchers(LoopPool pool, MessageDispatcher shared, MessageDispatcher[] pinned) {
+    /** The group's shared dispatcher on its loops, and each loop's own. */
+    private record Dispatchers(MessageDispatcher shared, MessageDispatcher[] pinned) {
     }
 
     /**
@@ -137,7 +138,7 @@ public final class RingGroupDispatcherConfigurator extends MessageDispatcherConf
     private Dispatchers newDispatchers() {
         final Config c = config();
         // Each loop is what the "executor" setting makes: a RingEventLoopConfigurator's one thread.
-        final org.apache.pekko.dispatch.ExecutorServiceConfigurator loopFactory = configureExecutor();
+        final ExecutorServiceConfigurator loopFactory = configureExecutor();
         final ThreadFactory threads = prerequisites().threadFactory();
         final LoopPool pool = new LoopPool(loops, i -> (RingEventLoop) loopFactory
                 .createExecutorServiceFactory(loopId(i), threads).createExecutorService());
@@ -154,7 +155,7 @@ public final class RingGroupDispatcherConfigurator extends MessageDispatcherConf
             pinned[i] = new Dispatcher(this, loopId(i), throughput, deadline, provider(() -> pool.pinnedExecutor(loop)),
                     shutdownTimeout);
         }
-        return new Dispatchers(pool, shared, pinned);
+        return new Dispatchers(shared, pinned);
     }
 
     /** Hands Pekko an executor of the pool, a new one each time the dispatcher comes back from a shutdown. */
