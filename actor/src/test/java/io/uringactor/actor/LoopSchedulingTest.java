@@ -67,18 +67,18 @@ class LoopSchedulingTest {
                     null));
             return Behaviors.same();
         }), "pong", group.dispatcher());
-        final int[] apart = new int[1];
+        final int[] crossed = new int[1];
         final ActorRef<Ball> ping = system.systemActorOf(Behaviors.<Ball>setup(context -> {
             final ActorRef<Ball> self = context.getSelf();
             return Behaviors.receiveMessage(ball -> {
                 if (ball.pingThread() != null) { // a pong's answer: "ping's thread|pong's thread"
                     final String[] threads = ball.pingThread().split("\\|");
                     if (ball.round() > warmUp && !threads[0].equals(threads[1])) {
-                        apart[0]++;
+                        crossed[0]++;
                     }
                 }
                 if (ball.round() == warmUp + rounds) {
-                    result.getRef().tell(apart);
+                    result.getRef().tell(crossed);
                     return Behaviors.same();
                 }
                 pong.tell(new Ball(ball.round() + 1, Thread.currentThread().getName(), self));
@@ -87,8 +87,11 @@ class LoopSchedulingTest {
         }), "ping", group.dispatcher());
         ping.tell(new Ball(0, null, null));
         // Started from this thread, they may begin on two loops; from the first reply on, each wakes the other
-        // from its own loop, so they run on one: no round trip after the warm-up crosses threads.
-        assertEquals(0, result.receiveMessage(REPLY)[0], "round trips with ping and pong on different loops");
+        // from its own loop, so they run on one. A loop the OS holds off its CPU for longer than STUCK_NANOS may
+        // rightly have the waiting one taken by the other loop, for a round or two on a busy machine; without
+        // affinity, about every other round trip would cross.
+        final int apart = result.receiveMessage(REPLY)[0];
+        assertTrue(apart <= rounds / 50, apart + " of " + rounds + " round trips had ping and pong on different loops");
         await(group.stop());
     }
 
