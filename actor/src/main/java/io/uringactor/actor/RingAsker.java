@@ -2,6 +2,7 @@ package io.uringactor.actor;
 
 import io.uringactor.actor.internal.DeadLetterGuard;
 import io.uringactor.actor.internal.GroupRouter;
+import io.uringactor.actor.internal.RemoteCalls;
 import io.uringactor.actor.internal.Request;
 import io.uringactor.actor.internal.ShutdownWatch;
 
@@ -38,6 +39,8 @@ final class RingAsker {
     private final boolean local;
     private final ActorRef<Object> localRing;
     private final ShutdownWatch shutdownWatch;
+    /** Batches the requests to a ring on another node; unused for a ring in this JVM. */
+    private final RemoteCalls remoteCalls;
     /** For the client of a ring group: which of its rings gets each request; {@code null} for one ring. */
     private final GroupRouter router;
     /** The group's rings, for the summed stats; {@code null} for one ring. */
@@ -55,6 +58,7 @@ final class RingAsker {
         this.askTimeout = askTimeout;
         this.local = ring.path().address().hasLocalScope();
         this.localRing = ring.unsafeUpcast();
+        this.remoteCalls = local ? null : RemoteCalls.get(system);
     }
 
     /** {@link RingClient#ring()}: the ring, or for a group the calling loop's ring (else the first). */
@@ -68,7 +72,10 @@ final class RingAsker {
         return ring;
     }
 
-    /** {@link RingClient#ask}: a local ring gets a local {@link Request}, a remote one Pekko's ask. */
+    /**
+     * {@link RingClient#ask}: a local ring gets a local {@link Request}, a remote one Pekko's ask, or a place
+     * in a batch of requests to that ring ({@link RemoteCalls}) while others are in flight.
+     */
     @SuppressWarnings("unchecked")
     <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, RingCommand> request) {
         final RingCommand command = local ? request.apply(null) : null;
@@ -86,8 +93,12 @@ final class RingAsker {
         if (groupRings != null && command instanceof RingCommand.Shutdown) {
             return (CompletionStage<T>) (CompletionStage<?>) shutdownGroup();
         }
-        final CompletableFuture<T> reply =
-                direct(AskPattern.askWithStatus(ring, request::apply, askTimeout, scheduler));
+        // Here for a Shutdown too, which a ring in this JVM is asked with Pekko's ask.
+        CompletableFuture<T> reply = remoteCalls == null ? null : remoteCalls.call(ring, request, askTimeout);
+        if (reply == null) {
+            reply = direct(AskPattern.askWithStatus(ring, request::apply, askTimeout, scheduler),
+                    remoteCalls == null ? null : remoteCalls.sentAlone(ring));
+        }
         shutdownWatch.track(reply);
         return reply;
     }
@@ -96,7 +107,7 @@ final class RingAsker {
     private CompletableFuture<Done> shutdownGroup() {
         final CompletableFuture<?>[] each = groupRings.stream()
                 .map(member -> direct(AskPattern.<RingCommand, Done>askWithStatus(member, RingCommand.Shutdown::new,
-                        askTimeout, scheduler)))
+                        askTimeout, scheduler), null))
                 .toArray(CompletableFuture[]::new);
         final CompletableFuture<Done> all = CompletableFuture.allOf(each).thenApply(v -> Done.getInstance());
         shutdownWatch.track(all);
@@ -107,11 +118,15 @@ final class RingAsker {
      * Re-wraps a Pekko ask's stage so that its non-async callbacks run on the thread that completes it.
      * The stage Pekko returns (Scala's converter) runs even {@code whenComplete}/{@code thenApply} on the
      * common pool, and on a 2-core machine that pool starts a new thread per callback: measured here,
-     * 8 threads with 8 reads outstanding each fell from ~200k to ~8k reads/s.
+     * 8 threads with 8 reads outstanding each fell from ~200k to ~8k reads/s. {@code answered}, if not
+     * {@code null}, runs first: the request is no longer in flight before the caller's callbacks ask again.
      */
-    private static <T> CompletableFuture<T> direct(CompletionStage<T> stage) {
+    private static <T> CompletableFuture<T> direct(CompletionStage<T> stage, Runnable answered) {
         final CompletableFuture<T> result = new CompletableFuture<>();
         FutureConverters.asScala(stage).onComplete(outcome -> {
+            if (answered != null) {
+                answered.run();
+            }
             if (outcome.isSuccess()) {
                 result.complete(outcome.get());
             } else {

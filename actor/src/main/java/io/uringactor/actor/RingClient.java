@@ -49,8 +49,14 @@ import java.util.function.Function;
  * the ring's loop that uses {@code pipeToSelf} gets the result on that same thread, without a hand-off.
  * Failures that do not come from the actor (it has stopped, the system shuts down) complete the stage on
  * another Pekko thread instead, and a client of a terminated system returns stages already failed. For a ring
- * on another node the stage is completed on the thread that delivers the reply (or on the scheduler's, at the
- * ask timeout).
+ * on another node the stage is completed on the thread that delivers the reply: Artery's for a request sent
+ * alone, a thread of the default dispatcher for one that went in a batch (or the scheduler's, at the ask
+ * timeout).
+ *
+ * <p>A ring on another node: a request made while others of this node are in flight to that ring waits for
+ * the next batch, one Artery message carrying many requests, and the ring answers them in batches too
+ * (reads and writes up to {@code maximum-frame-size} / 8; see {@code io-uring-actor.ring.remote-batching}).
+ * Each request still gets its own reply and its own ask timeout.
  *
  * <pre>{@code
  * RingClient ring = RingExtension.get(system).client();

@@ -3,6 +3,7 @@ package io.uringactor.actor;
 import static io.uringactor.actor.TestRings.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.uringactor.actor.internal.RemoteCalls;
 import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.Errno;
 import io.uringactor.ring.ErrnoException;
@@ -91,6 +92,103 @@ class RingActorClusterTest {
         if (nodeA != null) {
             nodeA.shutdownTestKit();
         }
+    }
+
+    /** 64 random 4 KiB blocks in {@code name} beneath A's root, opened by B. */
+    private record OnA(byte[] data, FileHandle file) {
+        static OnA write(String name, long seed, OpenOptions options) throws IOException {
+            final byte[] data = randomBytes(64 * 4096, seed);
+            Files.write(root.resolve(name), data);
+            return new OnA(data, await(ring.open(Path.of(name), options)));
+        }
+    }
+
+    @Test
+    void threadsKeepingManyRequestsInFlightGetEveryReplyRight() throws Exception {
+        final OnA onA = OnA.write("sustained.bin", 8, OpenOptions.readOnly());
+        final byte[] data = onA.data();
+        final FileHandle file = onA.file();
+        final RemoteCalls calls = RemoteCalls.get(nodeB.system());
+        final java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+        final List<Throwable> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        final List<Thread> threads = new java.util.ArrayList<>();
+        final long deadline = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        // 4 threads with 8 reads in flight each, for a second: many batches, sent and answered on many threads
+        for (int t = 0; t < 4; t++) {
+            final Thread thread = new Thread(() -> {
+                final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(8);
+                try {
+                    for (long n = 0; System.nanoTime() < deadline; n++) {
+                        slots.acquire();
+                        final int block = (int) (n % 64);
+                        ring.read(file, block * 4096L, 4096).whenComplete((bytes, e) -> {
+                            if (e != null) {
+                                failures.add(e);
+                            } else if (!bytes.equals(ByteString.fromArray(data, block * 4096, 4096))) {
+                                failures.add(new AssertionError("block " + block + " read wrong bytes"));
+                            } else {
+                                done.incrementAndGet();
+                            }
+                            slots.release();
+                        });
+                    }
+                    if (!slots.tryAcquire(8, 20, java.util.concurrent.TimeUnit.SECONDS)) {
+                        failures.add(new AssertionError("replies missing after 20 s: " + calls));
+                    }
+                } catch (InterruptedException e) {
+                    failures.add(e);
+                }
+            });
+            thread.start();
+            threads.add(thread);
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        assertEquals(List.of(), failures);
+        assertTrue(done.get() > 100, done.get() + " reads");
+        assertEquals(0, calls.pending(), "no batched request left waiting: " + calls);
+        await(ring.close(file));
+    }
+
+    @Test
+    void requestsMadeWhileOthersAreInFlightTravelInBatchesAndEachGetsItsOwnReply() throws Exception {
+        final RemoteCalls calls = RemoteCalls.get(nodeB.system());
+        final OnA onA = OnA.write("batched.bin", 7, OpenOptions.readWrite());
+        final long batchedBefore = calls.batchedRequests();
+        final long batchesBefore = calls.batchesSent();
+        final byte[] data = onA.data();
+        final FileHandle file = onA.file();
+        // A burst: the first goes alone, the rest find it in flight and are gathered. Among them, requests the
+        // ring refuses, each of which must fail alone, typed, while its neighbours succeed.
+        final int n = 300;
+        final List<java.util.concurrent.CompletableFuture<?>> replies = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (i % 50 == 49) {
+                replies.add(ring.read(new FileHandle(0x7777_0000_0000_0001L + i), 0, 4096).toCompletableFuture());
+            } else if (i % 10 == 5) {
+                replies.add(ring.write(file, (i % 64) * 4096L, ByteString.fromArray(data, (i % 64) * 4096, 4096))
+                        .toCompletableFuture());
+            } else {
+                replies.add(ring.read(file, (i % 64) * 4096L, 4096).toCompletableFuture());
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (i % 50 == 49) {
+                assertInstanceOf(InvalidRequestException.class, failure(replies.get(i)), "request " + i);
+            } else if (i % 10 == 5) {
+                assertEquals(4096, replies.get(i).get(20, java.util.concurrent.TimeUnit.SECONDS), "request " + i);
+            } else {
+                assertEquals(ByteString.fromArray(data, (i % 64) * 4096, 4096),
+                        replies.get(i).get(20, java.util.concurrent.TimeUnit.SECONDS), "request " + i);
+            }
+        }
+        final long batched = calls.batchedRequests() - batchedBefore;
+        final long batches = calls.batchesSent() - batchesBefore;
+        assertTrue(batched >= n / 2, batched + " of " + n + " requests were batched");
+        assertTrue(batches * 4 <= batched, batches + " batches for " + batched + " requests: 4 or more a batch");
+        assertEquals(Done.getInstance(), await(ring.close(file)));
+        assertArrayEquals(data, Files.readAllBytes(root.resolve("batched.bin")), "the writes wrote what was there");
     }
 
     @Test

@@ -30,6 +30,13 @@ final class Replies {
             tell(((RemoteShutdown) message).replyTo(), StatusReply.success(Done.getInstance()));
             return true;
         }
+        if (message instanceof RequestBatch) {
+            final RequestBatch batch = (RequestBatch) message;
+            final Object[] outcomes = new Object[batch.ids().length];
+            java.util.Arrays.fill(outcomes, error);
+            tell(batch.replyTo(), new ReplyBatch(batch.ids().clone(), outcomes));
+            return true;
+        }
         final Request request = Request.of(message);
         if (request == null) {
             return false;

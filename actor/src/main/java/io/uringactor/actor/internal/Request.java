@@ -15,8 +15,10 @@ import java.util.concurrent.CompletableFuture;
  * reply goes. A {@link io.uringactor.actor.RingClient} in the same JVM sends this shape itself
  * ({@link #local}: the ring completes the caller's future, no ask actor, no timer, no allocation beyond
  * this); a {@link RingCommand} asked from an actor or another node, and a {@link RemoteBlockRequest}, are
- * decoded into it when the ring actor receives them ({@link #of}). Admission, memory accounting, the SQE
- * writer, the completer and every refusal read this, never the message's class again.
+ * decoded into it when the ring actor receives them ({@link #of}), and so is each entry of a
+ * {@link RequestBatch} from another node ({@link #batched}: its reply joins a {@link ReplyBatch}).
+ * Admission, memory accounting, the SQE writer, the completer and every refusal read this, never the
+ * message's class again.
  *
  * <p>The reply is given on the ring actor's thread, or by the mailbox, the {@link DeadLetterGuard} or the
  * {@link ShutdownWatch} when the request never reaches a running ring; a future's first completion wins.
@@ -32,15 +34,30 @@ public final class Request {
     private final CompletableFuture<Object> future;
     /** Otherwise who is told the reply; {@code null} when the request names no one. */
     private final ActorRef<StatusReply<?>> replyTo;
+    /** For an entry of a {@link RequestBatch}: the ring's gatherer of batched replies, else {@code null}. */
+    private final BatchReplies batchReplies;
+    /** For an entry of a {@link RequestBatch}: the asking node's receiver of replies. */
+    private final ActorRef<ReplyBatch> batchReplyTo;
+    /** For an entry of a {@link RequestBatch}: the asker's id of the entry. */
+    private final long batchId;
+
+    private Request(CommandKind kind, RingCommand command, RemoteBlockRequest remoteBlock,
+                    CompletableFuture<Object> future, ActorRef<?> replyTo) {
+        this(kind, command, remoteBlock, future, replyTo, null, null, 0);
+    }
 
     @SuppressWarnings("unchecked")
     private Request(CommandKind kind, RingCommand command, RemoteBlockRequest remoteBlock,
-                    CompletableFuture<Object> future, ActorRef<?> replyTo) {
+                    CompletableFuture<Object> future, ActorRef<?> replyTo, BatchReplies batchReplies,
+                    ActorRef<ReplyBatch> batchReplyTo, long batchId) {
         this.kind = kind;
         this.command = command;
         this.remoteBlock = remoteBlock;
         this.future = future;
         this.replyTo = (ActorRef<StatusReply<?>>) replyTo;
+        this.batchReplies = batchReplies;
+        this.batchReplyTo = batchReplyTo;
+        this.batchId = batchId;
     }
 
     /**
@@ -49,6 +66,16 @@ public final class Request {
      */
     public static Request local(RingCommand command, CompletableFuture<Object> reply) {
         return new Request(command == null ? null : CommandKind.of(command), command, null, reply, null);
+    }
+
+    /**
+     * Entry {@code i} of a batch from another node: its reply goes into {@code replies}, which sends it to the
+     * batch's {@code replyTo} with the other replies ready at the same time.
+     */
+    static Request batched(RequestBatch batch, int i, BatchReplies replies) {
+        final RingCommand command = batch.commands()[i];
+        return new Request(CommandKind.of(command), command, null, null, null, replies, batch.replyTo(),
+                batch.ids()[i]);
     }
 
     /**
@@ -76,22 +103,25 @@ public final class Request {
      * owner of a file it opens ({@link OpenFiles}), whose files close when that node is gone.
      */
     Address remoteNode() {
-        if (replyTo == null) {
+        final ActorRef<?> answered = batchReplyTo != null ? batchReplyTo : replyTo;
+        if (answered == null) {
             return null;
         }
-        final Address address = replyTo.path().address();
+        final Address address = answered.path().address();
         return address.hasGlobalScope() ? address : null;
     }
 
     /** Whether the request names somewhere to reply to (a message from the wire may not). */
     boolean canAnswer() {
-        return future != null || replyTo != null;
+        return future != null || replyTo != null || batchReplyTo != null;
     }
 
     /** Answers the request with {@code value}. */
     void succeed(Object value) {
         if (future != null) {
             future.complete(value);
+        } else if (batchReplyTo != null) {
+            batchReplies.add(batchReplyTo, batchId, value);
         } else if (replyTo != null) {
             replyTo.tell(StatusReply.success(value));
         }
@@ -101,6 +131,8 @@ public final class Request {
     void fail(IoUringException error) {
         if (future != null) {
             future.completeExceptionally(error);
+        } else if (batchReplyTo != null) {
+            batchReplies.add(batchReplyTo, batchId, error);
         } else if (replyTo != null) {
             replyTo.tell(StatusReply.error(error));
         }

@@ -84,6 +84,8 @@ public final class RingBehavior extends AbstractBehavior<Object> {
     private final OpenFiles files;
     /** The other nodes with files open here, which close when their node is gone. */
     private final RemoteOpeners remoteOpeners;
+    /** The replies to requests that came in batches from other nodes, sent in batches too. */
+    private final BatchReplies batchReplies;
 
     private boolean idleTurnScheduled;
     private boolean trimScheduled;
@@ -115,6 +117,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
                 context.getLog(), rootFd, pipes);
         lifecycle.drivenBy(driver);
         this.remoteOpeners = new RemoteOpeners(context, files, settings.remoteFileIdleTimeout());
+        this.batchReplies = new BatchReplies(loop, RemoteCalls.replyBatchBytes(context.getSystem()));
         this.registered = RingSetup.register(context, settings, root != null, boundPath != null);
         // Last: nothing after it can fail the start, so a ring that did not start leaves no MBean behind.
         this.mbean = RingMBean.register(context.getSelf().path(), counters, pool, settings, ring.engine(),
@@ -192,6 +195,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
                 .onMessage(Request.class, this::onRequest)
                 .onMessage(RingCommand.class, this::onRequest)
                 .onMessage(RemoteBlockRequest.class, this::onRequest)
+                .onMessage(RequestBatch.class, this::onBatch)
                 .onMessage(RemoteShutdown.class, this::onRemoteShutdown)
                 .onMessage(SharedFiles.Withdrawn.class, withdrawn -> {
                     files.withdrawn(withdrawn.id());
@@ -217,13 +221,37 @@ public final class RingBehavior extends AbstractBehavior<Object> {
      * failure of the ring itself stops the actor.
      */
     private Behavior<Object> onRequest(Object message) {
+        return serve(message, null, 0);
+    }
+
+    /**
+     * Requests from another node in one message: each served as if it had come alone, its reply gathered
+     * with the others' ({@link BatchReplies}). If the ring fails on one, the rest are refused as stopped.
+     */
+    private Behavior<Object> onBatch(RequestBatch batch) {
+        final int n = batch.ids().length;
+        for (int i = 0; i < n; i++) {
+            final Behavior<Object> next = serve(batch, batch, i);
+            if (next != this) {
+                final RingStoppedException refusal = new RingStoppedException("the ring failed");
+                for (int rest = i + 1; rest < n; rest++) {
+                    Request.batched(batch, rest, batchReplies).fail(refusal);
+                }
+                return next;
+            }
+        }
+        return this;
+    }
+
+    /** Serves {@code message}, or entry {@code entry} of {@code batch} when that is not {@code null}. */
+    private Behavior<Object> serve(Object message, RequestBatch batch, int entry) {
         Request request = null;
         try {
             if (++requestsSincePump >= REAP_EVERY && ops.inFlight() > 0) {
                 requestsSincePump = 0;
                 driver.pump(); // a completion should not wait for a whole flood of requests queued behind it
             }
-            request = Request.of(message);
+            request = batch == null ? Request.of(message) : Request.batched(batch, entry, batchReplies);
             if (!request.canAnswer()) {
                 counters.invalid();
                 getContext().getLog().warn("Dropped a request that names no one to reply to: {}", message);
@@ -242,7 +270,8 @@ public final class RingBehavior extends AbstractBehavior<Object> {
         } catch (IoUringException e) {
             return fail(e);
         } catch (RuntimeException e) {
-            Intake.refuseMalformed(message, request, e, counters, getContext().getLog());
+            Intake.refuseMalformed(batch == null || request == null ? message : request, request, e, counters,
+                    getContext().getLog());
             return this;
         }
     }

@@ -92,48 +92,60 @@ final class CommandCodec implements MessageCodec {
 
     @Override
     public void write(Object o, WireOut out) {
+        write(o, out, true);
+    }
+
+    /**
+     * Writes a command as an entry of a {@link BatchCodec request batch}: without its {@code replyTo}, which the
+     * batch names once for all its entries.
+     */
+    void writeBatchEntry(Object o, WireOut out) {
+        write(o, out, false);
+    }
+
+    private void write(Object o, WireOut out, boolean withReplyTo) {
         if (o instanceof Read) {
             final Read r = (Read) o;
             handle(out, r.file());
             out.sVarLong(r.offset());
             out.sVarInt(r.length());
             out.duration(r.timeout());
-            refs.write(out, r.replyTo());
+            replyTo(out, r.replyTo(), withReplyTo);
         } else if (o instanceof Write) {
             final Write w = (Write) o;
             handle(out, w.file());
             out.sVarLong(w.offset());
             out.duration(w.timeout());
-            refs.write(out, w.replyTo());
+            replyTo(out, w.replyTo(), withReplyTo);
             out.byteString(w.data());
         } else if (o instanceof Open) {
             final Open open = (Open) o;
             out.string(open.path());
             options(out, open.options());
-            refs.write(out, open.replyTo());
+            replyTo(out, open.replyTo(), withReplyTo);
         } else if (o instanceof Close) {
             handle(out, ((Close) o).file());
-            refs.write(out, ((Close) o).replyTo());
+            replyTo(out, ((Close) o).replyTo(), withReplyTo);
         } else if (o instanceof ReadV) {
             final ReadV r = (ReadV) o;
             handle(out, r.file());
             out.sVarLong(r.offset());
             out.duration(r.timeout());
-            refs.write(out, r.replyTo());
+            replyTo(out, r.replyTo(), withReplyTo);
             lengths(out, r.lengths());
         } else if (o instanceof WriteV) {
             final WriteV w = (WriteV) o;
             handle(out, w.file());
             out.sVarLong(w.offset());
             out.duration(w.timeout());
-            refs.write(out, w.replyTo());
+            replyTo(out, w.replyTo(), withReplyTo);
             out.byteStrings(w.data());
         } else if (o instanceof Trim) {
             final Trim t = (Trim) o;
             handle(out, t.file());
             out.sVarLong(t.offset());
             out.sVarLong(t.length());
-            refs.write(out, t.replyTo());
+            replyTo(out, t.replyTo(), withReplyTo);
         } else if (o instanceof CopyRange) {
             final CopyRange c = (CopyRange) o;
             handle(out, c.source());
@@ -142,20 +154,20 @@ final class CommandCodec implements MessageCodec {
             out.sVarLong(c.targetOffset());
             out.sVarLong(c.length());
             out.duration(c.timeout());
-            refs.write(out, c.replyTo());
+            replyTo(out, c.replyTo(), withReplyTo);
         } else if (o instanceof Fsync) {
             handle(out, ((Fsync) o).file());
             out.bool(((Fsync) o).dataOnly());
-            refs.write(out, ((Fsync) o).replyTo());
+            replyTo(out, ((Fsync) o).replyTo(), withReplyTo);
         } else if (o instanceof Stat) {
             handle(out, ((Stat) o).file());
-            refs.write(out, ((Stat) o).replyTo());
+            replyTo(out, ((Stat) o).replyTo(), withReplyTo);
         } else if (o instanceof GetStats) {
-            refs.write(out, ((GetStats) o).replyTo());
+            replyTo(out, ((GetStats) o).replyTo(), withReplyTo);
         } else if (o instanceof Shutdown) {
-            refs.write(out, ((Shutdown) o).replyTo());
+            replyTo(out, ((Shutdown) o).replyTo(), withReplyTo);
         } else if (o instanceof RemoteShutdown) {
-            refs.write(out, ((RemoteShutdown) o).replyTo());
+            replyTo(out, ((RemoteShutdown) o).replyTo(), withReplyTo);
         } else {
             throw new IllegalArgumentException("not a ring command: " + o.getClass().getName());
         }
@@ -163,42 +175,84 @@ final class CommandCodec implements MessageCodec {
 
     @Override
     public Object read(String manifest, WireIn in) throws NotSerializableException {
+        return read(manifest, in, null);
+    }
+
+    /**
+     * Reads an entry of a {@link BatchCodec request batch}, which has no {@code replyTo} of its own: the command
+     * gets the batch's, {@code batchReplyTo}. Shutdown and GetStats are never batched ({@link #batchable}).
+     */
+    Object readBatchEntry(String manifest, WireIn in, ActorRef<?> batchReplyTo) throws NotSerializableException {
+        if (!batchable(manifest)) {
+            throw new NotSerializableException("a request batch entry of no batchable command: "
+                    + (manifest == null ? "no manifest" : "\"" + manifest + "\""));
+        }
+        return read(manifest, in, batchReplyTo);
+    }
+
+    /** Whether {@code manifest} is one of this codec's commands. */
+    static boolean reads(String manifest) {
+        switch (manifest) {
+            case OPEN:
+            case CLOSE:
+            case READ:
+            case WRITE:
+            case READV:
+            case WRITEV:
+            case TRIM:
+            case COPY_RANGE:
+            case FSYNC:
+            case STAT:
+            case GET_STATS:
+            case SHUTDOWN:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /** Whether a command of {@code manifest} may be an entry of a batch: all but Shutdown and GetStats. */
+    static boolean batchable(String manifest) {
+        return manifest != null && reads(manifest) && !GET_STATS.equals(manifest) && !SHUTDOWN.equals(manifest);
+    }
+
+    private Object read(String manifest, WireIn in, ActorRef<?> batchReplyTo) throws NotSerializableException {
         switch (manifest) {
             case READ: {
                 final FileHandle file = handle(in);
                 final long offset = in.sVarLong();
                 final int length = in.sVarInt();
                 final Duration timeout = in.duration();
-                return new Read(file, offset, length, timeout, refs.readReplyTo(in, "Read"));
+                return new Read(file, offset, length, timeout, replyTo(in, "Read", batchReplyTo));
             }
             case WRITE: {
                 final FileHandle file = handle(in);
                 final long offset = in.sVarLong();
                 final Duration timeout = in.duration();
-                final ActorRef<StatusReply<Integer>> replyTo = refs.readReplyTo(in, "Write");
+                final ActorRef<StatusReply<Integer>> replyTo = replyTo(in, "Write", batchReplyTo);
                 return new Write(file, offset, in.nullableByteString(), timeout, replyTo);
             }
             case OPEN: {
                 final String path = in.string();
                 final OpenOptions options = options(in);
-                return new Open(path, options, refs.readReplyTo(in, "Open"));
+                return new Open(path, options, replyTo(in, "Open", batchReplyTo));
             }
             case CLOSE: {
                 final FileHandle file = handle(in);
-                return new Close(file, refs.readReplyTo(in, "Close"));
+                return new Close(file, replyTo(in, "Close", batchReplyTo));
             }
             case READV: {
                 final FileHandle file = handle(in);
                 final long offset = in.sVarLong();
                 final Duration timeout = in.duration();
-                final ActorRef<StatusReply<List<ByteString>>> replyTo = refs.readReplyTo(in, "ReadV");
+                final ActorRef<StatusReply<List<ByteString>>> replyTo = replyTo(in, "ReadV", batchReplyTo);
                 return new ReadV(file, offset, lengths(in), timeout, replyTo);
             }
             case WRITEV: {
                 final FileHandle file = handle(in);
                 final long offset = in.sVarLong();
                 final Duration timeout = in.duration();
-                final ActorRef<StatusReply<Integer>> replyTo = refs.readReplyTo(in, "WriteV");
+                final ActorRef<StatusReply<Integer>> replyTo = replyTo(in, "WriteV", batchReplyTo);
                 return new WriteV(file, offset, in.byteStrings(), timeout, replyTo);
             }
             case COPY_RANGE: {
@@ -212,31 +266,43 @@ final class CommandCodec implements MessageCodec {
                 }
                 final Duration timeout = in.duration();
                 return new CopyRange(source, sourceOffset, target, targetOffset, (int) length, timeout,
-                        refs.readReplyTo(in, "CopyRange"));
+                        replyTo(in, "CopyRange", batchReplyTo));
             }
             case TRIM: {
                 final FileHandle file = handle(in);
                 final long offset = in.sVarLong();
                 final long length = in.sVarLong();
-                return new Trim(file, offset, length, refs.readReplyTo(in, "Trim"));
+                return new Trim(file, offset, length, replyTo(in, "Trim", batchReplyTo));
             }
             case FSYNC: {
                 final FileHandle file = handle(in);
                 final boolean dataOnly = in.bool();
-                return new Fsync(file, dataOnly, refs.readReplyTo(in, "Fsync"));
+                return new Fsync(file, dataOnly, replyTo(in, "Fsync", batchReplyTo));
             }
             case STAT: {
                 final FileHandle file = handle(in);
-                return new Stat(file, refs.readReplyTo(in, "Stat"));
+                return new Stat(file, replyTo(in, "Stat", batchReplyTo));
             }
             case GET_STATS:
-                return new GetStats(refs.readReplyTo(in, "GetStats"));
+                return new GetStats(replyTo(in, "GetStats", batchReplyTo));
             case SHUTDOWN:
                 // Marked as having crossed the wire: the ring obeys it only with allow-remote-shutdown.
-                return new RemoteShutdown(refs.readReplyTo(in, "Shutdown"));
+                return new RemoteShutdown(replyTo(in, "Shutdown", batchReplyTo));
             default:
                 throw new NotSerializableException("not a ring command manifest: " + manifest);
         }
+    }
+
+    private void replyTo(WireOut out, ActorRef<?> replyTo, boolean withReplyTo) {
+        if (withReplyTo) {
+            refs.write(out, replyTo);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> ActorRef<T> replyTo(WireIn in, String command, ActorRef<?> batchReplyTo)
+            throws NotSerializableException {
+        return batchReplyTo != null ? (ActorRef<T>) batchReplyTo : refs.readReplyTo(in, command);
     }
 
     /** A nullable {@link FileHandle}: a presence mark, then 8 bytes little-endian. */

@@ -68,6 +68,14 @@ final class ReplyCodec implements MessageCodec {
         return null;
     }
 
+    /**
+     * Whether a value of {@code manifest} may be a reply in a batch: a FileHandle, a Statx or a ByteStringList,
+     * the values of batchable commands ({@link CommandCodec#batchable}); {@code null} is none.
+     */
+    static boolean batchable(String manifest) {
+        return FILE_HANDLE.equals(manifest) || STATX.equals(manifest) || BYTE_STRINGS.equals(manifest);
+    }
+
     @Override
     public void write(Object o, WireOut out) {
         if (o instanceof FileHandle) {

@@ -45,7 +45,9 @@ import java.nio.ByteBuffer;
  *   <li>{@link ReplyCodec}: {@code H} FileHandle, {@code B} BlockIo, {@code RS} RingStats ({@code RS2}, with
  *       the refusals by reason and the engine: read, not written yet), {@code SX} Statx,
  *       {@code L} ByteStringList;</li>
- *   <li>{@link FailureCodec}: {@code E} IoUringException and its subclasses.</li>
+ *   <li>{@link FailureCodec}: {@code E} IoUringException and its subclasses;</li>
+ *   <li>{@link BatchCodec}: {@code QB} a batch of requests from one node, {@code PB} a ring's replies to
+ *       them.</li>
  * </ul>
  *
  * Their primitives are in {@link WireOut} and {@link WireIn}: varints (zig-zag for signed values), file
@@ -114,6 +116,8 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
     static final String STATX = "SX";
     static final String BYTE_STRINGS = "L";
     static final String FAILURE = "E";
+    static final String REQUEST_BATCH = "QB";
+    static final String REPLY_BATCH = "PB";
 
     /** The format version written: the first byte of every payload. */
     static final int FORMAT_VERSION = 1;
@@ -124,7 +128,8 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
     private final BlockCommandCodec blocks;
     private final ReplyCodec replies;
     private final FailureCodec failures;
-    /** Looked up in this order when writing: the data path's commands first. */
+    private final BatchCodec batches;
+    /** Looked up in this order when writing: the data path's batches and commands first. */
     private final MessageCodec[] codecs;
 
     /**
@@ -139,7 +144,8 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
         this.blocks = new BlockCommandCodec(refs, maxCapacity);
         this.replies = new ReplyCodec(maxCapacity);
         this.failures = new FailureCodec();
-        this.codecs = new MessageCodec[] {commands, blocks, replies, failures};
+        this.batches = new BatchCodec(refs, commands, replies, failures);
+        this.codecs = new MessageCodec[] {batches, commands, blocks, replies, failures};
     }
 
     @Override
@@ -164,20 +170,10 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
 
     /** The codec that reads {@code manifest}, or {@code null} for a manifest of no message. */
     private MessageCodec codecFor(String manifest) {
+        if (CommandCodec.reads(manifest)) {
+            return commands;
+        }
         switch (manifest) {
-            case OPEN:
-            case CLOSE:
-            case READ:
-            case WRITE:
-            case READV:
-            case WRITEV:
-            case TRIM:
-            case COPY_RANGE:
-            case FSYNC:
-            case STAT:
-            case GET_STATS:
-            case SHUTDOWN:
-                return commands;
             case READ_BLOCK:
             case WRITE_BLOCK:
                 return blocks;
@@ -190,6 +186,9 @@ public final class RingProtocolSerializer extends SerializerWithStringManifest i
                 return replies;
             case FAILURE:
                 return failures;
+            case REQUEST_BATCH:
+            case REPLY_BATCH:
+                return batches;
             default:
                 return null;
         }

@@ -10,6 +10,7 @@ import io.uringactor.actor.ByteStringList;
 import io.uringactor.actor.FileHandle;
 import io.uringactor.actor.InvalidRequestException;
 import io.uringactor.actor.OpenOptions;
+import io.uringactor.actor.RingCommand;
 import io.uringactor.actor.RingCommand.*;
 import io.uringactor.actor.RingOverloadedException;
 import io.uringactor.actor.RingStats;
@@ -17,6 +18,8 @@ import io.uringactor.actor.RingStoppedException;
 import io.uringactor.actor.RingTimeoutException;
 import io.uringactor.actor.internal.RemoteBlockRequest;
 import io.uringactor.actor.internal.RemoteShutdown;
+import io.uringactor.actor.internal.ReplyBatch;
+import io.uringactor.actor.internal.RequestBatch;
 import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.Errno;
 import io.uringactor.ring.ErrnoException;
@@ -25,6 +28,7 @@ import io.uringactor.ring.Statx;
 
 import com.typesafe.config.ConfigFactory;
 
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
@@ -246,6 +250,22 @@ class RingProtocolGoldenBytesTest {
                 new IoUringException("x", new IoUringException("java.lang.IllegalStateException: y")),
                 VERSION, "06", "02 78",
                 "01 06 23 6a6176612e6c616e672e496c6c6567616c5374617465457863657074696f6e3a2079 00"));
+        g.add(golden("RequestBatch", RingProtocolSerializer.REQUEST_BATCH, new RequestBatch(ref(),
+                        new long[] {5, 300}, new RingCommand[] {new Read(HANDLE, 4096, 512, ref()), new Close(HANDLE, ref())}),
+                VERSION, REPLY_TO,
+                "02", // entries
+                "05", "02 52", FILE, "80 40", "80 08", NONE, // id 5, manifest "R", a Read without its replyTo
+                "ac 02", "02 43", FILE)); // id 300 (varint), manifest "C", a Close without its replyTo
+        g.add(golden("ReplyBatch", RingProtocolSerializer.REPLY_BATCH, new ReplyBatch(new long[] {1, 2, 3, 4, 5},
+                        new Object[] {ByteString.fromString("abc"), -1, Done.getInstance(), HANDLE,
+                                new InvalidRequestException("bad")}),
+                VERSION,
+                "05", // entries
+                "01 00 04 616263", // id 1: bytes, length + 1, bytes
+                "02 01 01", // id 2: an Integer, -1 zig-zag
+                "03 02", // id 3: Done
+                "04 03 02 48 0807060504030201", // id 4: a value, manifest "H", the handle
+                "05 04 02 04 626164")); // id 5: a failure, as FailureCodec writes it
         return g;
     }
 
@@ -353,12 +373,20 @@ class RingProtocolGoldenBytesTest {
         final Set<String> covered = new TreeSet<>();
         goldens().forEach(g -> covered.add(g.manifest()));
         covered.add(RingProtocolSerializer.RING_STATS_V2); // read only: ringStatsOfTheNextReleaseAreRead
-        assertEquals(21, manifests.size(), "manifests: " + manifests);
+        assertEquals(23, manifests.size(), "manifests: " + manifests);
         assertEquals(manifests, covered);
     }
 
     private static void assertSameValue(Object expected, Object actual) {
-        if (expected instanceof Throwable) {
+        if (expected instanceof ReplyBatch) {
+            final ReplyBatch e = (ReplyBatch) expected;
+            final ReplyBatch a = assertInstanceOf(ReplyBatch.class, actual);
+            assertArrayEquals(e.ids(), a.ids());
+            assertEquals(e.outcomes().length, a.outcomes().length);
+            for (int i = 0; i < e.outcomes().length; i++) {
+                assertSameValue(e.outcomes()[i], a.outcomes()[i]);
+            }
+        } else if (expected instanceof Throwable) {
             assertSameFailure((Throwable) expected, (Throwable) actual);
         } else if (expected instanceof BlockIo) {
             final BlockIo e = (BlockIo) expected;

@@ -16,6 +16,8 @@ import io.uringactor.actor.RingStoppedException;
 import io.uringactor.actor.RingTimeoutException;
 import io.uringactor.actor.internal.RemoteBlockRequest;
 import io.uringactor.actor.internal.RemoteShutdown;
+import io.uringactor.actor.internal.ReplyBatch;
+import io.uringactor.actor.internal.RequestBatch;
 import io.uringactor.ring.AlignedBuffer;
 import io.uringactor.ring.Errno;
 import io.uringactor.ring.ErrnoException;
@@ -71,6 +73,7 @@ class RingProtocolSerializerTest {
     private static ActorRef<StatusReply<Statx>> statReplies;
     private static ActorRef<StatusReply<RingStats>> statsReplies;
     private static ActorRef<StatusReply<Done>> shutdownReplies;
+    private static ActorRef<ReplyBatch> batchReceiver;
 
     @TempDir
     static Path dir;
@@ -87,6 +90,7 @@ class RingProtocolSerializerTest {
         statReplies = testKit.<StatusReply<Statx>>createTestProbe().ref();
         statsReplies = testKit.<StatusReply<RingStats>>createTestProbe().ref();
         shutdownReplies = testKit.<StatusReply<Done>>createTestProbe().ref();
+        batchReceiver = testKit.<ReplyBatch>createTestProbe().ref();
         serializer = (RingProtocolSerializer) serialization.serializerFor(RingCommand.Close.class);
     }
 
@@ -183,7 +187,15 @@ class RingProtocolSerializerTest {
     }
 
     private static void assertSameValue(Object expected, Object actual) {
-        if (expected instanceof Throwable) {
+        if (expected instanceof ReplyBatch) {
+            final ReplyBatch e = (ReplyBatch) expected;
+            final ReplyBatch a = (ReplyBatch) actual;
+            assertArrayEquals(e.ids(), a.ids());
+            assertEquals(e.outcomes().length, a.outcomes().length);
+            for (int i = 0; i < e.outcomes().length; i++) {
+                assertSameValue(e.outcomes()[i], a.outcomes()[i]);
+            }
+        } else if (expected instanceof Throwable) {
             assertSameFailure((Throwable) expected, (Throwable) actual);
         } else if (expected instanceof BlockIo) {
             final BlockIo e = (BlockIo) expected;
@@ -258,6 +270,71 @@ class RingProtocolSerializerTest {
         for (Object o : records()) {
             assertEquals(o, roundTrip(o), "round trip of " + o);
         }
+    }
+
+    /** A batch of every batchable command, each answered to the batch's receiver. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static RequestBatch requestBatch() {
+        final ActorRef receiver = batchReceiver;
+        final RingCommand[] entries = {
+                new Open("data/ünï.bin", OpenOptions.readWrite().withCreate(), receiver),
+                new Close(FILE, receiver),
+                new Read(FILE, 1L << 40, 4096, Duration.ofMillis(20), receiver),
+                new Write(FILE, 7, randomBytes(5000, 21), receiver),
+                new ReadV(FILE, 0, List.of(1, 4096), receiver),
+                new WriteV(FILE, 12, List.of(randomBytes(7, 22), ByteString.emptyByteString()), receiver),
+                new Trim(FILE, 4096, 1L << 33, receiver),
+                new CopyRange(FILE, 1, FileHandle.BOUND, 2, 65536, null, receiver),
+                new Fsync(FILE, true, receiver),
+                new Stat(null, receiver)};
+        final long[] ids = new long[entries.length];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = i == 0 ? Long.MAX_VALUE : i * 1_000_003L;
+        }
+        return new RequestBatch(batchReceiver, ids, entries);
+    }
+
+    /** A reply batch of every kind of outcome. */
+    private static ReplyBatch replyBatch() throws Exception {
+        final List<Object> outcomes = new ArrayList<>(List.of(randomBytes(4096, 23), ByteString.emptyByteString(),
+                Integer.MIN_VALUE, 4096, Done.getInstance(), FILE,
+                Statx.of(Files.write(dir.resolve("batched-statx"), new byte[77])),
+                ByteStringList.of(List.of(randomBytes(3, 24), ByteString.emptyByteString()))));
+        outcomes.addAll(failures());
+        final long[] ids = new long[outcomes.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = 1L << (i * 2);
+        }
+        return new ReplyBatch(ids, outcomes.toArray());
+    }
+
+    @Test
+    void batchesCarryTheirEntriesAndEachOutcomeTyped() throws Exception {
+        final RequestBatch requests = requestBatch();
+        final RequestBatch decoded = (RequestBatch) roundTrip(requests);
+        assertEquals(requests.replyTo(), decoded.replyTo());
+        assertArrayEquals(requests.ids(), decoded.ids());
+        assertEquals(Arrays.asList(requests.commands()), Arrays.asList(decoded.commands()),
+                "each entry as sent, answered to the batch's receiver");
+        final ReplyBatch replies = replyBatch();
+        assertSameValue(replies, roundTrip(replies));
+    }
+
+    @Test
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void aBatchOfWhatTravelsAloneOrOfNothingIsRefused() {
+        final ActorRef receiver = batchReceiver;
+        for (RingCommand alone : List.<RingCommand>of(new GetStats(receiver), new Shutdown(receiver))) {
+            final RequestBatch batch = new RequestBatch(batchReceiver, new long[] {1}, new RingCommand[] {alone});
+            final byte[] bytes = serializer.toBinary(batch);
+            final NotSerializableException e = assertThrows(NotSerializableException.class,
+                    () -> serializer.fromBinary(bytes, serializer.manifest(batch)));
+            assertTrue(e.getMessage().contains("no batchable command"), e.getMessage());
+        }
+        final RequestBatch empty = new RequestBatch(batchReceiver, new long[0], new RingCommand[0]);
+        final NotSerializableException e = assertThrows(NotSerializableException.class,
+                () -> serializer.fromBinary(serializer.toBinary(empty), serializer.manifest(empty)));
+        assertTrue(e.getMessage().contains("a batch holds 1 to"), e.getMessage());
     }
 
     @Test
@@ -397,6 +474,8 @@ class RingProtocolSerializerTest {
         samples.add(new BlockIo(randomBuffer(1024, 512, 13), 100));
         samples.add(new BlockIo(randomBuffer(4096, 4096, 14), 4096));
         samples.add(new BlockIo(null, 100));
+        samples.add(requestBatch());
+        samples.add(replyBatch());
         final List<Map.Entry<String, byte[]>> encodings = new ArrayList<>();
         for (Object o : samples) {
             final String manifest = serializer.manifest(o);

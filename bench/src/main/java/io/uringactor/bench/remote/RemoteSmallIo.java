@@ -3,6 +3,7 @@ package io.uringactor.bench.remote;
 import io.uringactor.actor.FileHandle;
 import io.uringactor.actor.OpenOptions;
 import io.uringactor.actor.RingClient;
+import io.uringactor.actor.internal.RemoteCalls;
 
 import org.apache.pekko.actor.AbstractActor;
 import org.apache.pekko.actor.Props;
@@ -113,6 +114,10 @@ public final class RemoteSmallIo {
             out.printf(Locale.ROOT, "%nremote ÷ echo floor: QD1 %.2fx, QD32 %.2fx; remote ÷ local: QD1 %.2fx, QD32 %.2fx%n",
                     ratio(qd1, remoteWay, floor), ratio(qd32, remoteWay, floor), ratio(qd1, remoteWay, localWay),
                     ratio(qd32, remoteWay, localWay));
+            final RemoteCalls calls = RemoteCalls.get(nodeB);
+            out.printf(Locale.ROOT, "node B sent %d of its remote requests in %d batches (%.1f a batch), the rest alone%n",
+                    calls.batchedRequests(), calls.batchesSent(),
+                    calls.batchedRequests() / (double) Math.max(1, calls.batchesSent()));
             return 0;
         }
     }

@@ -1,0 +1,42 @@
+package io.uringactor.actor.internal;
+
+import io.uringactor.ring.IoUringException;
+
+import org.apache.pekko.annotation.InternalApi;
+
+import java.util.Arrays;
+
+/**
+ * A ring's replies to entries of {@link RequestBatch}es from one node, in one Artery message: what each
+ * request's reply would have carried alone, the value on success ({@code ByteString}, {@code Integer},
+ * {@code Done}, {@code FileHandle}, {@code Statx}, {@code ByteStringList}) or the {@link IoUringException}
+ * of a failure, by the entry's id.
+ *
+ * @param ids      the entries answered
+ * @param outcomes each entry's value, or its failure
+ */
+@InternalApi
+public record ReplyBatch(long[] ids, Object[] outcomes) {
+    public ReplyBatch {
+        if (ids.length != outcomes.length) {
+            throw new IllegalArgumentException(ids.length + " ids for " + outcomes.length + " outcomes");
+        }
+    }
+
+    /** Equal when the same entries in the same order (a record compares arrays by identity). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ReplyBatch other
+                && Arrays.equals(ids, other.ids) && Arrays.equals(outcomes, other.outcomes);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * Arrays.hashCode(ids) + Arrays.hashCode(outcomes);
+    }
+
+    @Override
+    public String toString() {
+        return "ReplyBatch[ids=" + Arrays.toString(ids) + ", outcomes=" + Arrays.toString(outcomes) + "]";
+    }
+}
