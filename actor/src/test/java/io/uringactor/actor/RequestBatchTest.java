@@ -37,17 +37,26 @@ class RequestBatchTest {
         testKit.shutdownTestKit();
     }
 
-    /** Every reply to the batch's {@code n} entries, by id, and how many messages brought them. */
-    private static Map<Long, Object> replies(TestProbe<ReplyBatch> probe, int n, int[] messages) {
+    /**
+     * Every reply to the {@code n} entries of batch {@code batchId}, by id, once its acknowledgement came too
+     * (exactly once); and how many messages brought them.
+     */
+    private static Map<Long, Object> replies(TestProbe<ReplyBatch> probe, long batchId, int n, int[] messages) {
         final Map<Long, Object> byId = new HashMap<>();
-        while (byId.size() < n) {
+        int acks = 0;
+        while (byId.size() < n || acks == 0) {
             final ReplyBatch batch = probe.receiveMessage(Duration.ofSeconds(10));
             messages[0]++;
+            for (long ack : batch.acks()) {
+                assertEquals(batchId, ack, "the acknowledgement names the batch");
+                acks++;
+            }
             for (int i = 0; i < batch.ids().length; i++) {
                 assertNull(byId.put(batch.ids()[i], batch.outcomes()[i]), "entry " + batch.ids()[i] + " answered twice");
             }
         }
         probe.expectNoMessage(Duration.ofMillis(100));
+        assertEquals(1, acks, "the batch is acknowledged once");
         return byId;
     }
 
@@ -72,9 +81,9 @@ class RequestBatchTest {
                 entries[i] = new RingCommand.Read(file, (i % 16) * 4096L, 4096, receiver);
             }
         }
-        ring.ref().<Object>unsafeUpcast().tell(new RequestBatch(probe.ref(), ids, entries));
+        ring.ref().<Object>unsafeUpcast().tell(new RequestBatch(probe.ref(), 77, ids, entries));
         final int[] messages = new int[1];
-        final Map<Long, Object> byId = replies(probe, n, messages);
+        final Map<Long, Object> byId = replies(probe, 77, n, messages);
         try (FileChannel oracle = FileChannel.open(path)) {
             for (int i = 0; i < n; i++) {
                 final Object outcome = byId.get(ids[i]);
@@ -100,8 +109,8 @@ class RequestBatchTest {
         final ActorRef receiver = probe.ref();
         final RingCommand[] entries = {new RingCommand.Stat(FileHandle.BOUND, receiver),
                 new RingCommand.Fsync(FileHandle.BOUND, true, receiver)};
-        ring.ref().<Object>unsafeUpcast().tell(new RequestBatch(probe.ref(), new long[] {5, 6}, entries));
-        final Map<Long, Object> byId = replies(probe, 2, new int[1]);
+        ring.ref().<Object>unsafeUpcast().tell(new RequestBatch(probe.ref(), 3, new long[] {5, 6}, entries));
+        final Map<Long, Object> byId = replies(probe, 3, 2, new int[1]);
         assertInstanceOf(RingStoppedException.class, byId.get(5L));
         assertInstanceOf(RingStoppedException.class, byId.get(6L));
     }

@@ -152,6 +152,34 @@ class RingActorClusterTest {
     }
 
     @Test
+    void readsThatWaitOnAPipeHoldUpNoOtherRequestOfTheNode() throws Exception {
+        final OnA onA = OnA.write("beside-the-pipe.bin", 9, OpenOptions.readOnly());
+        final FileHandle pipe = await(ring.open(root.relativize(fifo(root, "empty-pipe")), OpenOptions.readWrite()));
+        // Reads of an empty pipe wait in the kernel until their op timeout: more than the window's worth of
+        // batches of them, then reads of a file, which must not wait behind them.
+        final RingClient patient = ring.withTimeout(Duration.ofSeconds(3));
+        final List<java.util.concurrent.CompletableFuture<ByteString>> waiting = new java.util.ArrayList<>();
+        final List<java.util.concurrent.CompletableFuture<ByteString>> reads = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            waiting.add(patient.read(pipe, 0, 16).toCompletableFuture());
+            Thread.sleep(2); // let batches go apart
+        }
+        for (int i = 0; i < 50; i++) {
+            reads.add(ring.read(onA.file(), i * 4096L, 4096).toCompletableFuture());
+        }
+        for (int i = 0; i < 50; i++) {
+            assertEquals(ByteString.fromArray(onA.data(), i * 4096, 4096), reads.get(i).get(2500, java.util.concurrent.TimeUnit.MILLISECONDS));
+        }
+        assertTrue(waiting.stream().noneMatch(java.util.concurrent.CompletableFuture::isDone),
+                "the file's reads were answered while the pipe's still waited");
+        for (java.util.concurrent.CompletableFuture<ByteString> read : waiting) {
+            assertInstanceOf(RingTimeoutException.class, failure(read));
+        }
+        await(ring.close(pipe));
+        await(ring.close(onA.file()));
+    }
+
+    @Test
     void requestsMadeWhileOthersAreInFlightTravelInBatchesAndEachGetsItsOwnReply() throws Exception {
         final RemoteCalls calls = RemoteCalls.get(nodeB.system());
         final OnA onA = OnA.write("batched.bin", 7, OpenOptions.readWrite());

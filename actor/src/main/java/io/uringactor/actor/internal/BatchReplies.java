@@ -56,6 +56,23 @@ final class BatchReplies {
         if (gathered.bytes >= maxBytes || gathered.count >= MAX_ENTRIES) {
             gathered.send();
         }
+        queueSend();
+    }
+
+    /**
+     * Acknowledges request batch {@code batchId}: the ring has taken all its entries, so the asker may send
+     * another. Goes with the replies of the same turn.
+     */
+    void ack(ActorRef<ReplyBatch> to, long batchId) {
+        if (Thread.currentThread() != owner) {
+            to.tell(new ReplyBatch(new long[] {batchId}, new long[0], new Object[0]));
+            return;
+        }
+        gatheredFor(to).ack(batchId);
+        queueSend();
+    }
+
+    private void queueSend() {
         if (!sendQueued) {
             sendQueued = true;
             try {
@@ -102,6 +119,8 @@ final class BatchReplies {
     /** One node's replies waiting to be sent. */
     private static final class Gathered {
         final ActorRef<ReplyBatch> to;
+        long[] acks = new long[2];
+        int ackCount;
         long[] ids = new long[8];
         Object[] outcomes = new Object[8];
         int count;
@@ -121,13 +140,25 @@ final class BatchReplies {
             bytes += sizeOf(outcome);
         }
 
+        void ack(long batchId) {
+            if (ackCount == acks.length) {
+                acks = Arrays.copyOf(acks, ackCount * 2);
+            }
+            acks[ackCount++] = batchId;
+            if (ackCount >= MAX_ENTRIES) {
+                send();
+            }
+        }
+
         void send() {
-            if (count == 0) {
+            if (count == 0 && ackCount == 0) {
                 return;
             }
-            to.tell(new ReplyBatch(Arrays.copyOf(ids, count), Arrays.copyOf(outcomes, count)));
+            to.tell(new ReplyBatch(Arrays.copyOf(acks, ackCount), Arrays.copyOf(ids, count),
+                    Arrays.copyOf(outcomes, count)));
             Arrays.fill(outcomes, 0, count, null);
             count = 0;
+            ackCount = 0;
             bytes = 0;
         }
     }

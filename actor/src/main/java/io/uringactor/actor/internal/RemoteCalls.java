@@ -11,6 +11,7 @@ import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.pattern.AskTimeoutException;
@@ -40,11 +41,13 @@ import scala.concurrent.ExecutionContextExecutor;
  * receiver's hop), and so is one that cannot be batched: a block request, GetStats, Shutdown, or a read or
  * write over {@code maximum-frame-size} / 8.
  *
- * <p>When batches go: at most {@link #WINDOW} are out to a ring at once (see {@link Channel}); a request made
- * while the window is full waits, and goes with all that waited when a batch is settled, as Nagle's
- * algorithm gathers bytes while data is unacknowledged. Each batched request has its own ask timeout
- * ({@link AskTimeoutException}, as an ask's), which also frees its place in the window if the ring never
- * answers, and the {@link ShutdownWatch} answers what is in flight when the system terminates.
+ * <p>When batches go: at most {@link #WINDOW} are out to a ring at once, unacknowledged (see {@link Channel});
+ * a request made while the window is full waits, and goes with all that waited when the ring acknowledges a
+ * batch, as Nagle's algorithm gathers bytes while data is unacknowledged. The ring acknowledges a batch once
+ * it has taken every entry, not once each is done, so a slow op holds up no other request. Each batched
+ * request has its own ask timeout ({@link AskTimeoutException}, as an ask's); a batch whose acknowledgement
+ * never comes (its ring's node is gone) leaves the window when all its requests have timed out. The
+ * {@link ShutdownWatch} answers what is in flight when the system terminates.
  * {@code io-uring-actor.ring.remote-batching = off} sends every request alone.
  */
 @InternalApi
@@ -63,6 +66,9 @@ public final class RemoteCalls implements Extension {
     private final ExecutionContextExecutor dispatcher;
     private final ActorRef<ReplyBatch> receiver;
     private final AtomicLong ids = new AtomicLong();
+    private final AtomicLong batchIds = new AtomicLong();
+    /** The batches sent and not acknowledged yet, by id: at most {@link #WINDOW} per ring. */
+    private final ConcurrentHashMap<Long, SentBatch> unacknowledged = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<ActorRef<Object>, Channel> channels = new ConcurrentHashMap<>();
     private final LongAdder batchedRequests = new LongAdder();
@@ -76,10 +82,11 @@ public final class RemoteCalls implements Extension {
         this.maxBatchBytes = frame / 2;
         this.scheduler = system.scheduler();
         this.dispatcher = system.executionContext();
-        this.receiver = enabled ? system.systemActorOf(Behaviors.<ReplyBatch>receiveMessage(batch -> {
+        // Resumed after a failure, which would otherwise stop it and leave every later batched call to its timeout.
+        this.receiver = enabled ? system.systemActorOf(Behaviors.supervise(Behaviors.<ReplyBatch>receiveMessage(batch -> {
             answer(batch);
             return Behaviors.same();
-        }), "io-uring-remote-replies", Props.empty()) : null;
+        })).onFailure(SupervisorStrategy.resume()), "io-uring-remote-replies", Props.empty()) : null;
     }
 
     /** The calls of {@code system}. */
@@ -236,6 +243,12 @@ public final class RemoteCalls implements Extension {
 
     /** The receiver's turn: completes the calls a ring answered, each once (a timed-out one is gone). */
     private void answer(ReplyBatch batch) {
+        for (long ack : batch.acks()) {
+            final SentBatch sent = unacknowledged.get(ack);
+            if (sent != null) {
+                sent.leaveWindow();
+            }
+        }
         final long[] answered = batch.ids();
         final Object[] outcomes = batch.outcomes();
         for (int i = 0; i < answered.length; i++) {
@@ -243,12 +256,15 @@ public final class RemoteCalls implements Extension {
             if (call == null) {
                 continue; // timed out already, or an id this node never gave out
             }
-            call.timeout.cancel();
-            call.settled(); // before the caller's callbacks, which may ask again
-            if (outcomes[i] instanceof IoUringException) {
-                call.future.completeExceptionally((IoUringException) outcomes[i]);
-            } else {
-                call.future.complete(outcomes[i]);
+            try {
+                call.timeout.cancel();
+                call.settled(); // before the caller's callbacks, which may ask again (and send the next batch)
+            } finally {
+                if (outcomes[i] instanceof IoUringException) {
+                    call.future.completeExceptionally((IoUringException) outcomes[i]);
+                } else {
+                    call.future.complete(outcomes[i]);
+                }
             }
         }
     }
@@ -296,11 +312,14 @@ public final class RemoteCalls implements Extension {
     }
 
     /**
-     * A sent batch's calls not settled yet, plus one while the sender fills it; when none is left the batch
-     * leaves its channel's window.
+     * A batch in its channel's window until the ring acknowledges it, or, should no acknowledgement come (the
+     * ring's node is gone), until every call in it is settled (answered or timed out). Counts those calls,
+     * plus one while the sender fills it.
      */
-    private static final class SentBatch {
+    private final class SentBatch {
+        final long id = batchIds.incrementAndGet();
         private final AtomicInteger unsettled = new AtomicInteger(1);
+        private final AtomicBoolean inWindow = new AtomicBoolean(true);
         private final Channel channel;
 
         SentBatch(Channel channel) {
@@ -313,6 +332,13 @@ public final class RemoteCalls implements Extension {
 
         void entrySettled() {
             if (unsettled.decrementAndGet() == 0) {
+                leaveWindow();
+            }
+        }
+
+        void leaveWindow() {
+            if (inWindow.compareAndSet(true, false)) {
+                unacknowledged.remove(id);
                 channel.batchSettled();
             }
         }
@@ -320,9 +346,10 @@ public final class RemoteCalls implements Extension {
 
     /**
      * The calls to one ring: how many are in flight, the batched ones waiting, and the batches out. At most
-     * {@link #WINDOW} batches are out at once: the calls made meanwhile wait, and the next batch goes when one
-     * is settled, from the thread that settles it (the receiver's, usually), carrying all that waited. So the
-     * busier the node, the bigger the batches, and no thread hands a batch to another to send.
+     * {@link #WINDOW} batches are out unacknowledged at once: the calls made meanwhile wait, and the next
+     * batch goes when one is acknowledged, from the thread that reads the acknowledgement (the receiver's),
+     * carrying all that waited. So the busier the node, the bigger the batches, and no thread hands a batch
+     * to another to send.
      */
     private final class Channel {
         final ActorRef<Object> ring;
@@ -367,28 +394,31 @@ public final class RemoteCalls implements Extension {
         private void sendBatch() {
             final SentBatch batch = new SentBatch(this);
             batchesOut.incrementAndGet();
-            final long[] batchIds = new long[Math.max(1, Math.min(MAX_ENTRIES, waiting.size()))];
-            final RingCommand[] commands = new RingCommand[batchIds.length];
+            unacknowledged.put(batch.id, batch);
+            final long[] entryIds = new long[Math.max(1, Math.min(MAX_ENTRIES, waiting.size()))];
+            final RingCommand[] commands = new RingCommand[entryIds.length];
             int n = 0;
             int bytes = 0;
             Pending next;
-            while (n < batchIds.length && bytes < maxBatchBytes && (next = waiting.poll()) != null) {
+            while (n < entryIds.length && bytes < maxBatchBytes && (next = waiting.poll()) != null) {
                 batch.add();
                 if (!next.sendIn(batch)) {
                     batch.entrySettled(); // timed out while it waited
                     continue;
                 }
-                batchIds[n] = next.id;
+                entryIds[n] = next.id;
                 commands[n++] = next.command;
                 bytes += weightOf(next.command);
             }
             if (n > 0) {
                 batchedRequests.add(n);
                 batchesSent.increment();
-                ring.tell(new RequestBatch(receiver, n == batchIds.length ? batchIds : Arrays.copyOf(batchIds, n),
-                        n == commands.length ? commands : Arrays.copyOf(commands, n)));
+                ring.tell(new RequestBatch(receiver, batch.id, n == entryIds.length ? entryIds
+                        : Arrays.copyOf(entryIds, n), n == commands.length ? commands : Arrays.copyOf(commands, n)));
+            } else {
+                batch.leaveWindow(); // nothing went: nothing will be acknowledged
             }
-            batch.entrySettled(); // the sender's own hold: with nothing sent, the batch leaves the window here
+            batch.entrySettled(); // the sender's own hold
         }
     }
 

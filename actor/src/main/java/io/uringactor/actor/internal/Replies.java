@@ -34,7 +34,7 @@ final class Replies {
             final RequestBatch batch = (RequestBatch) message;
             final Object[] outcomes = new Object[batch.ids().length];
             java.util.Arrays.fill(outcomes, error);
-            tell(batch.replyTo(), new ReplyBatch(batch.ids().clone(), outcomes));
+            tell(batch.replyTo(), new ReplyBatch(new long[] {batch.batchId()}, batch.ids().clone(), outcomes));
             return true;
         }
         final Request request = Request.of(message);

@@ -226,21 +226,28 @@ public final class RingBehavior extends AbstractBehavior<Object> {
 
     /**
      * Requests from another node in one message: each served as if it had come alone, its reply gathered
-     * with the others' ({@link BatchReplies}). If the ring fails on one, the rest are refused as stopped.
+     * with the others' ({@link BatchReplies}), and the batch acknowledged once all are taken, so that a slow
+     * op (a read of an empty pipe, a long fsync) holds up no other request of that node. If the ring fails
+     * on one, the rest are refused as stopped.
      */
     private Behavior<Object> onBatch(RequestBatch batch) {
         final int n = batch.ids().length;
-        for (int i = 0; i < n; i++) {
-            final Behavior<Object> next = serve(batch, batch, i);
-            if (next != this) {
-                final RingStoppedException refusal = new RingStoppedException("the ring failed");
-                for (int rest = i + 1; rest < n; rest++) {
-                    Request.batched(batch, rest, batchReplies).fail(refusal);
+        try {
+            for (int i = 0; i < n; i++) {
+                final Behavior<Object> next = serve(batch, batch, i);
+                if (next != this) {
+                    final RingStoppedException refusal = new RingStoppedException("the ring failed");
+                    for (int rest = i + 1; rest < n; rest++) {
+                        Request.batched(batch, rest, batchReplies).fail(refusal);
+                    }
+                    return next;
                 }
-                return next;
             }
+            return this;
+        } finally {
+            // Taken, whether each entry is done or still in the kernel: the asker may send its next batch.
+            batchReplies.ack(batch.replyTo(), batch.batchId());
         }
-        return this;
     }
 
     /** Serves {@code message}, or entry {@code entry} of {@code batch} when that is not {@code null}. */

@@ -19,15 +19,17 @@ import java.io.NotSerializableException;
  * another.
  *
  * <pre>
- * RequestBatch  replyTo, count, then per entry: id (varint), the command's manifest (a string), the command
- *               as {@link CommandCodec} writes it but without its replyTo
- * ReplyBatch    count, then per entry: id (varint), a tag and the outcome:
+ * RequestBatch  replyTo, batch id (varint), count, then per entry: id (varint), the command's manifest (a
+ *               string), the command as {@link CommandCodec} writes it but without its replyTo
+ * ReplyBatch    count of acknowledged batches, each batch id (varint); count of entries, then per entry:
+ *               id (varint), a tag and the outcome:
  *               0 a ByteString (length, bytes), 1 an Integer (zig-zag), 2 Done (nothing),
  *               3 a reply value (its {@link ReplyCodec} manifest, then its bytes),
  *               4 a failure (as {@link FailureCodec} writes it)
  * </pre>
  *
- * A batch holds 1 to {@value #MAX_ENTRIES} entries; an entry that is a Shutdown, a GetStats, a block command
+ * A request batch holds 1 to {@value #MAX_ENTRIES} entries, a reply batch up to as many entries and as
+ * many acknowledgements, at least one of either; an entry that is a Shutdown, a GetStats, a block command
  * or an unknown manifest makes the whole message malformed, as any other malformed field does.
  */
 final class BatchCodec implements MessageCodec {
@@ -67,6 +69,7 @@ final class BatchCodec implements MessageCodec {
         if (o instanceof RequestBatch) {
             final RequestBatch batch = (RequestBatch) o;
             refs.write(out, batch.replyTo());
+            out.varLong(batch.batchId());
             out.varInt(batch.ids().length);
             for (int i = 0; i < batch.ids().length; i++) {
                 final RingCommand command = batch.commands()[i];
@@ -76,6 +79,10 @@ final class BatchCodec implements MessageCodec {
             }
         } else if (o instanceof ReplyBatch) {
             final ReplyBatch batch = (ReplyBatch) o;
+            out.varInt(batch.acks().length);
+            for (long ack : batch.acks()) {
+                out.varLong(ack);
+            }
             out.varInt(batch.ids().length);
             for (int i = 0; i < batch.ids().length; i++) {
                 out.varLong(batch.ids()[i]);
@@ -115,7 +122,8 @@ final class BatchCodec implements MessageCodec {
         switch (manifest) {
             case REQUEST_BATCH: {
                 final ActorRef<ReplyBatch> replyTo = refs.readReplyTo(in, "a request batch");
-                final int count = count(in);
+                final long batchId = in.varLong();
+                final int count = count(in, 1);
                 final long[] ids = new long[count];
                 final RingCommand[] entries = new RingCommand[count];
                 for (int i = 0; i < count; i++) {
@@ -123,29 +131,33 @@ final class BatchCodec implements MessageCodec {
                     final String entryManifest = in.string();
                     entries[i] = (RingCommand) commands.readBatchEntry(entryManifest, in, replyTo);
                 }
-                return new RequestBatch(replyTo, ids, entries);
+                return new RequestBatch(replyTo, batchId, ids, entries);
             }
             case REPLY_BATCH: {
-                final int count = count(in);
+                final long[] acks = new long[count(in, 0)];
+                for (int i = 0; i < acks.length; i++) {
+                    acks[i] = in.varLong();
+                }
+                final int count = count(in, acks.length == 0 ? 1 : 0);
                 final long[] ids = new long[count];
                 final Object[] outcomes = new Object[count];
                 for (int i = 0; i < count; i++) {
                     ids[i] = in.varLong();
                     outcomes[i] = outcome(in);
                 }
-                return new ReplyBatch(ids, outcomes);
+                return new ReplyBatch(acks, ids, outcomes);
             }
             default:
                 throw new NotSerializableException("not a batch manifest: " + manifest);
         }
     }
 
-    /** An entry count: at least one, at most {@link #MAX_ENTRIES}, and no more than bytes are left. */
-    private static int count(WireIn in) throws NotSerializableException {
+    /** A count: at least {@code least}, at most {@link #MAX_ENTRIES}, and no more than bytes are left. */
+    private static int count(WireIn in, int least) throws NotSerializableException {
         final int count = in.varInt();
-        if (count < 1 || count > MAX_ENTRIES || count > in.remaining()) {
-            throw new NotSerializableException("a batch of " + Integer.toUnsignedString(count)
-                    + " entries: a batch holds 1 to " + MAX_ENTRIES + ", each at least a byte");
+        if (count < least || count > MAX_ENTRIES || count > in.remaining()) {
+            throw new NotSerializableException("a batch with a count of " + Integer.toUnsignedString(count)
+                    + ": a batch holds " + least + " to " + MAX_ENTRIES + ", each at least a byte");
         }
         return count;
     }

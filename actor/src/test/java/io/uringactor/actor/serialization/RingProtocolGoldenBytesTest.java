@@ -250,22 +250,26 @@ class RingProtocolGoldenBytesTest {
                 new IoUringException("x", new IoUringException("java.lang.IllegalStateException: y")),
                 VERSION, "06", "02 78",
                 "01 06 23 6a6176612e6c616e672e496c6c6567616c5374617465457863657074696f6e3a2079 00"));
-        g.add(golden("RequestBatch", RingProtocolSerializer.REQUEST_BATCH, new RequestBatch(ref(),
+        g.add(golden("RequestBatch", RingProtocolSerializer.REQUEST_BATCH, new RequestBatch(ref(), 9,
                         new long[] {5, 300}, new RingCommand[] {new Read(HANDLE, 4096, 512, ref()), new Close(HANDLE, ref())}),
                 VERSION, REPLY_TO,
+                "09", // batch id
                 "02", // entries
                 "05", "02 52", FILE, "80 40", "80 08", NONE, // id 5, manifest "R", a Read without its replyTo
                 "ac 02", "02 43", FILE)); // id 300 (varint), manifest "C", a Close without its replyTo
-        g.add(golden("ReplyBatch", RingProtocolSerializer.REPLY_BATCH, new ReplyBatch(new long[] {1, 2, 3, 4, 5},
-                        new Object[] {ByteString.fromString("abc"), -1, Done.getInstance(), HANDLE,
-                                new InvalidRequestException("bad")}),
+        g.add(golden("ReplyBatch", RingProtocolSerializer.REPLY_BATCH, new ReplyBatch(new long[] {7},
+                        new long[] {1, 2, 3, 4, 5}, new Object[] {ByteString.fromString("abc"), -1, Done.getInstance(),
+                                HANDLE, new InvalidRequestException("bad")}),
                 VERSION,
+                "01 07", // acknowledged batches: count, then each id
                 "05", // entries
                 "01 00 04 616263", // id 1: bytes, length + 1, bytes
                 "02 01 01", // id 2: an Integer, -1 zig-zag
                 "03 02", // id 3: Done
                 "04 03 02 48 0807060504030201", // id 4: a value, manifest "H", the handle
                 "05 04 02 04 626164")); // id 5: a failure, as FailureCodec writes it
+        g.add(golden("ReplyBatch of an acknowledgement alone", RingProtocolSerializer.REPLY_BATCH,
+                new ReplyBatch(new long[] {300}, new long[0], new Object[0]), VERSION, "01 ac 02", "00"));
         return g;
     }
 
@@ -381,6 +385,7 @@ class RingProtocolGoldenBytesTest {
         if (expected instanceof ReplyBatch) {
             final ReplyBatch e = (ReplyBatch) expected;
             final ReplyBatch a = assertInstanceOf(ReplyBatch.class, actual);
+            assertArrayEquals(e.acks(), a.acks());
             assertArrayEquals(e.ids(), a.ids());
             assertEquals(e.outcomes().length, a.outcomes().length);
             for (int i = 0; i < e.outcomes().length; i++) {

@@ -190,6 +190,7 @@ class RingProtocolSerializerTest {
         if (expected instanceof ReplyBatch) {
             final ReplyBatch e = (ReplyBatch) expected;
             final ReplyBatch a = (ReplyBatch) actual;
+            assertArrayEquals(e.acks(), a.acks());
             assertArrayEquals(e.ids(), a.ids());
             assertEquals(e.outcomes().length, a.outcomes().length);
             for (int i = 0; i < e.outcomes().length; i++) {
@@ -291,7 +292,7 @@ class RingProtocolSerializerTest {
         for (int i = 0; i < ids.length; i++) {
             ids[i] = i == 0 ? Long.MAX_VALUE : i * 1_000_003L;
         }
-        return new RequestBatch(batchReceiver, ids, entries);
+        return new RequestBatch(batchReceiver, Long.MAX_VALUE - 1, ids, entries);
     }
 
     /** A reply batch of every kind of outcome. */
@@ -305,7 +306,7 @@ class RingProtocolSerializerTest {
         for (int i = 0; i < ids.length; i++) {
             ids[i] = 1L << (i * 2);
         }
-        return new ReplyBatch(ids, outcomes.toArray());
+        return new ReplyBatch(new long[] {1, Long.MAX_VALUE}, ids, outcomes.toArray());
     }
 
     @Test
@@ -313,6 +314,7 @@ class RingProtocolSerializerTest {
         final RequestBatch requests = requestBatch();
         final RequestBatch decoded = (RequestBatch) roundTrip(requests);
         assertEquals(requests.replyTo(), decoded.replyTo());
+        assertEquals(requests.batchId(), decoded.batchId());
         assertArrayEquals(requests.ids(), decoded.ids());
         assertEquals(Arrays.asList(requests.commands()), Arrays.asList(decoded.commands()),
                 "each entry as sent, answered to the batch's receiver");
@@ -325,16 +327,20 @@ class RingProtocolSerializerTest {
     void aBatchOfWhatTravelsAloneOrOfNothingIsRefused() {
         final ActorRef receiver = batchReceiver;
         for (RingCommand alone : List.<RingCommand>of(new GetStats(receiver), new Shutdown(receiver))) {
-            final RequestBatch batch = new RequestBatch(batchReceiver, new long[] {1}, new RingCommand[] {alone});
+            final RequestBatch batch = new RequestBatch(batchReceiver, 1, new long[] {1}, new RingCommand[] {alone});
             final byte[] bytes = serializer.toBinary(batch);
             final NotSerializableException e = assertThrows(NotSerializableException.class,
                     () -> serializer.fromBinary(bytes, serializer.manifest(batch)));
             assertTrue(e.getMessage().contains("no batchable command"), e.getMessage());
         }
-        final RequestBatch empty = new RequestBatch(batchReceiver, new long[0], new RingCommand[0]);
+        final RequestBatch empty = new RequestBatch(batchReceiver, 1, new long[0], new RingCommand[0]);
         final NotSerializableException e = assertThrows(NotSerializableException.class,
                 () -> serializer.fromBinary(serializer.toBinary(empty), serializer.manifest(empty)));
         assertTrue(e.getMessage().contains("a batch holds 1 to"), e.getMessage());
+        final ReplyBatch nothing = new ReplyBatch(new long[0], new long[0], new Object[0]);
+        final NotSerializableException none = assertThrows(NotSerializableException.class,
+                () -> serializer.fromBinary(serializer.toBinary(nothing), serializer.manifest(nothing)));
+        assertTrue(none.getMessage().contains("a batch holds 1 to"), none.getMessage());
     }
 
     @Test
