@@ -39,8 +39,8 @@ import java.util.function.Function;
  *   <li>{@link RingStoppedException}: the ring actor is stopping, stopped, failed or never started (its
  *       cause says why), or this client's actor system has terminated.</li>
  * </ul>
- * Asking a ring on another node adds Pekko's {@code AskTimeoutException} (a
- * {@link java.util.concurrent.TimeoutException}) once the client's ask timeout elapses.
+ * Asking a ring on another node adds a {@link java.util.concurrent.TimeoutException} ("Ask timed out on
+ * [ring] after [...]", as Pekko's ask fails) once the client's ask timeout elapses.
  *
  * <p>Threads: for a ring in this JVM the stage is completed on the ring actor's own thread (its event loop,
  * or its own loop), the one that serves every request of the ring, so non-async callbacks

@@ -14,7 +14,6 @@ import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.annotation.InternalApi;
-import org.apache.pekko.pattern.AskTimeoutException;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.util.ByteString;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
@@ -24,6 +23,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,7 +45,7 @@ import scala.concurrent.ExecutionContextExecutor;
  * a request made while the window is full waits, and goes with all that waited when the ring acknowledges a
  * batch, as Nagle's algorithm gathers bytes while data is unacknowledged. The ring acknowledges a batch once
  * it has taken every entry, not once each is done, so a slow op holds up no other request. Each batched
- * request has its own ask timeout ({@link AskTimeoutException}, as an ask's); a batch whose acknowledgement
+ * request has its own ask timeout ({@link TimeoutException}, as an ask's); a batch whose acknowledgement
  * never comes (its ring's node is gone) leaves the window when all its requests have timed out. The
  * {@link ShutdownWatch} answers what is in flight when the system terminates.
  * {@code io-uring-actor.ring.remote-batching = off} sends every request alone.
@@ -185,7 +185,7 @@ public final class RemoteCalls implements Extension {
      * the caller, who then counts it with {@link #sentAlone}.
      *
      * @param request    builds the command from a {@code replyTo}
-     * @param askTimeout after which the returned future fails with {@link AskTimeoutException}
+     * @param askTimeout after which the returned future fails with a {@link TimeoutException}
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public <T> CompletableFuture<T> call(ActorRef<RingCommand> ring,
@@ -235,7 +235,8 @@ public final class RemoteCalls implements Extension {
         final Pending call = pending.remove(id);
         if (call != null) {
             call.settled();
-            call.future.completeExceptionally(new AskTimeoutException("Ask timed out on [" + ring + "] after ["
+            // What Pekko's typed ask fails with, so that a request fails alike whether it went alone or not.
+            call.future.completeExceptionally(new TimeoutException("Ask timed out on [" + ring + "] after ["
                     + askTimeout.toMillis() + " ms]. Message of type [" + call.command.getClass().getName()
                     + "], sent in a batch of requests to that ring."));
         }
