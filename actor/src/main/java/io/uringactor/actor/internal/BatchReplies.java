@@ -15,7 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
  * Gathers a ring's replies to the entries of {@link RequestBatch}es into one {@link ReplyBatch} per asking
  * node, as the ring gathers SQEs into one submission: what one turn of the loop answers (the refusals of a
  * batch, the completions of a poll) leaves in one message per node. The first reply of a turn queues a task
- * on the ring's loop that sends them all; it runs once the loop has answered what it reaped. A node's
+ * on the ring's loop that polls the ring and then sends them all. A node's
  * replies go out at once when they reach {@code maxBytes} or {@value #MAX_ENTRIES} replies, so no message
  * outgrows Artery's frame.
  *
@@ -29,6 +29,8 @@ final class BatchReplies {
 
     private final Thread owner;
     private final Executor loop;
+    /** Submits what the ring has prepared and answers what that completes: see {@link #sendAll}. */
+    private final Runnable poll;
     private final int maxBytes;
     /** The nodes with replies waiting, in the order of their first; their gatherers stay for reuse. */
     private final List<Gathered> waiting = new ArrayList<>();
@@ -37,11 +39,13 @@ final class BatchReplies {
 
     /**
      * @param loop     the ring's loop, whose thread calls this
+     * @param poll     the ring's poll of its loop ({@link LoopDriver#poll}): submits and answers what completes
      * @param maxBytes the payload a reply batch holds at most before it is sent (well below the frame size)
      */
-    BatchReplies(Executor loop, int maxBytes) {
+    BatchReplies(Executor loop, Runnable poll, int maxBytes) {
         this.owner = Thread.currentThread();
         this.loop = loop;
+        this.poll = poll;
         this.maxBytes = maxBytes;
     }
 
@@ -94,7 +98,13 @@ final class BatchReplies {
         return g;
     }
 
+    /**
+     * Polls the ring first: the task runs in the loop's turn that took the batch, before the loop's own poll
+     * would submit its entries, and a cached read completes within that submit. So a batch's replies go in
+     * one message with its acknowledgement rather than after it; what completes later goes from a later turn.
+     */
     private void sendAll() {
+        poll.run();
         sendQueued = false;
         for (Gathered g : waiting) {
             g.send();

@@ -242,14 +242,12 @@ public final class RemoteCalls implements Extension {
         }
     }
 
-    /** The receiver's turn: completes the calls a ring answered, each once (a timed-out one is gone). */
+    /**
+     * The receiver's turn: completes the calls a ring answered, each once (a timed-out one is gone), then
+     * takes the acknowledgements, which send the next batch: last, so that it carries the requests the
+     * callers just made in their callbacks.
+     */
     private void answer(ReplyBatch batch) {
-        for (long ack : batch.acks()) {
-            final SentBatch sent = unacknowledged.get(ack);
-            if (sent != null) {
-                sent.leaveWindow();
-            }
-        }
         final long[] answered = batch.ids();
         final Object[] outcomes = batch.outcomes();
         for (int i = 0; i < answered.length; i++) {
@@ -259,13 +257,19 @@ public final class RemoteCalls implements Extension {
             }
             try {
                 call.timeout.cancel();
-                call.settled(); // before the caller's callbacks, which may ask again (and send the next batch)
+                call.settled(); // before the caller's callbacks, which may ask again
             } finally {
                 if (outcomes[i] instanceof IoUringException) {
                     call.future.completeExceptionally((IoUringException) outcomes[i]);
                 } else {
                     call.future.complete(outcomes[i]);
                 }
+            }
+        }
+        for (long ack : batch.acks()) {
+            final SentBatch sent = unacknowledged.get(ack);
+            if (sent != null) {
+                sent.leaveWindow();
             }
         }
     }

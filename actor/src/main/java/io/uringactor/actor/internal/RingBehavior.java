@@ -117,7 +117,7 @@ public final class RingBehavior extends AbstractBehavior<Object> {
                 context.getLog(), rootFd, pipes);
         lifecycle.drivenBy(driver);
         this.remoteOpeners = new RemoteOpeners(context, files, settings.remoteFileIdleTimeout());
-        this.batchReplies = new BatchReplies(loop, RemoteCalls.replyBatchBytes(context.getSystem()));
+        this.batchReplies = new BatchReplies(loop, driver::poll, RemoteCalls.replyBatchBytes(context.getSystem()));
         this.registered = RingSetup.register(context, settings, root != null, boundPath != null);
         // Last: nothing after it can fail the start, so a ring that did not start leaves no MBean behind.
         this.mbean = RingMBean.register(context.getSelf().path(), counters, pool, settings, ring.engine(),
