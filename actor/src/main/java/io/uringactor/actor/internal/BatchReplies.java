@@ -82,7 +82,7 @@ final class BatchReplies {
             try {
                 loop.execute(sendAll);
             } catch (RejectedExecutionException e) { // the loop is ending: nothing to wait for
-                sendAll();
+                sendGathered(); // maybe inside a poll: no poll of its own
             }
         }
     }
@@ -105,6 +105,10 @@ final class BatchReplies {
      */
     private void sendAll() {
         poll.run();
+        sendGathered();
+    }
+
+    private void sendGathered() {
         sendQueued = false;
         for (Gathered g : waiting) {
             g.send();
