@@ -112,8 +112,8 @@ class RingActorClusterTest {
         final java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
         final List<Throwable> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         final List<Thread> threads = new java.util.ArrayList<>();
-        final long deadline = System.nanoTime() + Duration.ofSeconds(1).toNanos();
-        // 4 threads with 8 reads in flight each, for a second: many batches, sent and answered on many threads
+        final long deadline = System.nanoTime() + Duration.ofMillis(500).toNanos();
+        // 4 threads with 8 reads in flight each, for half a second: many batches, sent and answered on many threads
         for (int t = 0; t < 4; t++) {
             final Thread thread = new Thread(() -> {
                 final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(8);
@@ -157,7 +157,7 @@ class RingActorClusterTest {
         final FileHandle pipe = await(ring.open(root.relativize(fifo(root, "empty-pipe")), OpenOptions.readWrite()));
         // Reads of an empty pipe wait in the kernel until their op timeout: more than the window's worth of
         // batches of them, then reads of a file, which must not wait behind them.
-        final RingClient patient = ring.withTimeout(Duration.ofSeconds(3));
+        final RingClient patient = ring.withTimeout(Duration.ofMillis(1500));
         final List<java.util.concurrent.CompletableFuture<ByteString>> waiting = new java.util.ArrayList<>();
         final List<java.util.concurrent.CompletableFuture<ByteString>> reads = new java.util.ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -168,7 +168,8 @@ class RingActorClusterTest {
             reads.add(ring.read(onA.file(), i * 4096L, 4096).toCompletableFuture());
         }
         for (int i = 0; i < 50; i++) {
-            assertEquals(ByteString.fromArray(onA.data(), i * 4096, 4096), reads.get(i).get(2500, java.util.concurrent.TimeUnit.MILLISECONDS));
+            assertEquals(ByteString.fromArray(onA.data(), i * 4096, 4096),
+                    reads.get(i).get(1200, java.util.concurrent.TimeUnit.MILLISECONDS));
         }
         assertTrue(waiting.stream().noneMatch(java.util.concurrent.CompletableFuture::isDone),
                 "the file's reads were answered while the pipe's still waited");
