@@ -74,8 +74,8 @@ public final class Request {
      */
     static Request batched(RequestBatch batch, int i, BatchReplies replies) {
         final RingCommand command = batch.commands()[i];
-        return new Request(CommandKind.of(command), command, null, null, null, replies, batch.replyTo(),
-                batch.ids()[i]);
+        return new Request(command == null ? null : CommandKind.of(command), command, null, null, null, replies,
+                batch.replyTo(), batch.ids()[i]);
     }
 
     /**
