@@ -157,7 +157,7 @@ class RingActorClusterTest {
         final FileHandle pipe = await(ring.open(root.relativize(fifo(root, "empty-pipe")), OpenOptions.readWrite()));
         // Reads of an empty pipe wait in the kernel until their op timeout: more than the window's worth of
         // batches of them, then reads of a file, which must not wait behind them.
-        final RingClient patient = ring.withTimeout(Duration.ofMillis(1500));
+        final RingClient patient = ring.withTimeout(Duration.ofMillis(3000));
         final List<java.util.concurrent.CompletableFuture<ByteString>> waiting = new java.util.ArrayList<>();
         final List<java.util.concurrent.CompletableFuture<ByteString>> reads = new java.util.ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -169,7 +169,7 @@ class RingActorClusterTest {
         }
         for (int i = 0; i < 50; i++) {
             assertEquals(ByteString.fromArray(onA.data(), i * 4096, 4096),
-                    reads.get(i).get(1200, java.util.concurrent.TimeUnit.MILLISECONDS));
+                    reads.get(i).get(2500, java.util.concurrent.TimeUnit.MILLISECONDS));
         }
         assertTrue(waiting.stream().noneMatch(java.util.concurrent.CompletableFuture::isDone),
                 "the file's reads were answered while the pipe's still waited");

@@ -1,6 +1,7 @@
 package io.uringactor.actor.internal;
 
 import io.uringactor.actor.RingCommand;
+import io.uringactor.actor.RingStoppedException;
 import io.uringactor.ring.IoUringException;
 
 import com.typesafe.config.Config;
@@ -204,7 +205,13 @@ public final class RemoteCalls implements Extension {
         }
         final Pending call = new Pending(ids.incrementAndGet(), command, channel);
         pending.put(call.id, call);
-        call.timeout = scheduler.scheduleOnce(askTimeout, () -> timedOut(call.id, ring, askTimeout), dispatcher);
+        try {
+            call.timeout = scheduler.scheduleOnce(askTimeout, () -> timedOut(call.id, ring, askTimeout), dispatcher);
+        } catch (IllegalStateException e) { // the scheduler has shut down: the system is terminating
+            pending.remove(call.id);
+            call.settled();
+            return CompletableFuture.failedFuture(new RingStoppedException("the actor system is terminating", e));
+        }
         channel.send(call);
         return (CompletableFuture<T>) call.future;
     }
